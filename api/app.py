@@ -1,0 +1,308 @@
+"""The FastAPI application: server-rendered pages, their JSON twins under ``/api``,
+the SPARQL endpoint and offline OpenAPI docs. It maps ``kg.errors`` to HTTP and
+does nothing else: every answer comes from ``kg.service.PolicyKG``.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api import render
+from api.i18n import LANGS, pick_lang, translator
+from corpus.model import LEVELS
+from kg import errors
+from kg.service import ENTITY_TYPES, FACT_TYPES, MAX_DRAFT_CHARS, MAX_QUERY_CHARS, PolicyKG
+
+HERE = Path(__file__).parent
+log = logging.getLogger("policykg.api")
+
+STATUS = {
+    errors.BadRequest: 400,
+    errors.NotFound: 404,
+    errors.Forbidden: 403,
+    errors.QueryTimeout: 503,
+    errors.NotBuilt: 503,
+    errors.IncompatibleIndex: 503,
+}
+
+
+def error_body(code: str, message: str) -> dict:
+    """The one JSON error shape.
+
+    >>> error_body("not_found", "no document 'x'")
+    {'error': {'code': 'not_found', 'message': "no document 'x'"}}
+    """
+    return {"error": {"code": code, "message": message}}
+
+
+def wants_json(request: Request) -> bool:
+    """API paths, and clients that do not ask for HTML, get JSON errors."""
+    path = request.url.path
+    if path.startswith(("/api/", "/openapi")) or path == "/api":
+        return True
+    return "text/html" not in request.headers.get("accept", "")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of every JSON error."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "bad input (empty or over-long query, bad parameter)"},
+    404: {"model": ErrorResponse, "description": "unknown id"},
+    500: {"model": ErrorResponse, "description": "internal error (no details)"},
+    503: {"model": ErrorResponse, "description": "not built, or a query ran past its time limit"},
+}
+
+
+class PrecedentRequest(BaseModel):
+    """Body of ``POST /api/precedent``."""
+
+    text: str = Field(description=f"draft sentence or paragraph, at most {MAX_DRAFT_CHARS} characters")
+    k: int = Field(5, description="number of precedents (1–100)")
+
+
+def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None) -> FastAPI:
+    """The web application over one built data directory."""
+    kg = kg or PolicyKG(data_dir)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        kg.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="policykg",
+        description="Knowledge graph and semantic search over Chinese policy documents. "
+        "Every error is `{\"error\": {\"code\", \"message\"}}`.",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.kg = kg
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    env = templates.env
+    env.trim_blocks, env.lstrip_blocks = True, True
+    env.globals.update(
+        LEVELS=LEVELS, ENTITY_TYPES=ENTITY_TYPES, FACT_TYPES=FACT_TYPES,
+        MAX_QUERY_CHARS=MAX_QUERY_CHARS, MAX_DRAFT_CHARS=MAX_DRAFT_CHARS,
+        entity_url=render.entity_url, qs=render.query_string,
+        mark_query=render.mark_query, mark_spans=render.mark_spans, mark_window=render.mark_window,
+        mark_query_window=render.mark_query_window, mark_changes=render.mark_changes,
+        link_mentions=render.link_mentions, heading_length=render.heading_length, skip_space=render.skip_space,
+        diff_side=render.diff_side, target_chart=render.target_chart,
+    )
+
+    def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
+        lang = pick_lang(request.query_params.get("lang"), request.cookies.get("lang"))
+        t = translator(lang)
+        other = "en" if lang == "zh" else "zh"
+        resp = templates.TemplateResponse(
+            request, name,
+            {"t": t, "lang": lang, "other_lang": other,
+             "toggle_url": str(request.url.include_query_params(lang=other).path) + "?"
+             + str(request.url.include_query_params(lang=other).query),
+             "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), **ctx},
+            status_code=status,
+        )
+        if request.query_params.get("lang") in LANGS:
+            resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+        return resp
+
+    # ------------------------------------------------------------------ errors
+    def respond_error(request: Request, status: int, code: str, message: str) -> Response:
+        if wants_json(request):
+            return JSONResponse(error_body(code, message), status_code=status)
+        return page(request, "error.html", {"status": status, "code": code, "message": message}, status)
+
+    @app.exception_handler(errors.PolicyKGError)
+    async def domain_error(request: Request, exc: errors.PolicyKGError) -> Response:
+        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 500)
+        return respond_error(request, status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        msgs = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+            msgs.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        return respond_error(request, 400, "bad_request", "; ".join(msgs) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such path: {request.url.path}"
+        return respond_error(request, exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return respond_error(request, 500, "internal", "internal server error")
+
+    # --------------------------------------------------------------------- API
+    api = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
+
+    @api.get("/search", summary="Hybrid search over sentences, cited, with facets")
+    def api_search(q: str = "", k: str | None = None, level: str | None = None, doc: str | None = None,
+                   place: str | None = None, year: str | None = None, type: str | None = None) -> dict:
+        return kg.search(q, k=k, level=level, doc=doc, place=place, year=year, type=type)
+
+    @api.post("/precedent", summary="Closest existing sentences to a draft, with citation and diff")
+    def api_precedent(body: PrecedentRequest) -> dict:
+        return kg.precedent(body.text, k=body.k)
+
+    @api.get("/concept/{name}", summary="Where a concept appears, by level and place")
+    def api_concept(name: str) -> dict:
+        return kg.concept(name)
+
+    @api.get("/cascade", summary="Align an upper and a lower document")
+    def api_cascade(upper: str = "", lower: str = "") -> dict:
+        return kg.cascade(upper, lower)
+
+    @api.get("/documents", summary="Every document's metadata")
+    def api_documents() -> list[dict]:
+        return kg.documents()
+
+    @api.get("/documents/{doc_id}", summary="One document: metadata, provisions, citations, chain")
+    def api_document(doc_id: str) -> dict:
+        return kg.document(doc_id)
+
+    @api.get("/entities", summary="Entities by type or name")
+    def api_entities(type: str | None = None, q: str | None = None) -> list[dict]:
+        return kg.entities(type=type, q=q)
+
+    @api.get("/entities/{entity_id:path}", summary="One entity with its mentions by level")
+    def api_entity(entity_id: str) -> dict:
+        return kg.entity(entity_id)
+
+    @api.get("/targets", summary="Numeric targets, optionally for one indicator")
+    def api_targets(indicator: str | None = None) -> list[dict]:
+        return kg.targets(indicator)
+
+    @api.get("/facets", summary="Filter values over the corpus with counts")
+    def api_facets() -> dict:
+        return kg.facets
+
+    @api.get("/queries", summary="Example SPARQL queries")
+    def api_queries() -> list[dict]:
+        return kg.example_queries()
+
+    app.include_router(api)
+
+    # ------------------------------------------------------------------- pages
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, q: str = "", k: str | None = None, level: str | None = None,
+             doc: str | None = None, place: str | None = None, year: str | None = None,
+             type: str | None = None) -> Response:
+        params = {"q": q, "k": k or "", "level": level or "", "doc": doc or "", "place": place or "",
+                  "year": year or "", "type": type or ""}
+        ctx: dict[str, Any] = {"params": params, "facets": kg.facets, "result": None, "form_error": None}
+        status = 200
+        if q.strip():
+            try:
+                ctx["result"] = kg.search(q, k=k, level=level or None, doc=doc or None, place=place or None,
+                                          year=year or None, type=type or None)
+            except errors.BadRequest as exc:
+                ctx["form_error"], status = exc.message, 400
+        return page(request, "search.html", ctx, status)
+
+    @app.get("/documents", response_class=HTMLResponse, include_in_schema=False)
+    def documents_page(request: Request) -> Response:
+        return page(request, "documents.html", {"documents": kg.documents()})
+
+    @app.get("/doc/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
+    def doc_page(request: Request, doc_id: str) -> Response:
+        return page(request, "doc.html", {"doc": kg.document(doc_id), "documents": kg.documents()})
+
+    @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
+    def entities_page(request: Request, type: str | None = None, q: str | None = None) -> Response:
+        ents = kg.entities(type=type or None, q=q or None)
+        return page(request, "entities.html", {"entities": ents, "params": {"type": type or "", "q": q or ""}})
+
+    @app.get("/entity/{entity_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def entity_page(request: Request, entity_id: str) -> Response:
+        return page(request, "entity.html", {"e": kg.entity(entity_id)})
+
+    @app.get("/cascade", response_class=HTMLResponse, include_in_schema=False)
+    def cascade_page(request: Request, upper: str = "", lower: str = "") -> Response:
+        ctx: dict[str, Any] = {"documents": kg.documents(), "upper": upper, "lower": lower, "c": None}
+        if upper or lower:
+            ctx["c"] = kg.cascade(upper, lower)
+            ctx["docs_by_id"] = {d["id"]: d for d in ctx["documents"]}
+        return page(request, "cascade.html", ctx)
+
+    @app.api_route("/precedent", methods=["GET", "POST"], response_class=HTMLResponse, include_in_schema=False)
+    async def precedent_page(request: Request) -> Response:
+        if request.method == "POST":
+            form = await request.form()
+            text, k = str(form.get("text", "")), str(form.get("k", "") or "")
+        else:
+            text, k = request.query_params.get("text", ""), request.query_params.get("k", "")
+        ctx: dict[str, Any] = {"text": text, "k": k, "result": None, "form_error": None}
+        status = 200
+        if text.strip() or request.method == "POST":
+            from starlette.concurrency import run_in_threadpool
+
+            try:
+                ctx["result"] = await run_in_threadpool(kg.precedent, text, k or None)
+            except errors.BadRequest as exc:
+                ctx["form_error"], status = exc.message, 400
+        return page(request, "precedent.html", ctx, status)
+
+    @app.get("/concept", response_class=HTMLResponse, include_in_schema=False)
+    def concept_page(request: Request, name: str = "") -> Response:
+        return page(request, "concept.html", {"name": name, "c": kg.concept(name) if name.strip() else None})
+
+    # ------------------------------------------------------------------ SPARQL
+    @app.api_route("/sparql", methods=["GET", "POST"], include_in_schema=False)
+    async def sparql(request: Request) -> Response:
+        accept = request.headers.get("accept", "")
+        if (request.method == "GET" and "query" not in request.query_params
+                and "text/html" in accept):
+            from kg.vocab import PREFIXES
+
+            examples = [{**q, "query": render.with_prefixes(q["query"], PREFIXES)} for q in kg.example_queries()]
+            return page(request, "sparql.html", {"examples": examples})
+        from api.sparql_http import sparql_endpoint  # the SPARQL 1.1 protocol handler
+
+        return await sparql_endpoint(request, kg)
+
+    # -------------------------------------------------------------------- docs
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="policykg API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            swagger_ui_parameters={"validatorUrl": None, "defaultModelsExpandDepth": 0},
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg")
+
+    return app

@@ -1,0 +1,256 @@
+"""The ``policykg`` command line. Maps domain errors to exit codes; nothing else.
+
+Subcommands live in :data:`COMMANDS`; add one with the :func:`command` decorator::
+
+    @command("search", help="semantic search", args=[data_arg, Arg("query"), Arg("--json", action="store_true")])
+    def cmd_search(args) -> int:
+        ...
+        return 0
+
+With no arguments ``policykg`` runs ``serve``. Exit codes: 0 success, 1 failure / nothing
+usable, 2 build with some rejected documents.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from kg.errors import NotFound, PolicyKGError
+
+DEFAULT_DATA = os.environ.get("POLICYKG_DATA", "data")
+
+
+@dataclass
+class Arg:
+    """One ``add_argument`` call."""
+
+    names: tuple[str, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __init__(self, *names: str, **kwargs: Any):
+        self.names, self.kwargs = names, kwargs
+
+
+@dataclass
+class Command:
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], int]
+    args: list[Arg]
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str, args: list[Arg] | None = None):
+    """Register a subcommand; the function takes the parsed args and returns an exit code."""
+
+    def register(fn: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = Command(name, help, fn, list(args or []))
+        return fn
+
+    return register
+
+
+data_arg = Arg("--data", default=DEFAULT_DATA, help="data directory (default: ./data or $POLICYKG_DATA)")
+json_arg = Arg("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policykg", description="Knowledge graph and semantic search "
+                                     "over Chinese government policy documents.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for cmd in COMMANDS.values():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        for a in cmd.args:
+            p.add_argument(*a.names, **a.kwargs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``policykg`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        if not argv or argv[0].startswith("-"):
+            argv = ["serve", *argv]
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command].run(args)
+    except PolicyKGError as e:
+        return _fail(args, e.code, e.message)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(args: argparse.Namespace, code: str, message: str) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+    print(f"policykg: {message}", file=sys.stderr)
+    return 1
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def bundled_corpus() -> Path:
+    from corpus import BUNDLED_DIR
+
+    return BUNDLED_DIR
+
+
+def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True) -> int:
+    """Build and report on stderr; returns the build's exit code."""
+    from kg.build import BuildFailed, build, print_rejections
+
+    try:
+        report = build(corpus_dir, data_dir, progress=progress)
+    except (BuildFailed, FileNotFoundError, FileExistsError) as e:
+        print(f"policykg: build failed: {e}", file=sys.stderr)
+        print(f"policykg: previous data in {data_dir} left unchanged", file=sys.stderr)
+        return 1
+    print_rejections(report.rejected)
+    if report.exit_code == 1:
+        print(f"policykg: nothing usable in {corpus_dir}; {data_dir} left unchanged", file=sys.stderr)
+    else:
+        print(f"built {len(report.documents)} documents into {report.data_dir} "
+              f"({len(report.rejected)} rejected) in {report.seconds:.1f}s", file=sys.stderr)
+    return report.exit_code
+
+
+def ensure_built(data_dir: Path) -> None:
+    """Build the bundled corpus into ``data_dir`` if it holds no build yet."""
+    from kg.build import MANIFEST
+
+    if (data_dir / MANIFEST).is_file():
+        return
+    print(f"policykg: no build in {data_dir}; building the bundled corpus first …", file=sys.stderr)
+    code = run_build(bundled_corpus(), data_dir)
+    if code == 1:
+        from kg.errors import NotBuilt
+
+        raise NotBuilt(f"could not build {data_dir}")
+
+
+def _load(data_dir: Path):
+    from kg.build import load_documents
+
+    ensure_built(data_dir)
+    return load_documents(data_dir)
+
+
+def doc_json(doc) -> dict:
+    """The document object of ``docs --json``: metadata without text or provisions."""
+    return doc.summary()
+
+
+def show_json(doc) -> dict:
+    """The document object plus ``provisions`` (flat, reading order) and ``notes``."""
+    out = doc.summary()
+    out["provisions"] = [p.model_dump() for p in doc.provisions]
+    out["notes"] = [n.model_dump() for n in doc.notes]
+    return out
+
+
+def resolve_doc(docs: list, key: str):
+    """The document named by ``key``: id, id prefix, file name, file stem, the stem's
+    leading number (``000``) or 文号. Raises NotFound (also when ambiguous)."""
+    key = key.strip()
+    tests = [
+        lambda d: d.id == key,
+        lambda d: d.source == key or Path(d.source).name == key,
+        lambda d: Path(d.source).stem == key,
+        lambda d: (d.doc_number or "") == key,
+        lambda d: Path(d.source).stem.split("_")[0] == key,
+        lambda d: len(key) >= 4 and d.id.startswith(key),
+    ]
+    for test in tests:
+        hits = [d for d in docs if test(d)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise NotFound("unique document", f"{key} (matches {', '.join(d.source for d in hits)})")
+    raise NotFound("document", key)
+
+
+# ------------------------------------------------------------------ commands
+
+
+@command("build", help="parse the corpus and build the data directory (atomically)", args=[
+    Arg("--corpus", default=None, help="corpus folder (default: the bundled corpus)"),
+    data_arg,
+    Arg("--quiet", action="store_true", help="no progress bar"),
+])
+def cmd_build(args: argparse.Namespace) -> int:
+    corpus_dir = Path(args.corpus) if args.corpus else bundled_corpus()
+    return run_build(corpus_dir, Path(args.data), progress=not args.quiet)
+
+
+@command("docs", help="list the documents", args=[json_arg, data_arg])
+def cmd_docs(args: argparse.Namespace) -> int:
+    docs = _load(Path(args.data))
+    if args.json:
+        print(json.dumps([doc_json(d) for d in docs], ensure_ascii=False, indent=2))
+        return 0
+    for d in docs:
+        print(_doc_line(d))
+    return 0
+
+
+def _doc_line(d) -> str:
+    meta = " · ".join(x for x in (d.doc_number, d.date, d.level, d.place, d.genre) if x)
+    return f"{d.id}  {d.source}\n    {d.title}\n    {meta}"
+
+
+@command("show", help="show one document: metadata and provision tree", args=[
+    Arg("doc", metavar="DOC", help="id, id prefix, file name, file stem, leading number (000) or 文号"),
+    json_arg, data_arg,
+])
+def cmd_show(args: argparse.Namespace) -> int:
+    doc = resolve_doc(_load(Path(args.data)), args.doc)
+    if args.json:
+        print(json.dumps(show_json(doc), ensure_ascii=False, indent=2))
+        return 0
+    print(_doc_line(doc))
+    if doc.issuers:
+        print(f"    issuers: {'、'.join(doc.issuers)}")
+    for c in doc.cites:
+        print(f"    {c.relation}: 《{c.title}》" + (f"（{c.number}）" if c.number else ""))
+    depth = {}
+    for p in doc.provisions:
+        depth[p.id] = depth.get(p.parent, -1) + 1 if p.parent else 0
+        label = f"{p.number} {p.title}".strip() or p.kind
+        print(f"{'  ' * depth[p.id]}[{p.id}] {label}  ({len(p.sentences)} sentences)")
+    return 0
+
+
+@command("serve", help="build the bundled corpus if needed, then serve (default command)", args=[
+    data_arg,
+    Arg("--host", default="127.0.0.1"),
+    Arg("--port", type=int, default=8000),
+])
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    data_dir = Path(args.data)
+    ensure_built(data_dir)
+    app = create_app(data_dir)
+    print(f"policykg: loading {data_dir} …", file=sys.stderr)
+    app.state.kg.warm()
+    print(f"policykg: serving on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+# Query subcommands (facts, search, cascade, SPARQL, export, eval) register themselves on import.
+import api.cli_commands  # noqa: E402,F401
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

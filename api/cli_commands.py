@@ -1,0 +1,169 @@
+"""Query subcommands of ``policykg``: facts, search, cascade, SPARQL, export, evaluation.
+
+Each one reads a built data directory (building the bundled corpus first when it is empty),
+goes through the service core or the layer's pure view function, and prints either one JSON
+document (``--json``) or a readable rendering.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from api.cli import Arg, command, data_arg, ensure_built, json_arg
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _service(args: argparse.Namespace):
+    from kg.service import PolicyKG
+
+    data_dir = Path(args.data)
+    ensure_built(data_dir)
+    return PolicyKG(data_dir)
+
+
+def _data(args: argparse.Namespace) -> Path:
+    data_dir = Path(args.data)
+    ensure_built(data_dir)
+    return data_dir
+
+
+ENTITY_TYPES = ["place", "agency", "program", "slogan", "brand", "indicator"]
+
+
+@command("entities", help="extracted entities with their mentions", args=[
+    Arg("--type", choices=ENTITY_TYPES), Arg("--doc", metavar="DOC"), json_arg, data_arg])
+def cmd_entities(args: argparse.Namespace) -> int:
+    from kg.extract.cli_views import entities_view
+
+    rows = entities_view(_data(args), type=args.type, doc=args.doc)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for e in rows:
+        aliases = f"  (= {'、'.join(e['aliases'])})" if e.get("aliases") else ""
+        print(f"{e['type']:<9} {e['name']}{aliases}  · {len(e['mentions'])} mentions  [{e['id']}]")
+    return 0
+
+
+@command("targets", help="numeric targets (indicator, value, unit, comparator, year)", args=[
+    Arg("--doc", metavar="DOC"), Arg("--indicator", metavar="TEXT"), json_arg, data_arg])
+def cmd_targets(args: argparse.Namespace) -> int:
+    from kg.extract.cli_views import targets_view
+
+    rows = targets_view(_data(args), doc=args.doc, indicator=args.indicator)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for t in rows:
+        year = f"{t['year']}年 " if t.get("year") else ""
+        print(f"{t['indicator']}: {year}{t['comparator']} {t['value']:g}{t['unit']}  「{t['value_text']}」"
+              f"  [{t['doc_id'][:8]} {t['provision_id']}]")
+    return 0
+
+
+@command("slogans", help="numbered slogans (提法) and their components", args=[
+    Arg("--doc", metavar="DOC"), json_arg, data_arg])
+def cmd_slogans(args: argparse.Namespace) -> int:
+    from kg.extract.cli_views import slogans_view
+
+    rows = slogans_view(_data(args), doc=args.doc)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for s in rows:
+        comps = "、".join(s["components"]) if s["components"] else "(mentioned, not defined here)"
+        flag = "" if s.get("count_matches") in (None, True) else "  ⚠ count differs from numeral"
+        print(f"“{s['name']}” [{s['doc_id'][:8]} {s['provision_id']}]: {comps}{flag}")
+    return 0
+
+
+@command("search", help="hybrid (BM25 + e5) search over sentences, grouped per provision", args=[
+    Arg("query", metavar="QUERY"), Arg("--k", type=int, default=10), Arg("--level"), Arg("--doc"),
+    Arg("--place"), Arg("--year", type=int), json_arg, data_arg])
+def cmd_search(args: argparse.Namespace) -> int:
+    from embeddings.cli_views import render_search
+
+    res = _service(args).search(args.query, k=args.k, level=args.level, doc=args.doc, place=args.place,
+                                year=args.year)
+    if args.json:
+        _print_json({"query": res["query"], "results": res["results"], "facets": res.get("facets")})
+    else:
+        print(render_search(res))
+    return 0
+
+
+@command("precedent", help="closest existing wording for a draft sentence, cited, with a diff", args=[
+    Arg("text", metavar="TEXT"), Arg("--k", type=int, default=5), json_arg, data_arg])
+def cmd_precedent(args: argparse.Namespace) -> int:
+    from embeddings.cli_views import render_precedent
+
+    res = _service(args).precedent(args.text, k=args.k)
+    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_precedent(res))
+    return 0
+
+
+@command("cascade", help="how an upper document cascades into a lower one", args=[
+    Arg("upper", metavar="UPPER"), Arg("lower", metavar="LOWER"), json_arg, data_arg])
+def cmd_cascade(args: argparse.Namespace) -> int:
+    from kg.cascade.cli_views import render_cascade
+
+    res = _service(args).cascade(args.upper, args.lower)
+    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_cascade(res))
+    return 0
+
+
+@command("concept", help="where a concept appears, by level and place, with the linking chain", args=[
+    Arg("name", metavar="NAME"), json_arg, data_arg])
+def cmd_concept(args: argparse.Namespace) -> int:
+    from kg.cascade.cli_views import render_concept
+
+    res = _service(args).concept(args.name)
+    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_concept(res))
+    return 0
+
+
+@command("sparql", help="run a read-only SPARQL 1.1 query (QUERY text or @FILE)", args=[
+    Arg("query", metavar="QUERY|@FILE"),
+    Arg("--format", dest="fmt", choices=["json", "csv", "tsv", "xml", "turtle", "jsonld", "ntriples"]),
+    Arg("--timeout", type=float, default=10.0, help="seconds (default 10)"),
+    Arg("--limit", type=int, default=10000, help="row cap (default 10000)"), data_arg])
+def cmd_sparql(args: argparse.Namespace) -> int:
+    from kg.graph_cli import sparql_command
+
+    res = sparql_command(_data(args), args.query, args.fmt, timeout=args.timeout, row_cap=args.limit)
+    body = res.body.decode("utf-8") if isinstance(res.body, bytes) else res.body
+    sys.stdout.write(body if body.endswith("\n") else body + "\n")
+    if res.truncated:
+        print(f"policykg: result truncated at {args.limit} rows", file=sys.stderr)
+    return 0
+
+
+@command("export", help="export the whole graph", args=[
+    Arg("--format", dest="fmt", default="turtle", choices=["turtle", "nquads", "jsonld", "trig", "ntriples"]),
+    Arg("-o", "--output", metavar="FILE"), data_arg])
+def cmd_export(args: argparse.Namespace) -> int:
+    from kg.graph_cli import export_command
+
+    body = export_command(_data(args), args.fmt, args.output)
+    if not args.output:
+        sys.stdout.buffer.write(body)
+    return 0
+
+
+@command("eval", help="evaluation on the gold files: extraction, search, cascade", args=[
+    Arg("what", nargs="?", default="all", choices=["all", "extraction", "search", "cascade"]), data_arg])
+def cmd_eval(args: argparse.Namespace) -> int:
+    import importlib
+
+    modules = {"extraction": "kg.eval_extraction", "search": "embeddings.eval_search", "cascade": "kg.eval_cascade"}
+    wanted = list(modules) if args.what == "all" else [args.what]
+    status = 0
+    for name in wanted:
+        print(f"== {name}")
+        status |= importlib.import_module(modules[name]).main([]) or 0
+    return status

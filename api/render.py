@@ -1,0 +1,301 @@
+"""HTML fragments built in Python: highlighted text, entity links, diffs, inline SVG charts.
+
+Every function escapes its input and returns ``markupsafe.Markup``.
+
+>>> str(mark_query("稳定粮食生产，确保粮食安全", "粮食安全"))
+'稳定<mark>粮食</mark>生产，确保<mark>粮食安全</mark>'
+>>> str(mark_spans("a<b>c", [(1, 4)]))
+'a<mark>&lt;b&gt;</mark>c'
+>>> str(link_mentions("到三溪镇", [{"start": 1, "end": 4, "entity_id": "place:1", "type": "place"}]))
+'到<a class="ent ent-place" href="/entity/place:1">三溪镇</a>'
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup, escape
+
+LEVEL_COLOURS = {
+    "central": "#7b2d26",
+    "provincial": "#b5542d",
+    "prefectural": "#c98b2b",
+    "county": "#3f7f5f",
+    "township": "#2f5d8a",
+    "village": "#6b4f8a",
+}
+
+
+def _merge(spans: Iterable[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted((max(0, s), min(n, e)) for s, e in spans):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def mark_spans(text: str, spans: Iterable[Sequence[int]], tag: str = "mark") -> Markup:
+    """Wrap each ``(start, end)`` span of ``text`` in ``<tag>`` (overlaps merged)."""
+    parts, pos = [], 0
+    for s, e in _merge(((int(a), int(b)) for a, b, *_ in spans), len(text)):
+        parts.append(escape(text[pos:s]))
+        parts.append(Markup(f"<{tag}>") + escape(text[s:e]) + Markup(f"</{tag}>"))
+        pos = e
+    parts.append(escape(text[pos:]))
+    return Markup("").join(parts)
+
+
+def mark_window(text: str, start: int, end: int, width: int = 70) -> Markup:
+    """``text[start:end]`` in ``<mark>`` with at most ``width`` characters of context each side.
+
+    >>> str(mark_window("甲乙丙丁戊己庚", 3, 4, width=2))
+    '…乙丙<mark>丁</mark>戊己…'
+    """
+    lo, hi = max(0, start - width), min(len(text), end + width)
+    return (Markup("…" if lo > 0 else "") + mark_spans(text[lo:hi], [(start - lo, end - lo)])
+            + Markup("…" if hi < len(text) else ""))
+
+
+def query_spans(text: str, query: str, min_len: int = 2) -> list[tuple[int, int]]:
+    """Spans of ``text`` that also occur in ``query`` (greedy longest match, at least
+    ``min_len`` characters; a one-character query matches single characters)."""
+    query = query.strip()
+    if not query:
+        return []
+    if len(query) < min_len:
+        min_len = len(query)
+    spans, i, n = [], 0, len(text)
+    while i < n:
+        best = 0
+        length = min_len
+        while i + length <= n and text[i:i + length] in query:
+            best = length
+            length += 1
+        if best and text[i:i + best].strip():
+            spans.append((i, i + best))
+            i += best
+        else:
+            i += 1
+    return spans
+
+
+def mark_query(text: str, query: str) -> Markup:
+    """``text`` with the query's terms in ``<mark>``."""
+    return mark_spans(text, query_spans(text, query))
+
+
+def query_string(params: dict, key: str | None = None, value: object = None) -> str:
+    """URL query of ``params`` with ``key`` set to ``value``, empty values left out.
+
+    >>> query_string({"q": "粮食", "level": ""}, "doc", "000")
+    'q=%E7%B2%AE%E9%A3%9F&doc=000'
+    """
+    merged = dict(params)
+    if key is not None:
+        merged[key] = value
+    return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
+
+
+def mark_query_window(text: str, query: str, width: int = 90) -> Markup:
+    """Like :func:`mark_query`, cut to ``width`` characters either side of the first match.
+
+    >>> str(mark_query_window("一二三四五六七八九十", "五六", width=2))
+    '…三四<mark>五六</mark>七八…'
+    """
+    spans = query_spans(text, query)
+    if not spans:
+        return escape(text if len(text) <= 2 * width else text[: 2 * width] + "…")
+    lo, hi = max(0, spans[0][0] - width), min(len(text), spans[0][1] + width)
+    inside = [(a - lo, b - lo) for a, b in spans if a >= lo and b <= hi]
+    return (Markup("…" if lo > 0 else "") + mark_spans(text[lo:hi], inside)
+            + Markup("…" if hi < len(text) else ""))
+
+
+def entity_url(entity_id: str) -> str:
+    """The page of an entity."""
+    return "/entity/" + quote(entity_id, safe=":")
+
+
+def link_mentions(text: str, mentions: Iterable[dict], start: int = 0, end: int | None = None) -> Markup:
+    """``text[start:end]`` with entity mentions (``start``/``end`` offsets into ``text``) linked to
+    their pages. Overlapping mentions: the earlier (then longer) one wins.
+
+    >>> str(link_mentions("一、到三溪镇", [{"start": 3, "end": 6, "entity_id": "place:1"}], start=2))
+    '到<a class="ent ent-other" href="/entity/place:1">三溪镇</a>'
+    """
+    end = len(text) if end is None else end
+    parts, pos = [], start
+    for m in sorted(mentions, key=lambda m: (m["start"], -m["end"])):
+        s, e = int(m["start"]), int(m["end"])
+        if s < pos or e > end or e <= s:
+            continue
+        parts.append(escape(text[pos:s]))
+        cls = f"ent ent-{escape(m.get('type') or 'other')}"
+        parts.append(Markup(f'<a class="{cls}" href="{escape(entity_url(m["entity_id"]))}">')
+                     + escape(text[s:e]) + Markup("</a>"))
+        pos = e
+    parts.append(escape(text[pos:end]))
+    return Markup("").join(parts)
+
+
+def heading_length(number: str, title: str, text: str) -> int:
+    """Length of the heading line at the start of a provision's text (0 if none).
+
+    >>> heading_length("一、", "总体要求", "一、总体要求坚持…")
+    6
+    >>> heading_length("（一）", "全力稳定粮油生产", "（一）全力稳定粮油生产。推广…")
+    12
+    """
+    head = number + title
+    if not title or not text.startswith(head):
+        return 0
+    n = len(head)
+    if text[n:n + 1] in ("。", "．", ".", "：", ":"):
+        n += 1
+    return n
+
+
+def skip_space(text: str, i: int) -> int:
+    """The first non-whitespace offset at or after ``i``.
+
+    >>> skip_space("一、总体要求\\n\\n坚持", 6)
+    8
+    """
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def diff_side(ops: Iterable[dict] | None, key: str, tag: str = "mark") -> Markup:
+    """One side of a character edit script ``[{op, draft, precedent}]``: the ``key`` text with
+    every non-equal run wrapped in ``<tag>``.
+
+    >>> ops = [{"op": "equal", "draft": "建成", "precedent": "建成"}, {"op": "replace", "draft": "2", "precedent": "3"}]
+    >>> str(diff_side(ops, "precedent", "ins")), str(diff_side(ops, "draft", "del"))
+    ('建成<ins>3</ins>', '建成<del>2</del>')
+    """
+    parts = []
+    for op in ops or []:
+        text = op.get(key, "")
+        if not text:
+            continue
+        if op.get("op") == "equal":
+            parts.append(escape(text))
+        else:
+            parts.append(Markup(f"<{tag}>") + escape(text) + Markup(f"</{tag}>"))
+    return Markup("").join(parts)
+
+
+def mark_changes(text: str, changes: Iterable[dict] | None, side: str) -> Markup:
+    """``text`` with the diff changes of one ``side`` ("upper" → ``<del>``, "lower" → ``<ins>``)
+    marked and classed by change kind; changes use ``{side}_start``/``{side}_end`` offsets.
+
+    >>> str(mark_changes("全市3012万亩", [{"kind": "number_changed", "upper_start": 2, "upper_end": 8}], "upper"))
+    '全市<del class="number_changed" title="number_changed">3012万亩</del>'
+    """
+    tag = "del" if side == "upper" else "ins"
+    parts, pos = [], 0
+    spans = sorted(((int(c[f"{side}_start"]), int(c[f"{side}_end"]), c.get("kind", "")) for c in changes or []))
+    for s, e, kind in spans:
+        if s < pos or e > len(text) or e <= s:
+            continue
+        parts.append(escape(text[pos:s]))
+        parts.append(Markup(f'<{tag} class="{escape(kind)}" title="{escape(kind)}">') + escape(text[s:e])
+                     + Markup(f"</{tag}>"))
+        pos = e
+    parts.append(escape(text[pos:]))
+    return Markup("").join(parts)
+
+
+def with_prefixes(query: str, prefixes: dict[str, str]) -> str:
+    """``query`` with a PREFIX line for every predeclared prefix it uses but does not declare
+    (after its leading comment lines), so the editor's syntax check and other endpoints accept it.
+
+    >>> print(with_prefixes("# t\\nSELECT * { ?d a pk:Doc }", {"pk": "https://x/#", "eli": "https://e/#"}))
+    # t
+    PREFIX pk: <https://x/#>
+    SELECT * { ?d a pk:Doc }
+    """
+    import re
+
+    lines = query.splitlines()
+    head = 0
+    while head < len(lines) and lines[head].lstrip().startswith("#"):
+        head += 1
+    body = "\n".join(lines[head:])
+    code = re.sub(r"<[^>\s]*>|\"[^\"\n]*\"|#[^\n]*", " ", body)
+    needed = [p for p in prefixes if re.search(rf"(?<![\w:?$]){re.escape(p)}:", code)
+              and not re.search(rf"(?i)PREFIX\s+{re.escape(p)}:", code)]
+    decl = [f"PREFIX {p}: <{prefixes[p]}>" for p in needed]
+    return "\n".join(lines[:head] + decl + lines[head:])
+
+
+def target_chart(targets: Sequence[dict], level_label=lambda lv: lv, width: int = 560, height: int = 220) -> Markup:
+    """A small inline SVG scatter/line chart of target values by year, one colour per level.
+    Targets without a year are placed in an "n.d." column; units differing from the most
+    common one are left out.
+
+    >>> svg = str(target_chart([{"value": 63.5, "unit": "%", "year": 2024, "level": "provincial"},
+    ...                          {"value": 64, "unit": "%", "year": 2024, "level": "township"}]))
+    >>> svg.startswith("<svg") and svg.count("<title>") == 2  # one point per target
+    True
+    >>> str(target_chart([]))
+    ''
+    """
+    pts = [t for t in targets if isinstance(t.get("value"), (int, float))]
+    if not pts:
+        return Markup("")
+    units: dict[str, int] = {}
+    for t in pts:
+        units[t.get("unit", "")] = units.get(t.get("unit", ""), 0) + 1
+    unit = max(units, key=units.get)
+    pts = [t for t in pts if t.get("unit", "") == unit]
+    years = sorted({t.get("year") for t in pts if t.get("year")})
+    cols: list = years + ([None] if any(not t.get("year") for t in pts) else [])
+    lo, hi = min(t["value"] for t in pts), max(t["value"] for t in pts)
+    if hi == lo:
+        lo, hi = (lo * 0.9, hi * 1.1) if lo else (-1.0, 1.0)
+    pad = (hi - lo) * 0.12
+    lo, hi = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
+    left, right, top, bottom = 56, 130, 16, 34
+    pw, ph = width - left - right, height - top - bottom
+
+    def x(year) -> float:
+        i = cols.index(year)
+        return left + (pw * (i + 0.5) / len(cols))
+
+    def y(v: float) -> float:
+        return top + ph - (v - lo) / (hi - lo) * ph
+
+    out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" role="img">']
+    for i in range(5):
+        v = lo + (hi - lo) * i / 4
+        yy = y(v)
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>')
+        out.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{v:.4g}</text>')
+    for c in cols:
+        out.append(f'<text x="{x(c):.1f}" y="{height - 12}" text-anchor="middle" class="tick">'
+                   f'{c if c else "n.d."}</text>')
+    out.append(f'<text x="{left}" y="{top - 4}" class="tick">{escape(unit)}</text>')
+    levels = [lv for lv in LEVEL_COLOURS if any(t.get("level") == lv for t in pts)]
+    levels += sorted({t.get("level") or "unknown" for t in pts} - set(levels))
+    for li, lv in enumerate(levels):
+        colour = LEVEL_COLOURS.get(lv, "#666")
+        mine = sorted((t for t in pts if (t.get("level") or "unknown") == lv), key=lambda t: cols.index(t.get("year")))
+        if len(mine) > 1:
+            path = " ".join(f"{x(t.get('year')):.1f},{y(t['value']):.1f}" for t in mine)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5" opacity="0.6"/>')
+        for t in mine:
+            tip = escape(f"{t.get('doc_place') or t.get('place') or ''} {t.get('value_text') or t['value']}")
+            out.append(f'<circle cx="{x(t.get("year")):.1f}" cy="{y(t["value"]):.1f}" r="5" fill="{colour}">'
+                       f"<title>{tip}</title></circle>")
+        ly = top + 14 + li * 18
+        out.append(f'<circle cx="{left + pw + 16}" cy="{ly - 4}" r="5" fill="{colour}"/>')
+        out.append(f'<text x="{left + pw + 26}" y="{ly}" class="legend">{escape(level_label(lv))}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))

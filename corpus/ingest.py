@@ -1,0 +1,122 @@
+"""Ingestion: a file (or its bytes) → :class:`~corpus.model.Document`; a folder → documents + rejections.
+
+>>> doc = parse_bytes("一、总体要求\\n坚持稳中求进。".encode("gb18030"), "plan.txt")
+>>> doc.title, [p.id for p in doc.provisions], len(doc.id)
+('', ['part_1'], 16)
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+from corpus.clean import clean
+from corpus.metadata import extract_metadata
+from corpus.model import Document, Rejection
+from corpus.readers import READERS, IngestError, read_bytes
+from corpus.structure import segment
+
+__all__ = ["IngestError", "parse_bytes", "parse_file", "ingest_dir", "doc_id", "SKIPPED_SUFFIXES"]
+
+# Files in a corpus folder that are never documents (the bundled corpus is a Python package).
+SKIPPED_SUFFIXES = (".py", ".pyc", ".pyo")
+MAX_BYTES = 50_000_000
+
+
+def doc_id(text: str) -> str:
+    """Stable document id: the first 16 hex digits of SHA-256 of the cleaned text.
+
+    >>> doc_id("abc")
+    'ba7816bf8f01cfea'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def parse_bytes(data: bytes, source: str) -> Document:
+    """Parse one file's bytes (``source`` is its file name; the extension picks the reader).
+
+    Raises :class:`IngestError` (never anything else) when the bytes are not a usable document.
+    """
+    if len(data) > MAX_BYTES:
+        raise IngestError(source, f"file too large ({len(data)} bytes)")
+    raw = read_bytes(data, source)
+    try:
+        cleaned = clean(raw)
+        if not cleaned.text.strip():
+            raise IngestError(source, "no text after cleaning")
+        provisions = segment(cleaned.text)
+        md = extract_metadata(cleaned.text, provisions)
+    except IngestError:
+        raise
+    except Exception as e:  # a parsing bug must not take the whole corpus down
+        raise IngestError(source, f"could not parse ({type(e).__name__}: {e})") from e
+    warnings = list(md.warnings)
+    if provisions and provisions[0].kind == "body":
+        warnings.append("no recognisable structure: ingested as one flat provision")
+    title = md.title
+    return Document(
+        id=doc_id(cleaned.text), title=title, doc_number=md.doc_number, date=md.date,
+        issuers=md.issuers, level=md.level, place=md.place, genre=md.genre, source=source,
+        cites=md.cites, text=cleaned.text, provisions=provisions, notes=cleaned.notes, warnings=warnings,
+    )
+
+
+def parse_file(path: str | Path) -> Document:
+    """Parse one file; raises :class:`IngestError` naming the file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise IngestError(path.name, f"cannot read file ({e.strerror or e})") from e
+    return parse_bytes(data, path.name)
+
+
+def corpus_files(directory: str | Path) -> list[Path]:
+    """Candidate files of a corpus folder, recursively, sorted; hidden files and Python
+    sources (the bundled corpus is a package) are skipped."""
+    directory = Path(directory)
+    out = []
+    for p in sorted(directory.rglob("*")):
+        rel = p.relative_to(directory)
+        if any(part.startswith((".", "__pycache__")) for part in rel.parts):
+            continue
+        if p.is_file() and p.suffix.lower() not in SKIPPED_SUFFIXES:
+            out.append(p)
+    return out
+
+
+def ingest_dir(directory: str | Path, progress: bool = False) -> tuple[list[Document], list[Rejection]]:
+    """Parse every file of a folder. One bad file becomes a :class:`Rejection`; never raises
+    for a file (a missing folder raises ``FileNotFoundError``). Duplicate texts are rejected."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {directory}")
+    files = corpus_files(directory)
+    docs: list[Document] = []
+    rejected: list[Rejection] = []
+    seen: dict[str, str] = {}
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(files, desc="parse", unit="doc", file=sys.stderr)
+    for path in bar if bar is not None else files:
+        source = path.relative_to(directory).as_posix()
+        try:
+            data = path.read_bytes()
+            doc = parse_bytes(data, source)
+        except IngestError as e:
+            rejected.append(Rejection(source=source, reason=e.reason))
+            continue
+        except OSError as e:
+            rejected.append(Rejection(source=source, reason=f"cannot read file ({e})"))
+            continue
+        if doc.id in seen:
+            rejected.append(Rejection(source=source, reason=f"duplicate of {seen[doc.id]} (same text)"))
+            continue
+        seen[doc.id] = source
+        docs.append(doc)
+    return docs, rejected
+
+
+SUPPORTED_EXTENSIONS = tuple(sorted(READERS))

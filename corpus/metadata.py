@@ -1,0 +1,439 @@
+"""Metadata of one cleaned document: title, 文号, 成文日期, issuers, level, place, genre, cites.
+
+Everything is read from the text's shape, not from a list of known documents:
+the head (text before the first heading) holds the title, the 文号, the issuers and — in a
+notice that wraps a plan (关于印发《X》的通知) — the signature date; otherwise the date is
+the last line that is only a date.
+
+>>> parse_date("二〇二四年四月一日"), parse_date("2024年4月8日")
+('2024-04-01', '2024-04-08')
+>>> jurisdiction("中共垫江县三溪镇委员会")
+('三溪镇', 'township')
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from corpus.model import Citation, Provision
+from corpus.structure import cn_number
+
+CJK = r"\u4e00-\u9fff"
+DOC_NUMBER = re.compile(rf"[{CJK}]{{1,10}}[〔\[［【(（]\s*(?:19|20)\d{{2}}\s*[〕\]］】)）]\s*\d{{1,4}}\s*号")
+_DATE = re.compile(
+    r"((?:19|20)\d{2}|[〇零一二三四五六七八九○Ｏ]{4})\s*年\s*([\d一二三四五六七八九十]{1,3})\s*月\s*"
+    r"([\d一二三四五六七八九十]{1,3})\s*日"
+)
+
+
+@dataclass
+class Metadata:
+    title: str = ""
+    doc_number: str | None = None
+    date: str | None = None
+    issuers: list[str] = field(default_factory=list)
+    level: str | None = None
+    place: str | None = None
+    genre: str | None = None
+    cites: list[Citation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+def parse_date(s: str) -> str | None:
+    """ISO date of the first ``YYYY年M月D日`` (Arabic or Chinese numerals) in ``s``."""
+    m = _DATE.search(s)
+    if not m:
+        return None
+    y, mo, d = m.groups()
+    if not y.isdigit():
+        y = "".join(str(cn_number(c) if c not in "○Ｏ" else 0) for c in y)
+    month, day = cn_number(mo), cn_number(d)
+    if month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{int(y):04d}-{month:02d}-{day:02d}"
+
+
+def _date_only(line: str) -> bool:
+    """A line that is only a date (a signature date), e.g. ``        2024年4月1日``."""
+    return bool(_DATE.fullmatch(line.strip()))
+
+
+# ----------------------------------------------------------------------------- places
+
+_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+_CENTRAL = re.compile(r"^(中共中央|中央|国务院|全国人民代表大会|全国人大|中华人民共和国|国家)")
+_UNIT = re.compile(
+    rf"[{CJK}]{{1,9}}?(?:特别行政区|自治区|自治州|自治县|自治旗|经济技术开发区|经开区|高新区|新区|开发区"
+    r"|街道|社区|省|市|州|盟|县|区|旗|镇|乡|村)"
+)
+_SUFFIXES = {"特别行政区", "自治区", "自治州", "自治县", "自治旗", "经济技术开发区", "经开区", "高新区", "新区",
+             "开发区", "街道", "社区", "省", "市", "州", "盟", "县", "区", "旗", "镇", "乡", "村"}
+_LEVELS = ("central", "provincial", "prefectural", "county", "township", "village")
+_ORG_SUFFIX = re.compile(
+    r"(委员会|人民政府|政府|党工委|管委会|党委|人大常委会|办公室|办公厅|委|局|厅|部|院|中心|领导小组|小组|工作队|支部)$"
+)
+
+
+def _unit_level(unit: str, first: bool) -> str:
+    if unit.endswith(("特别行政区", "自治区", "省")) or (first and unit.startswith(_MUNICIPALITIES) and unit.endswith("市")):
+        return "provincial"
+    if unit.endswith(("自治州", "州", "盟", "市")):
+        return "prefectural"
+    if unit.endswith(("街道", "镇", "乡")):
+        return "township"
+    if unit.endswith(("村", "社区")):
+        return "village"
+    return "county"  # 县 区 旗 自治县 经开区 新区 开发区
+
+
+def admin_units(name: str) -> list[tuple[str, str]]:
+    """Leading chain of administrative units in a name, each with its level.
+
+    A unit is accepted only one level below the previous one (a municipality's
+    districts count as one level below it); the chain stops at the first misfit.
+
+    >>> admin_units("重庆市万盛经开区巩固拓展脱贫攻坚成果")
+    [('重庆市', 'provincial'), ('万盛经开区', 'county')]
+    >>> admin_units("彭水苗族土家族自治县龙溪镇")
+    [('彭水苗族土家族自治县', 'county'), ('龙溪镇', 'township')]
+    >>> admin_units("重庆市农业农村")
+    [('重庆市', 'provincial')]
+    """
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(name):
+        unit = _next_unit(name, pos)
+        if unit is None:
+            break
+        level = _unit_level(unit, not out)
+        if out:
+            prev = _LEVELS.index(out[-1][1])
+            cur = _LEVELS.index(level)
+            ok = cur == prev + 1 or (out[-1][1] == "provincial" and level == "county")
+            if not ok:
+                break
+        out.append((unit, level))
+        pos += len(unit)
+    return out
+
+
+_AFTER_UNIT = re.compile(r"^(委员会|人民政府|政府|党委|党工委|管委会|委|人大|政协|纪委|办公室|$)")
+
+
+def _next_unit(name: str, pos: int) -> str | None:
+    """The unit starting at ``pos``: the shortest candidate followed by another unit or an
+    organ word (开州区委 → 开州区, not 开州), else the shortest candidate.
+
+    >>> _next_unit("开州区委", 0), _next_unit("垫江县三溪镇委员会", 0)
+    ('开州区', '垫江县')
+    """
+    cands = [name[pos:k] for k in range(pos + 2, min(len(name), pos + 12) + 1) if _UNIT.fullmatch(name[pos:k])]
+    # 湖州 + 市, 开州 + 区: a candidate that a bare suffix extends is part of a longer name
+    cands = [c for c in cands if not any(len(d) > len(c) and d[len(c):] in _SUFFIXES for d in cands)] or cands
+    for c in cands:
+        rest = name[pos + len(c):]
+        if _AFTER_UNIT.match(rest) or any(_UNIT.fullmatch(rest[:k]) for k in range(2, min(len(rest), 12) + 1)):
+            return c
+    return cands[0] if cands else None
+
+
+def jurisdiction(issuer: str) -> tuple[str | None, str | None]:
+    """(place, level) of an issuing body, e.g. ``中共重庆市委`` → (重庆市, provincial)."""
+    name = re.sub(r"\s+", "", issuer)
+    if _CENTRAL.match(name):
+        return "中国", "central"
+    name = re.sub(r"^中共|^中国共产党", "", name)
+    units = admin_units(name)
+    if not units:
+        # abbreviated municipality/province names: 重庆市委 → 重庆市, 四川省委 → 四川省
+        return None, None
+    return units[-1]
+
+
+def split_issuers(s: str) -> list[str]:
+    """Joint issuers printed together: ``中共重庆市委 重庆市人民政府`` or with 、.
+
+    >>> split_issuers("中共重庆市委 重庆市人民政府")
+    ['中共重庆市委', '重庆市人民政府']
+    """
+    parts = [p for p in re.split(r"[\s、，,]+", s.strip()) if p]
+    return [p for p in parts if _is_org(p)]
+
+
+def _is_org(s: str) -> bool:
+    return 2 <= len(s) <= 40 and bool(_ORG_SUFFIX.search(s)) and not re.search(r"[。；：，《》“”]", s)
+
+
+# ----------------------------------------------------------------------------- genre
+
+_GENRES = [
+    "实施意见", "指导意见", "若干意见", "意见", "实施方案", "工作方案", "行动方案", "方案", "发展规划", "规划",
+    "纲要", "工作要点", "要点", "实施办法", "管理办法", "办法", "实施细则", "细则", "规定", "决定", "条例",
+    "行动计划", "计划", "报告", "批复", "请示", "通报", "公告", "决议", "通知", "函",
+]
+
+
+def genre_of(title: str) -> str | None:
+    """The genre a title ends with (years in brackets ignored).
+
+    >>> genre_of("重庆市万盛经开区…有效衔接“十四五”规划（2021—2025年）")
+    '规划'
+    """
+    t = re.sub(r"[（(][^（）()]*[）)]$", "", title.strip()).strip()
+    for g in _GENRES:
+        if t.endswith(g):
+            return g
+    return None
+
+
+# ----------------------------------------------------------------------------- citations
+
+_CITE = re.compile(r"《([^《》\n]{1,200})》")
+_CITE_NUMBER = re.compile(rf"\s*[（(]\s*({DOC_NUMBER.pattern})\s*[）)]")
+_LEAD_WORDS = re.compile(r"^(?:为|并|和|及|以及|与|根据|依据|按照|遵照|贯彻落实|贯彻|落实|认真|深入|结合|对照|参照|执行|印发|转发)+")
+
+
+def find_citations(text: str, provisions: list[Provision]) -> list[Citation]:
+    """Every 《title》 with its 文号 (if printed right after), issuer and relation."""
+    sentences = [(p, s) for p in provisions for s in p.sentences]
+    cites: list[Citation] = []
+    for m in _CITE.finditer(text):
+        title = re.sub(r"\s+", "", m.group(1))
+        end = m.end()
+        number = None
+        nm = _CITE_NUMBER.match(text, end)
+        if nm:
+            number = re.sub(r"\s+", "", nm.group(1))
+            end = nm.end()
+        prov, sent = _locate(sentences, m.start())
+        sent_start = sent.start if sent else max(0, m.start() - 80)
+        sent_end = sent.end if sent else min(len(text), end + 80)
+        before = text[sent_start: m.start()]
+        after = text[end: sent_end]
+        cites.append(Citation(
+            title=title, number=number, issuer=_issuer_before(before) or _issuer_in_title(title),
+            relation=_relation(before, after), start=m.start(), end=end,
+            sentence_id=sent.id if sent else None, provision_id=prov.id if prov else None,
+        ))
+    return cites
+
+
+def _locate(sentences, pos: int):
+    for p, s in sentences:
+        if s.start <= pos < s.end:
+            return p, s
+    return None, None
+
+
+def _issuer_before(before: str) -> str | None:
+    """An issuing body named right before 《: ``根据重庆市委市政府《…》`` → 重庆市委市政府."""
+    m = re.search(rf"[{CJK}]{{2,40}}$", before)
+    if not m:
+        return None
+    name = _LEAD_WORDS.sub("", m.group(0))
+    name = re.sub(r"^.*?(?:和|及|以及|与)(?=[{CJK}]{2,}$)", "", name) if not _is_org(name) else name
+    return name if _is_org(name) else None
+
+
+def _issuer_in_title(title: str) -> str | None:
+    """``中共垫江县委、垫江县人民政府关于…`` → the text before 关于, when it names bodies."""
+    i = title.find("关于")
+    if i <= 1:
+        return None
+    head = title[:i]
+    orgs = split_issuers(head)
+    return head.strip() if orgs and sum(map(len, orgs)) >= len(re.sub(r"[\s、，,]", "", head)) - 1 else None
+
+
+def _relation(before: str, after: str) -> str:
+    """applies: 为贯彻落实《…》… or 根据《…》…精神; based_on: 根据《…》，制定…; else cites.
+
+    >>> _relation("根据", "和《乙》（渝委农办〔2024〕5号）文件精神，结合实际")
+    'applies'
+    >>> _relation("为贯彻落实", "（中发〔2024〕1号）精神，现提出如下意见")
+    'applies'
+    >>> _relation("根据", "《丙》及《丁》，制定本规划")
+    'based_on'
+    """
+    clause = re.split(r"[，。；]", re.sub(r"《[^《》]*》", "《》", after), maxsplit=1)[0]
+    spirit = "精神" in clause
+    if re.search(r"贯彻", before) and not re.search(r"根据|依据|按照", before):
+        return "applies"
+    if re.search(r"根据|依据|按照|遵照", before):
+        return "applies" if spirit else "based_on"
+    if re.search(r"落实|学习", before[-8:]) and spirit:
+        return "applies"
+    return "cites"
+
+
+# ----------------------------------------------------------------------------- head
+
+
+def _head_lines(text: str, provisions: list[Provision]) -> list[str]:
+    first = next((p for p in provisions if p.kind not in ("preamble", "body")), None)
+    head = text[: first.start] if first else text[:1500]
+    return head.split("\n")
+
+
+_WRAP = re.compile(r"关于(?:印发|转发|下发|发布|修订印发)\s*《([^《》]{2,200})》\s*的?(?:通知|决定)")
+
+
+def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
+    """All metadata of one cleaned document (``source`` is set by the caller)."""
+    md = Metadata()
+    head_lines = _head_lines(text, provisions)
+    head = "\n".join(head_lines)
+    flat_head = re.sub(r"\s+", "", head)
+
+    # 文号: a line that is only a number, or the number of the 印发 line; never a cited one.
+    for line in head_lines:
+        m = DOC_NUMBER.fullmatch(line.strip())
+        if m:
+            md.doc_number = re.sub(r"\s+", "", m.group(0))
+            break
+    if md.doc_number is None:
+        for m in DOC_NUMBER.finditer(head):
+            pre = head[max(0, m.start() - 2): m.start()]
+            if "》" in pre or "（" in pre and "》" in head[max(0, m.start() - 4): m.start()]:
+                continue  # 《…》（X号）: a citation
+            line = head[head.rfind("\n", 0, m.start()) + 1: head.find("\n", m.end()) if "\n" in head[m.end():] else len(head)]
+            if re.search(r"印发|签发", line) or DOC_NUMBER.fullmatch(line.strip()):
+                md.doc_number = re.sub(r"\s+", "", m.group(0))
+                break
+
+    # Title: the plan a notice wraps, else the leading title block.
+    wrap = _WRAP.search(flat_head)
+    title_block_issuers: list[str] = []
+    if wrap:
+        md.title = wrap.group(1)
+        md.genre = genre_of(md.title)
+        before = flat_head[: wrap.start()]
+        notice_head = head[: _raw_index(head, wrap.start())]
+        title_block_issuers = _issuer_lines(notice_head)
+        if not title_block_issuers:
+            title_block_issuers = split_issuers(before)
+    else:
+        md.title, title_block_issuers = _title_block(head_lines)
+        md.genre = genre_of(md.title)
+    md.issuers = _dedupe(title_block_issuers or _signature_issuers(text))
+
+    # Date: a line that is only a date — in the notice head when there is one, else the last.
+    date_lines = [ln for ln in text.split("\n") if _date_only(ln)]
+    head_dates = [ln for ln in head_lines if _date_only(ln)]
+    chosen = head_dates[0] if head_dates else (date_lines[-1] if date_lines else None)
+    if chosen is None:
+        printed = [ln for ln in head_lines if re.search(r"日\s*印发$", ln.strip())]
+        chosen = printed[0] if printed else None
+    md.date = parse_date(chosen) if chosen else None
+
+    # Jurisdiction: the first issuer that names a place, else the title's leading places.
+    place = level = None
+    for issuer in md.issuers:
+        place, level = jurisdiction(issuer)
+        if place:
+            break
+    if not place:
+        units = admin_units(re.sub(r"^中共", "", md.title))
+        scope = _self_scope(text)
+        if units:
+            pick = next((u for u in reversed(units) if scope and u[0].endswith(scope)), units[-1])
+            place, level = pick
+    md.place, md.level = place, level
+    # the wrapped plan's own title (关于印发《X》) is not a citation
+    md.cites = [c for c in find_citations(text, provisions) if c.title != md.title]
+    if not md.title:
+        md.warnings.append("no title found")
+    return md
+
+
+def _raw_index(head: str, flat_pos: int) -> int:
+    """Index in ``head`` of the character at ``flat_pos`` in its whitespace-free form."""
+    n = 0
+    for i, c in enumerate(head):
+        if c.isspace():
+            continue
+        if n == flat_pos:
+            return i
+        n += 1
+    return len(head)
+
+
+def _issuer_lines(head: str) -> list[str]:
+    out: list[str] = []
+    for line in head.split("\n"):
+        for part in split_issuers(line):
+            out.append(part)
+    return out
+
+
+def _title_block(lines: list[str]) -> tuple[str, list[str]]:
+    """Leading consecutive short lines (skipping 文号 and date lines) → title, issuers."""
+    block: list[str] = []
+    started = False
+    for line in lines:
+        s = line.strip()
+        if not s:
+            if started and not all(_only_orgs(b) for b in block):
+                break
+            continue
+        if DOC_NUMBER.fullmatch(s) or _date_only(s):
+            if started:
+                break
+            continue
+        if len(s) > 100 or (started and s[-1] in "。；："):
+            break
+        if s[-1] in "。；：" and not started:
+            break
+        block.append(s)
+        started = True
+        if len(block) >= 5:
+            break
+    issuers: list[str] = []
+    # leading lines that are only bodies (中共开江县委 开江县人民政府) are issuers
+    while len(block) > 1 and _only_orgs(block[0]):
+        issuers += split_issuers(block.pop(0))
+    title = "".join(block)
+    m = re.match(r"^(.{2,80}?)关于", title)
+    if m and not issuers:
+        orgs = split_issuers(m.group(1))
+        if orgs and "".join(orgs) == re.sub(r"[\s、，,]", "", m.group(1)):
+            issuers = orgs
+    if issuers and not title.startswith(tuple(issuers)) and title.startswith("关于"):
+        title = " ".join(issuers) + title
+    return re.sub(r"\s+", " ", title).strip(), issuers
+
+
+def _only_orgs(line: str) -> bool:
+    """A line made only of issuing bodies (中共开江县委 开江县人民政府)."""
+    orgs = split_issuers(line)
+    return bool(orgs) and "".join(orgs) == re.sub(r"[\s、，,]+", "", line)
+
+
+def _signature_issuers(text: str) -> list[str]:
+    """Issuers from a signature line (bodies separated by spaces) in the last lines."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    for line in reversed(lines[-6:]):
+        if _only_orgs(line):
+            return split_issuers(line)
+    return []
+
+
+def _self_scope(text: str) -> str | None:
+    """The unit suffix a document uses for itself: 全区/我区 → 区, 全镇/我镇 → 镇 ..."""
+    counts = {}
+    for suffix in ("省", "市", "州", "县", "区", "旗", "镇", "乡", "街道", "村"):
+        counts[suffix] = len(re.findall(f"(?:全|我|本){suffix}", text))
+    best = max(counts, key=counts.get)
+    return best if counts[best] >= 2 else None
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen, out = set(), []
+    for x in items:
+        if x not in seen:
+            seen.add(x)
+            out.append(x)
+    return out

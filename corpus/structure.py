@@ -1,0 +1,307 @@
+"""Structure: cleaned text → a flat, reading-order list of provisions forming a tree.
+
+Headings start a line: 第N章 (chapter), 第N节 (section), 一、 (part), （一） (item),
+1. / 1、 / （1） (point), 专栏N (box), 表N + tab-separated rows (table). A document with no
+recognisable heading is one ``body`` provision; text before the first heading is the
+``preamble``. Ids are AKN-style paths built from the printed numbers (``part_2/item_7``).
+
+Offsets: every sentence satisfies ``text[s.start:s.end] == s.text``; a provision's own
+text is ``text[p.start:p.end]`` unless a box or table interrupts it (then ``p.text`` joins
+its pieces with a newline and ``start``/``end`` cover the first piece).
+
+>>> ps = segment("一、总体要求\\n坚持稳中求进。\\n（一）稳定粮食生产。推广良种；扩大面积。")
+>>> [(p.id, p.number, p.title) for p in ps]
+[('part_1', '一、', '总体要求'), ('part_1/item_1', '（一）', '稳定粮食生产')]
+>>> [s.text for s in ps[1].sentences]
+['（一）稳定粮食生产。', '推广良种；', '扩大面积。']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from corpus.model import Provision, Sentence, Table
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN = "零〇一二三四五六七八九十百两"
+
+
+def cn_number(s: str) -> int | None:
+    """Value of a Chinese (or Arabic) numeral, None if it is not one.
+
+    >>> [cn_number(x) for x in ("三十四", "十一", "一百零二", "二〇", "7", "甲")]
+    [34, 11, 102, 20, 7, None]
+    """
+    if s.isdigit():
+        return int(s)
+    if not s or any(c not in CN_DIGITS and c not in "十百" for c in s):
+        return None
+    if "十" not in s and "百" not in s:  # positional: 二〇 → 20
+        v = 0
+        for c in s:
+            v = v * 10 + CN_DIGITS[c]
+        return v
+    total, cur = 0, 0
+    for c in s:
+        if c in CN_DIGITS:
+            cur = CN_DIGITS[c]
+        elif c == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        elif c == "百":
+            total += (cur or 1) * 100
+            cur = 0
+    return total + cur
+
+
+# kind, AKN prefix, rank (lower = higher in the tree), pattern (groups: number, rest)
+_HEADINGS: list[tuple[str, str, int, re.Pattern]] = [
+    ("chapter", "chp", 1, re.compile(rf"^(第([{_CN}\d]+)章)\s*(.*)$")),
+    ("section", "sec", 2, re.compile(rf"^(第([{_CN}\d]+)节)\s*(.*)$")),
+    ("part", "part", 3, re.compile(r"^(([一二三四五六七八九十百]+)、)\s*(.*)$")),
+    ("item", "item", 4, re.compile(r"^([（(]([一二三四五六七八九十百]+)[）)])\s*(.*)$")),
+    ("point", "point", 5, re.compile(r"^((\d{1,2})[.．、])(?!\d)\s*(.*)$")),
+    ("point", "point", 6, re.compile(r"^([（(](\d{1,2})[）)])\s*(.*)$")),
+    ("box", "box", 7, re.compile(rf"^(专栏\s*([{_CN}\d]+))\s*(.*)$")),
+    ("table", "table", 7, re.compile(r"^(表\s*(\d+))\s*(.*)$")),
+]
+_PREFIX = {"chapter": "chp", "section": "sec", "part": "part", "item": "item", "point": "point",
+           "box": "box", "table": "table"}
+
+
+@dataclass
+class _Heading:
+    kind: str
+    rank: int
+    number: str
+    value: int | None
+    rest: str
+
+
+def match_heading(line: str) -> _Heading | None:
+    """The heading a line starts with, if any.
+
+    >>> h = match_heading("（三十四）优化乡村振兴工作推进机制。建立…")
+    >>> (h.kind, h.number, h.value)
+    ('item', '（三十四）', 34)
+    >>> match_heading("2.2024年巴渝和美乡村创建申报名单") is None
+    True
+    """
+    s = line.strip()
+    for kind, _prefix, rank, pat in _HEADINGS:
+        m = pat.match(s)
+        if m:
+            if kind == "table" and not m.group(3):
+                return None
+            if kind in ("chapter", "section", "part", "item") and not m.group(3):
+                return None  # a bare number on its own line is not a heading
+            return _Heading(kind, rank, m.group(1), cn_number(m.group(2)), m.group(3))
+    return None
+
+
+def heading_title(rest: str) -> str:
+    """The heading sentence: the text after the number, up to the first 。/：/；.
+
+    >>> heading_title("稳定粮食生产。推广良种")
+    '稳定粮食生产'
+    >>> heading_title("  工作基础和环境")
+    '工作基础和环境'
+    """
+    rest = rest.strip()
+    m = re.search(r"[。；：:！？]", rest)
+    title = rest[: m.start()] if m else rest
+    return title.strip() if len(title) <= 80 else ""
+
+
+# ------------------------------------------------------------------------ sentences
+
+_OPEN, _CLOSE = "（(【[", "）)】]"
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans in ``text[start:end]``: split after 。！？； (plus closing quotes)
+    and at line ends, never inside （…）; spans are stripped of surrounding whitespace.
+
+    >>> t = "一是强化帮扶（牵头单位：甲；配合单位：乙）。二是稳就业！\\n表头"
+    >>> [t[a:b] for a, b in split_sentences(t, 0, len(t))]
+    ['一是强化帮扶（牵头单位：甲；配合单位：乙）。', '二是稳就业！', '表头']
+    """
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    s = start
+    i = start
+    while i < end:
+        c = text[i]
+        cut = None
+        if c == "\n":
+            cut = i
+            depth = 0
+        elif c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth = max(0, depth - 1)
+        elif c in "。！？；!?" and depth == 0:
+            j = i + 1
+            while j < end and text[j] in "”’」』\"'":
+                j += 1
+            cut = j
+            i = j - 1
+        if cut is not None:
+            spans.append((s, cut))
+            s = cut + 1 if c == "\n" else cut
+        i += 1
+    spans.append((s, end))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+# ------------------------------------------------------------------------ segmentation
+
+
+@dataclass
+class _Node:
+    prov: Provision
+    rank: int
+    chunks: list[list[int]] = field(default_factory=list)  # [start, end] pieces of own text
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def segment(text: str) -> list[Provision]:
+    """Provisions of a cleaned text, flat in reading order (see module docstring)."""
+    lines = _lines(text)
+    nodes: list[_Node] = []
+    stack: list[_Node] = []
+    current: _Node | None = None  # node receiving running text
+    table_open = False
+
+    def new_node(kind: str, rank: int, number: str, value: int | None, title: str, pos: int) -> _Node:
+        parent = stack[-1] if stack else None
+        siblings = [n for n in nodes if n.prov.parent == (parent.prov.id if parent else None)]
+        prefix = _PREFIX.get(kind, kind)
+        same = [n for n in siblings if n.prov.kind == kind]
+        seg = f"{prefix}_{value if value is not None else len(same) + 1}"
+        taken = {n.prov.id.rsplit("/", 1)[-1] for n in siblings}
+        if seg in taken:
+            seg = f"{prefix}_{len(same) + 1}"
+            k = 2
+            while seg in taken:
+                seg, k = f"{prefix}_{len(same) + 1}_{k}", k + 1
+        pid = f"{parent.prov.id}/{seg}" if parent else seg
+        prov = Provision(id=pid, kind=kind, number=number, ordinal=len(siblings) + 1, title=title,
+                         parent=parent.prov.id if parent else None)
+        if parent:
+            parent.prov.children.append(pid)
+        node = _Node(prov, rank, [[pos, pos]])
+        nodes.append(node)
+        return node
+
+    def add_text(node: _Node, a: int, b: int) -> None:
+        last = node.chunks[-1] if node.chunks else None
+        if last is not None and last[1] >= 0 and _only_space(text, last[1], a):
+            last[1] = b
+        else:
+            node.chunks.append([a, b])
+
+    has_heading = any(match_heading(text[a:b]) for a, b in lines)
+    for idx, (a, b) in enumerate(lines):
+        line = text[a:b]
+        if not line.strip():
+            continue
+        is_row = "\t" in line
+        h = match_heading(line) if not is_row else None
+        if h and h.kind == "table" and not _next_is_row(text, lines, idx):
+            h = None
+        if h:
+            while stack and stack[-1].rank >= h.rank:
+                stack.pop()
+            node = new_node(h.kind, h.rank, h.number, h.value, heading_title(h.rest), a)
+            node.chunks = [[a, b]]
+            stack.append(node)
+            current = node
+            table_open = h.kind == "table"
+            continue
+        if is_row:
+            if not table_open:  # rows without a 表N caption: an unnumbered table
+                while stack and stack[-1].rank >= 7:
+                    stack.pop()
+                node = new_node("table", 7, "", None, "", a)
+                node.chunks = [[a, b]]
+                stack.append(node)
+                current, table_open = node, True
+            else:
+                add_text(current, a, b)
+            continue
+        if table_open:
+            if current is not None and re.match(r"^(注|资料来源|说明)[:：]", line.strip()):
+                add_text(current, a, b)
+                continue
+            # the table ended: the text returns to its parent
+            table_open = False
+            stack.pop()
+            current = stack[-1] if stack else None
+        if current is None:
+            lead = next((n for n in nodes if n.prov.kind in ("preamble", "body")), None)
+            if lead is not None:  # text after a top-level table: back to the leading text
+                current = lead
+            else:
+                kind = "preamble" if has_heading else "body"
+                current = new_node(kind, 0, "", None, "", a)
+                current.prov.id = kind
+                current.chunks = [[a, b]]
+                continue
+        add_text(current, a, b)
+
+    provisions = []
+    for node in nodes:
+        p = node.prov
+        chunks = [(s, e) for s, e in node.chunks if e > s]
+        if not chunks:
+            chunks = [(node.chunks[0][0], node.chunks[0][0])]
+        p.start, p.end = chunks[0]
+        p.text = "\n".join(text[s:e] for s, e in chunks)
+        sents = [sp for s, e in chunks for sp in split_sentences(text, s, e)]
+        p.sentences = [Sentence(id=f"{p.id}/s_{n}", text=text[s:e], start=s, end=e)
+                       for n, (s, e) in enumerate(sents, 1)]
+        if p.kind == "table":
+            p.table = _table(p, text, chunks)
+        provisions.append(p)
+    return provisions
+
+
+def _only_space(text: str, a: int, b: int) -> bool:
+    return a <= b and not text[a:b].strip()
+
+
+def _next_is_row(text: str, lines: list[tuple[int, int]], idx: int) -> bool:
+    for a, b in lines[idx + 1: idx + 4]:
+        if text[a:b].strip():
+            return "\t" in text[a:b]
+    return False
+
+
+def _table(p: Provision, text: str, chunks: list[tuple[int, int]]) -> Table:
+    rows, notes = [], []
+    caption = ""
+    for s, e in chunks:
+        for line in text[s:e].split("\n"):
+            if "\t" in line:
+                rows.append([c.strip() for c in line.split("\t")])
+            elif line.strip() and not rows and not caption:
+                caption = line.strip()
+            elif line.strip():
+                notes.append(line.strip())
+    return Table(caption=caption, header=rows[0] if rows else [], rows=rows[1:], notes=notes)

@@ -1,0 +1,112 @@
+"""CLI handlers for ``policykg search`` and ``policykg precedent`` as pure functions.
+
+``search_command`` / ``precedent_command`` return the JSON documents of issue 5's CLI section
+(``--json``); ``render_search`` / ``render_precedent`` turn those into readable text. They
+raise ``kg.errors`` exceptions (BadRequest, NotBuilt, IncompatibleIndex) for the edge to map.
+
+>>> print(render_search({"query": "粮食", "results": []}))
+no results for 粮食
+>>> mark("稳定粮食生产", [[2, 4]])
+'稳定[粮食]生产'
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.errors import BadRequest
+
+MAX_K = 100
+
+
+def _check_k(k: int | None, default: int) -> int:
+    k = default if k is None else int(k)
+    if not 1 <= k <= MAX_K:
+        raise BadRequest(f"k must be between 1 and {MAX_K}, got {k}")
+    return k
+
+
+def search_command(index, query: str, k: int | None = 10, level: str | None = None, doc: str | None = None,
+                   place: str | None = None, year: int | None = None) -> dict:
+    """``policykg search QUERY [--k N] [--level L] [--doc D] [--place P]`` → ``{query, results}``.
+
+    ``index``: an ``embeddings.search.SearchIndex`` or a data dir (loaded once here).
+    ``place`` matches the document's place or any place enclosing it (name or code).
+    """
+    index = _index(index)
+    query = (query or "").strip()
+    if not query:
+        raise BadRequest("query must not be empty")
+    filters = {key: v for key, v in {"level": level, "doc": doc, "place": place, "year": year}.items() if v}
+    return index.search(query, k=_check_k(k, 10), filters=filters or None)
+
+
+def precedent_command(index, text: str, k: int | None = 5) -> dict:
+    """``policykg precedent TEXT [--k N]`` → ``{draft, results, reuse}``."""
+    index = _index(index)
+    return index.precedent(text, k=_check_k(k, 5))
+
+
+def _index(index):
+    if isinstance(index, (str, Path)):
+        from embeddings.search import SearchIndex
+
+        return SearchIndex.load(Path(index))
+    return index
+
+
+def mark(text: str, spans: list[list[int]]) -> str:
+    """``text`` with each highlight span in [brackets]."""
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        out += [text[pos:a], "[", text[a:b], "]"]
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def render_search(res: dict) -> str:
+    """Readable search results: one block per provision, best sentence with highlights."""
+    if not res["results"]:
+        return f"no results for {res['query']}"
+    lines = [f"search: {res['query']}"]
+    for i, r in enumerate(res["results"], 1):
+        where = " ".join(x for x in [r.get("provision_number"), r.get("provision_title")] if x)
+        meta = " · ".join(x for x in [r.get("level"), r.get("place"), r.get("doc_number")] if x)
+        lines.append(f"{i:2d}. {r['score']:.3f}  《{r['doc_title']}》 {where}  [{meta}]")
+        lines.append(f"    {mark(r['text'], r.get('highlights', []))}")
+        lines.append(f"    lexical {r['lexical_score']:.2f} · dense {r['dense_score']:.3f} · {r['doc_id']} {r['provision_id']}")
+    return "\n".join(lines)
+
+
+def render_diff(diff: list[dict]) -> str:
+    """Inline diff: [-draft-]{+precedent+} for changed stretches.
+
+    >>> render_diff([{"op": "equal", "draft": "建成", "precedent": "建成"}, {"op": "replace", "draft": "2", "precedent": "3"}])
+    '建成[-2-]{+3+}'
+    """
+    parts = []
+    for d in diff:
+        if d["op"] == "equal":
+            parts.append(d["draft"])
+        else:
+            if d["draft"]:
+                parts.append(f"[-{d['draft']}-]")
+            if d["precedent"]:
+                parts.append(f"{{+{d['precedent']}+}}")
+    return "".join(parts)
+
+
+def render_precedent(res: dict) -> str:
+    """Readable precedents: citation, similarity, diff against the draft, reuse counts."""
+    lines = [f"draft: {res['draft']}"]
+    if not res["results"]:
+        lines.append("no precedent found")
+    for i, r in enumerate(res["results"], 1):
+        c = r["citation"]
+        meta = " · ".join(str(x) for x in [c.get("level"), c.get("place"), c.get("date")] if x)
+        lines.append(f"{i:2d}. {r['score']:.3f}  {c['text']}  [{meta}]")
+        lines.append(f"    {r['text']}")
+        lines.append(f"    diff: {render_diff(r['diff'])}")
+    for u in res.get("reuse", []):
+        lines.append(f"reuse: “{u['phrase']}” — {u['message']} ({', '.join(u['levels'])})")
+    return "\n".join(lines)

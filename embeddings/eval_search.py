@@ -1,0 +1,113 @@
+"""Evaluate search on the hand-written dev set: hit@1, hit@3, MRR per ranker and query kind.
+
+    python -m embeddings.eval_search [--data DATA_DIR] [--gold tests/gold/search_dev.json] [--json]
+
+With ``--data`` pointing at a built data directory its index is used; otherwise the bundled
+corpus is parsed and indexed in memory (model in ``DATA_DIR/model``, converted if missing).
+A query counts as answered at rank r when the r-th provision returned lies in one of its
+target provisions (doc file prefix + provision number + a substring of the target sentence).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "search_dev.json"
+METHODS = ("lexical", "dense-sentence", "dense", "rrf", "fused")
+
+
+def resolve_targets(gold: dict, docs: list) -> dict[str, set[tuple[str, str]]]:
+    """Map each query id to its target (doc_id, provision_id) pairs.
+
+    A target names the provision by its printed number and a substring of the sentence; the
+    provisions of that document containing the substring are kept, narrowed to those with the
+    printed number when any has it. ValueError when a target matches nothing.
+    """
+    by_prefix = {d.source[:3]: d for d in docs}
+    out: dict[str, set[tuple[str, str]]] = {}
+    for q in gold["queries"]:
+        pairs: set[tuple[str, str]] = set()
+        for t in q["targets"]:
+            doc = by_prefix[t["doc"]]
+            having = [p for p in doc.provisions if any(t["contains"] in s.text for s in p.sentences)]
+            numbered = [p for p in having if p.number == t.get("provision")]
+            chosen = numbered or having
+            if not chosen:
+                raise ValueError(f"{q['id']}: no provision of {doc.source} contains {t['contains']!r}")
+            pairs.update((doc.id, p.id) for p in chosen)
+        out[q["id"]] = pairs
+    return out
+
+
+def evaluate(index, docs: list, gold: dict, k: int = 10) -> dict:
+    """``{method: {kind: {hit@1, hit@3, mrr, n}}}`` plus per-query ranks under ``"ranks"``."""
+    targets = resolve_targets(gold, docs)
+    queries = gold["queries"]
+    report: dict = {"ranks": {}}
+    for method in METHODS:
+        hits = index.search([q["query"] for q in queries], k=k, method=method)
+        per_kind: dict[str, list[int | None]] = {}
+        for q, hs in zip(queries, hits):
+            rank = next((i + 1 for i, h in enumerate(hs) if (h.doc_id, h.provision_id) in targets[q["id"]]), None)
+            per_kind.setdefault(q["kind"], []).append(rank)
+            per_kind.setdefault("all", []).append(rank)
+            report["ranks"].setdefault(q["id"], {})[method] = rank
+        report[method] = {kind: _metrics(r) for kind, r in per_kind.items()}
+    return report
+
+
+def _metrics(ranks: list[int | None]) -> dict:
+    n = len(ranks)
+    return {
+        "hit@1": round(sum(1 for r in ranks if r == 1) / n, 4),
+        "hit@3": round(sum(1 for r in ranks if r and r <= 3) / n, 4),
+        "mrr": round(sum(1 / r for r in ranks if r) / n, 4),
+        "n": n,
+    }
+
+
+def render(report: dict) -> str:
+    lines = [f"{'ranker':14} {'kind':11} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'n':>4}"]
+    for method in METHODS:
+        for kind, m in sorted(report[method].items()):
+            lines.append(f"{method:14} {kind:11} {m['hit@1']:6.3f} {m['hit@3']:6.3f} {m['mrr']:6.3f} {m['n']:4d}")
+    misses = [f"{qid}: {r}" for qid, r in report["ranks"].items() if r["fused"] != 1]
+    if misses:
+        lines.append("fused misses (rank per ranker): " + "; ".join(misses))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path("data"))
+    ap.add_argument("--gold", type=Path, default=GOLD)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    from corpus import BUNDLED_DIR
+    from corpus.ingest import ingest_dir
+    from embeddings.encoder import load_encoder
+    from embeddings.search import SearchIndex
+
+    gold = json.loads(args.gold.read_text(encoding="utf-8"))
+    if (args.data / "index" / "manifest.json").exists():
+        index = SearchIndex.load(args.data)
+        from corpus.model import Document
+
+        docs = [Document.model_validate_json(p.read_text(encoding="utf-8"))
+                for p in sorted((args.data / "documents").glob("*.json"))]
+    else:
+        from embeddings.convert import ensure_model
+        from embeddings.index import HybridIndex
+
+        docs, _ = ingest_dir(BUNDLED_DIR)
+        encoder = load_encoder(ensure_model(args.data / "model"))
+        index = SearchIndex(HybridIndex.build(docs, encoder), encoder)
+    report = evaluate(index, docs, gold)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Character-bigram BM25 for Chinese text (no word segmentation, no whitespace tokenizer).
+
+Text is NFKC-normalised (full-width → half-width, case folded) and split into runs of
+letters/digits/CJK at every punctuation mark or space; each run contributes its character
+bigrams (a one-character run contributes that character). Every character is also indexed as
+a unigram, used only for one-character queries.
+
+Scores are eager BM25 weights in a CSC matrix (rows = indexed texts, columns = terms), so a
+query is the sum of a few columns; rows can be appended and deleted (weights are recomputed).
+
+>>> bigrams("稳定粮食生产。")
+['稳定', '定粮', '粮食', '食生', '生产']
+>>> bigrams("ＡＢ，5G网")
+['ab', '5g', 'g网']
+>>> ix = LexicalIndex.build(["稳定粮食生产", "发展生态畜牧业", "粮食安全"])
+>>> [int(i) for i in ix.top(ix.scores("粮食生产"), 2)]
+[0, 2]
+>>> [int(i) for i in ix.top(ix.scores("畜"), 3)]
+[1]
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+_RUN = re.compile(r"[^\W_]+")
+K1, B = 1.2, 0.75
+FORMAT = 1
+
+
+def normalize(text: str) -> str:
+    """NFKC + casefold: full-width letters/digits/punctuation become half-width.
+
+    >>> normalize("２０２４年ＡＢＣ")
+    '2024年abc'
+    """
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def runs(text: str) -> list[str]:
+    """Maximal runs of letters/digits/CJK in the normalised text (punctuation splits).
+
+    >>> runs("“千村示范、万村整治”工程")
+    ['千村示范', '万村整治', '工程']
+    """
+    return _RUN.findall(normalize(text))
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams within each run; a one-character run yields itself."""
+    out: list[str] = []
+    for r in runs(text):
+        if len(r) == 1:
+            out.append(r)
+        else:
+            out.extend(r[i : i + 2] for i in range(len(r) - 1))
+    return out
+
+
+def query_terms(text: str) -> list[str]:
+    """Terms used to score a query: bigrams, or the characters of a one-character query.
+
+    >>> query_terms("畜")
+    ['畜']
+    >>> query_terms("粮食，安全")
+    ['粮食', '安全']
+    """
+    rs = runs(text)
+    if sum(len(r) for r in rs) == 1:
+        return rs
+    return bigrams(text)
+
+
+def index_terms(text: str) -> list[str]:
+    """Terms indexed for a text: its bigrams plus every character (unigram)."""
+    chars = [c for r in runs(text) for c in r]
+    bg = [t for t in bigrams(text) if len(t) == 2]
+    return bg + chars
+
+
+class LexicalIndex:
+    """BM25 over character bigrams (+ unigrams), rows addressed by position."""
+
+    def __init__(self, vocab: dict[str, int], counts: sp.csr_matrix, lengths: np.ndarray):
+        self.vocab = vocab
+        self.counts = counts.tocsr()  # rows × terms, raw term frequencies
+        self.lengths = lengths.astype(np.float32)  # bigram count per row (BM25 length)
+        self._reweight()
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def build(cls, texts: list[str]) -> "LexicalIndex":
+        vocab: dict[str, int] = {}
+        counts, lengths = cls._count(texts, vocab)
+        return cls(vocab, counts, lengths)
+
+    @staticmethod
+    def _count(texts: list[str], vocab: dict[str, int]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Term counts (rows × vocab, growing ``vocab``) and bigram lengths, vectorised.
+
+        Same terms as :func:`index_terms`: every bigram of adjacent letters/digits/CJK plus
+        every such character.
+        """
+        n = len(texts)
+        joined = "\x00".join(normalize(t) for t in texts)
+        if not joined:
+            return sp.csr_matrix((n, max(len(vocab), 1)), dtype=np.float32), np.ones(n, dtype=np.float32)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        uniq, inv = _dense_unique(codes, 0x110000)
+        alnum = np.fromiter(((chr(u).isalnum() and u != 0x5F) for u in uniq.tolist()), dtype=bool, count=uniq.size)
+        ok = alnum[inv]
+        sep = codes == 0
+        row = np.cumsum(sep) - sep  # row of every position (separators belong to the next row)
+        uni_pos = np.flatnonzero(ok)
+        bi_pos = np.flatnonzero(ok[:-1] & ok[1:])
+        width = np.uint64(uniq.size + 1)
+        keys = np.concatenate([inv[uni_pos].astype(np.uint64),
+                               (inv[bi_pos].astype(np.uint64) + 1) * width + inv[bi_pos + 1].astype(np.uint64)])
+        rows = np.concatenate([row[uni_pos], row[bi_pos]])
+        ukeys, kinv = _dense_unique(keys, int(width) * int(width))
+        term_ids = np.empty(ukeys.size, dtype=np.int64)
+        for i, k in enumerate(ukeys.tolist()):
+            if k < int(width):
+                term = chr(int(uniq[k]))
+            else:
+                term = chr(int(uniq[k // int(width) - 1])) + chr(int(uniq[k % int(width)]))
+            term_ids[i] = vocab.setdefault(term, len(vocab))
+        cols = term_ids[kinv]
+        m = sp.csr_matrix((np.ones(cols.size, dtype=np.float32), (rows, cols)), shape=(n, max(len(vocab), 1)))
+        m.sum_duplicates()
+        lengths = np.bincount(row[bi_pos], minlength=n).astype(np.float32)
+        return m, np.maximum(lengths, 1)
+
+    def _reweight(self) -> None:
+        """Recompute idf and the eager BM25 weight matrix (CSC) from raw counts."""
+        n = self.counts.shape[0]
+        cnt = self.counts
+        if cnt.shape[1] < len(self.vocab):
+            cnt = sp.csr_matrix((cnt.data, cnt.indices, cnt.indptr), shape=(n, len(self.vocab)))
+            self.counts = cnt
+        df = np.bincount(cnt.indices, minlength=cnt.shape[1]).astype(np.float32)
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avgdl = float(self.lengths.mean()) if n else 1.0
+        norm = K1 * (1 - B + B * self.lengths / max(avgdl, 1e-6))
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(cnt.indptr))
+        tf = cnt.data
+        w = self.idf[cnt.indices] * tf * (K1 + 1) / (tf + norm[rows])
+        self.weights = sp.csr_matrix((w.astype(np.float32), cnt.indices, cnt.indptr), shape=cnt.shape).tocsc()
+
+    # ---- incremental ----------------------------------------------------------------------
+    def add(self, texts: list[str]) -> None:
+        """Append rows for ``texts`` (positions continue after the current last row)."""
+        new, lengths = self._count(texts, self.vocab)
+        width = len(self.vocab)
+        old = sp.csr_matrix((self.counts.data, self.counts.indices, self.counts.indptr), shape=(self.counts.shape[0], width))
+        new = sp.csr_matrix((new.data, new.indices, new.indptr), shape=(new.shape[0], width))
+        self.counts = sp.vstack([old, new], format="csr")
+        self.lengths = np.concatenate([self.lengths, lengths])
+        self._reweight()
+
+    def delete(self, rows: np.ndarray) -> None:
+        """Remove rows (later rows shift down to keep positions dense)."""
+        keep = np.ones(self.counts.shape[0], dtype=bool)
+        keep[np.asarray(rows, dtype=np.int64)] = False
+        self.counts = self.counts[keep]
+        self.lengths = self.lengths[keep]
+        self._reweight()
+
+    # ---- scoring --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.counts.shape[0]
+
+    def term_ids(self, terms: list[str]) -> np.ndarray:
+        """Vocabulary ids of the known terms (unknown terms dropped; duplicates kept)."""
+        return np.asarray([self.vocab[t] for t in terms if t in self.vocab], dtype=np.int64)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for ``query`` (float32, length ``len(self)``)."""
+        out = np.zeros(len(self), dtype=np.float32)
+        w = self.weights
+        for t in self.term_ids(query_terms(query)):
+            s, e = w.indptr[t], w.indptr[t + 1]
+            out[w.indices[s:e]] += w.data[s:e]
+        return out
+
+    def postings(self, term: str) -> np.ndarray:
+        """Rows containing ``term`` (sorted)."""
+        t = self.vocab.get(term)
+        if t is None:
+            return np.zeros(0, dtype=np.int32)
+        w = self.weights
+        return np.sort(w.indices[w.indptr[t] : w.indptr[t + 1]])
+
+    def candidates(self, phrase: str, enough: int = 32) -> np.ndarray:
+        """Rows containing every character of ``phrase`` (a superset of the rows containing it).
+
+        Postings are intersected rarest first, stopping once at most ``enough`` rows remain;
+        the caller verifies the phrase on these few rows, so nothing scans the corpus.
+        Characters (not bigrams) make this insensitive to punctuation inside the phrase.
+        """
+        terms = sorted({c for r in runs(phrase) for c in r}, key=self._df)
+        if not terms:
+            return np.zeros(0, dtype=np.int32)
+        rows = self.postings(terms[0])
+        for t in terms[1:]:
+            if rows.size <= enough:
+                break
+            rows = np.intersect1d(rows, self.postings(t), assume_unique=True)
+        return rows
+
+    def _df(self, term: str) -> int:
+        t = self.vocab.get(term)
+        return 0 if t is None else int(self.weights.indptr[t + 1] - self.weights.indptr[t])
+
+    @staticmethod
+    def top(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """Rows of the ``k`` highest positive scores, best first (``mask`` = allowed rows)."""
+        s = scores if mask is None else np.where(mask, scores, 0)
+        pos = np.flatnonzero(s > 0)
+        if pos.size > k:
+            pos = pos[np.argpartition(-s[pos], k - 1)[:k]]
+        return pos[np.argsort(-s[pos], kind="stable")]
+
+    # ---- persistence ----------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        sp.save_npz(directory / "bm25_counts.npz", self.counts)
+        np.save(directory / "bm25_lengths.npy", self.lengths)
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        (directory / "bm25_vocab.json").write_text(
+            json.dumps({"format": FORMAT, "k1": K1, "b": B, "terms": terms}, ensure_ascii=False), encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex":
+        meta = json.loads((directory / "bm25_vocab.json").read_text(encoding="utf-8"))
+        vocab = {t: i for i, t in enumerate(meta["terms"])}
+        counts = sp.load_npz(directory / "bm25_counts.npz").tocsr()
+        return cls(vocab, counts, np.load(directory / "bm25_lengths.npy"))
+
+
+def _dense_unique(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` in O(n) when values lie in [0, bound) and
+    ``bound`` is small enough for a lookup table; falls back to sorting otherwise.
+
+    >>> u, inv = _dense_unique(np.array([5, 2, 5, 9]), 10)
+    >>> u.tolist(), inv.tolist()
+    ([2, 5, 9], [1, 0, 1, 2])
+    """
+    if bound > 1 << 25:
+        return np.unique(values, return_inverse=True)
+    present = np.zeros(bound, dtype=bool)
+    present[values] = True
+    uniq = np.flatnonzero(present)
+    lut = np.zeros(bound, dtype=np.int32)
+    lut[uniq] = np.arange(uniq.size)
+    return uniq.astype(values.dtype), lut[values].astype(np.int64)

@@ -1,0 +1,372 @@
+"""Search service: hybrid sentence search grouped per provision, precedents, concept search.
+
+``SearchIndex.load(data_dir)`` loads ``data_dir/index`` and the encoder from ``data_dir/model``
+once; every method is batch-friendly and never touches the network.
+
+Filters (a dict, every key optional): ``level`` (str or list), ``doc`` (id or list), ``year``
+(int or (lo, hi)), ``place`` (a name or 12-digit code: the document's place or any place
+enclosing it), ``place_filter`` (a set of place names/codes, or a callable on the document
+metadata dict), ``entity`` (an entity id: sentences mentioning it), ``type`` (a fact type:
+sentences with a mention of that entity type, or "target").
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.dense import DenseIndex
+from embeddings.fusion import fuse, rrf
+from embeddings.highlight import char_diff, highlights, shared_phrases
+from embeddings.index import HybridIndex, iter_rows
+from embeddings.lexical import LexicalIndex, normalize, query_terms, runs
+from kg.errors import BadRequest, NotBuilt
+
+N_CANDIDATES = 100  # per ranker, before fusion
+N_PROVISIONS = 20  # provisions whose sentences join the candidates
+PROVISION_WEIGHT = 1.0  # weight of the provision's cosine in a sentence's dense score
+MIN_PHRASE = 8  # reuse counting: shared stretches at least this long
+QUERY_CACHE = 4096  # query embeddings kept
+
+
+@dataclass
+class Hit:
+    """One search result: a sentence in its provision, with its document's metadata."""
+
+    doc_id: str
+    provision_id: str
+    provision_number: str
+    provision_title: str
+    sentence_id: str
+    text: str
+    score: float
+    lexical_score: float
+    dense_score: float
+    level: str | None
+    place: str | None
+    doc_title: str
+    doc_number: str | None
+    highlights: list[list[int]] = field(default_factory=list)
+    match: str | None = None  # concept search: "label" | "alias" | "semantic"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if d["match"] is None:
+            del d["match"]
+        return d
+
+
+# ---------------------------------------------------------------------------- core retrieval
+@dataclass
+class Ranked:
+    """Fused candidates of one query, best first (rows of the sentence table)."""
+
+    rows: np.ndarray
+    fused: np.ndarray
+    lexical: np.ndarray
+    dense: np.ndarray
+    coverage: float
+
+
+def coverage_of(lex: LexicalIndex, query: str, rows: np.ndarray) -> float:
+    """Largest fraction of the query's distinct terms found in any of ``rows``."""
+    terms = set(query_terms(query))
+    if not terms or rows.size == 0:
+        return 0.0
+    ids = lex.term_ids(sorted(terms))
+    if ids.size == 0:
+        return 0.0
+    c = lex.counts
+    best = 0
+    for r in rows:
+        best = max(best, int(np.isin(c.indices[c.indptr[r] : c.indptr[r + 1]], ids).sum()))
+    return best / len(terms)
+
+
+@dataclass
+class Core:
+    """What retrieval reads: lexical rows, sentence vectors by id, provision vectors by pid."""
+
+    lexical: LexicalIndex
+    dense: DenseIndex
+    ids: np.ndarray  # row -> sentence id (ascending)
+    prov_dense: DenseIndex | None = None
+    row_pid: np.ndarray | None = None  # row -> provision id
+
+    def __post_init__(self) -> None:
+        if self.row_pid is not None:
+            self._by_pid = np.argsort(self.row_pid, kind="stable")
+            self._pid_sorted = self.row_pid[self._by_pid]
+
+    def rows_of_pids(self, pids: np.ndarray) -> np.ndarray:
+        lo = np.searchsorted(self._pid_sorted, pids, "left")
+        hi = np.searchsorted(self._pid_sorted, pids, "right")
+        return np.concatenate([self._by_pid[a:b] for a, b in zip(lo, hi)]) if len(pids) else np.zeros(0, np.int64)
+
+
+def dense_scores(core: Core, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Dense score of rows: sentence cosine, averaged with its provision's cosine (context)."""
+    s = core.dense.similarities(qvec, core.ids[rows]).astype(np.float64)
+    if core.prov_dense is None or rows.size == 0:
+        return s
+    pids, inv = np.unique(core.row_pid[rows], return_inverse=True)
+    p = core.prov_dense.similarities(qvec, pids).astype(np.float64)[inv]
+    return (s + PROVISION_WEIGHT * p) / (1 + PROVISION_WEIGHT)
+
+
+def retrieve(core: Core, query: str, qvec: np.ndarray, mask: np.ndarray | None = None, n: int = N_CANDIDATES,
+             method: str = "fused") -> Ranked:
+    """Candidates from both rankers, scored by both, fused; ``method`` lexical|dense|fused."""
+    lex = core.lexical
+    scores = lex.scores(query)
+    lex_rows = LexicalIndex.top(scores, n, mask)
+    allowed = None if mask is None else core.ids[mask]
+    d_ids, _ = core.dense.search(qvec[None, :], n, allowed=allowed)
+    d_ids = d_ids[0][d_ids[0] >= 0]
+    parts = [lex_rows, np.searchsorted(core.ids, d_ids)]
+    if core.prov_dense is not None and len(core.prov_dense):
+        allowed_p = None if mask is None else np.unique(core.row_pid[mask])
+        p_ids, _ = core.prov_dense.search(qvec[None, :], N_PROVISIONS, allowed=allowed_p)
+        p_rows = core.rows_of_pids(p_ids[0][p_ids[0] >= 0])
+        parts.append(p_rows if mask is None else p_rows[mask[p_rows]])
+    rows = np.unique(np.concatenate(parts)).astype(np.int64)
+    lexs = scores[rows].astype(np.float64)
+    dens = dense_scores(core, qvec, rows)
+    cov = coverage_of(lex, query, lex_rows[:10])
+    if method == "lexical":
+        fused = lexs + 1e-6 * dens
+    elif method == "dense":
+        fused = dens
+    elif method == "dense-sentence":
+        fused = core.dense.similarities(qvec, core.ids[rows]).astype(np.float64)
+    elif method == "rrf":
+        fused = rrf(lexs, dens)
+    else:
+        fused = fuse(lexs, dens, coverage=cov)
+    order = np.argsort(-fused, kind="stable")
+    return Ranked(rows[order], fused[order], lexs[order], dens[order], cov)
+
+
+# ---------------------------------------------------------------------------- the service
+class SearchIndex:
+    """A loaded index plus its encoder."""
+
+    def __init__(self, index: HybridIndex, encoder):
+        index.check_encoder(encoder)
+        self.ix = index
+        self.encoder = encoder
+        self._qcache: dict[str, np.ndarray] = {}
+
+    def query_vectors(self, queries: list[str]) -> np.ndarray:
+        """Query embeddings, encoding (in one batch) only those not recently seen."""
+        todo = [q for q in dict.fromkeys(queries) if q not in self._qcache]
+        if todo:
+            if len(self._qcache) + len(todo) > QUERY_CACHE:
+                self._qcache.clear()
+            for q, v in zip(todo, self.encoder.encode_queries(todo)):
+                self._qcache[q] = np.asarray(v, dtype=np.float32)
+        if not queries:
+            return np.zeros((0, self.ix.model["dim"]), dtype=np.float32)
+        return np.vstack([self._qcache[q] for q in queries])
+
+    @classmethod
+    def load(cls, data_dir: Path, encoder=None) -> "SearchIndex":
+        """Load ``data_dir/index`` with the encoder of ``data_dir/model`` (NotBuilt if absent)."""
+        data_dir = Path(data_dir)
+        index_dir = data_dir / "index"
+        if not (index_dir / "manifest.json").exists():
+            raise NotBuilt(f"no search index in {data_dir}; run the build first")
+        if encoder is None:
+            model_dir = data_dir / "model"
+            if not model_dir.exists():
+                raise NotBuilt(f"no embedding model in {model_dir}; run the build first")
+            from embeddings.encoder import load_encoder
+
+            encoder = load_encoder(model_dir)
+        return cls(HybridIndex.load(index_dir, encoder), encoder)
+
+    # ---- incremental ----------------------------------------------------------------------
+    def add_document(self, doc, extraction=None) -> None:
+        """Index (or re-index) one parsed document in place."""
+        self.ix.add_documents([doc], self.encoder, {doc.id: extraction} if extraction is not None else None)
+
+    def remove_document(self, doc_id: str) -> None:
+        """Drop one document from the index."""
+        self.ix.remove_document(doc_id)
+
+    def save(self, index_dir: Path) -> None:
+        self.ix.save(Path(index_dir))
+
+    # ---- search ---------------------------------------------------------------------------
+    def rank(self, queries: list[str], filters: dict | None = None, method: str = "fused",
+             n: int = N_CANDIDATES) -> list[Ranked]:
+        """Fused candidate rankings for a batch of queries (one encoder call)."""
+        qvecs = self.query_vectors(list(queries))
+        mask = self.ix.row_mask(filters)
+        core = self.ix.core()
+        return [retrieve(core, q, np.asarray(v, dtype=np.float32), mask, n, method) for q, v in zip(queries, qvecs)]
+
+    def search(self, queries: list[str] | str, k: int = 10, filters: dict | None = None,
+               method: str = "fused") -> list[list[Hit]] | dict:
+        """Top-``k`` provisions per query, each shown by its best sentence.
+
+        A list of queries gives a list of hit lists; one query string gives the CLI shape
+        ``{"query": q, "results": [hit dicts]}``.
+        """
+        single = isinstance(queries, str)
+        qs = [queries] if single else list(queries)
+        for q in qs:
+            if not q or not q.strip():
+                raise BadRequest("query must not be empty")
+        out = [self._group(q, r, k) for q, r in zip(qs, self.rank(qs, filters, method, max(N_CANDIDATES, 4 * k)))]
+        if single:
+            return {"query": queries, "results": [h.to_dict() for h in out[0]]}
+        return out
+
+    def _group(self, query: str, ranked: Ranked, k: int) -> list[Hit]:
+        hits: list[Hit] = []
+        seen: set[tuple[str, str]] = set()
+        for i, r in enumerate(ranked.rows):
+            key = (self.ix.t.doc[r], self.ix.t.prov[r])
+            if key in seen:
+                continue
+            seen.add(key)
+            hits.append(self._hit(int(r), query, ranked.fused[i], ranked.lexical[i], ranked.dense[i]))
+            if len(hits) >= k:
+                break
+        return hits
+
+    def _hit(self, r: int, query: str | None, score: float, lex: float, dense: float, match: str | None = None,
+             spans: list[list[int]] | None = None) -> Hit:
+        (_, d, p), = iter_rows(self.ix, [r])
+        text = self.ix.t.text[r]
+        return Hit(
+            doc_id=d["id"], provision_id=self.ix.t.prov[r], provision_number=p.get("number", ""),
+            provision_title=p.get("title", ""), sentence_id=self.ix.t.sid[r], text=text,
+            score=round(float(score), 6), lexical_score=round(float(lex), 6), dense_score=round(float(dense), 6),
+            level=d.get("level"), place=d.get("place"), doc_title=d["title"], doc_number=d.get("doc_number"),
+            highlights=spans if spans is not None else (highlights(text, query) if query else []), match=match,
+        )
+
+    # ---- precedents -----------------------------------------------------------------------
+    def precedent(self, text: str, k: int = 5, filters: dict | None = None) -> dict:
+        """The ``k`` closest existing sentences to a draft, cited and diffed, with reuse counts."""
+        if not text or not text.strip():
+            raise BadRequest("draft text must not be empty")
+        draft = text.strip()
+        ranked = self.rank([draft], filters)[0]
+        results, phrases = [], []
+        for i, r in enumerate(ranked.rows[:k]):
+            r = int(r)
+            (_, d, p), = iter_rows(self.ix, [r])
+            sent = self.ix.t.text[r]
+            shared = shared_phrases(draft, sent, MIN_PHRASE)
+            phrases.extend(shared)
+            results.append({
+                "doc_id": d["id"], "provision_id": self.ix.t.prov[r], "provision_number": p.get("path_number") or p.get("number", ""),
+                "sentence_id": self.ix.t.sid[r], "text": sent, "score": round(float(ranked.fused[i]), 6),
+                "similarity": round(float(ranked.dense[i]), 6), "lexical_score": round(float(ranked.lexical[i]), 6),
+                "char_ratio": round(_ratio(draft, sent), 4),
+                "citation": citation(d, p), "diff": char_diff(draft, sent), "shared": shared,
+            })
+        return {"draft": draft, "results": results, "reuse": self.reuse(list(dict.fromkeys(phrases)))}
+
+    def occurrences(self, phrase: str) -> np.ndarray:
+        """Rows whose sentence contains ``phrase`` verbatim (punctuation-insensitive).
+
+        Candidates come from the bigram postings; only they are checked.
+        """
+        key = _squash(phrase)
+        if not key:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.ix.lexical.candidates(phrase)
+        return np.asarray([r for r in rows if key in _squash(self.ix.t.text[r])], dtype=np.int64)
+
+    def reuse(self, phrases: list[str]) -> list[dict]:
+        """For each phrase: how many documents (and at which levels) contain it verbatim."""
+        out = []
+        for ph in phrases:
+            rows = self.occurrences(ph)
+            docs = sorted({self.ix.t.doc[r] for r in rows})
+            levels = sorted({self.ix.docs[d].get("level") for d in docs if self.ix.docs[d].get("level")})
+            out.append({
+                "phrase": ph, "documents": len(docs), "levels": levels, "sentences": int(rows.size), "doc_ids": docs,
+                "message": f"this phrase appears in {len(docs)} document{'s' if len(docs) != 1 else ''} "
+                           f"at {len(levels)} level{'s' if len(levels) != 1 else ''}",
+            })
+        out.sort(key=lambda x: (-x["documents"], -len(x["phrase"])))
+        return out
+
+    # ---- concepts -------------------------------------------------------------------------
+    def concept_search(self, name: str, aliases: list[str] | None = None, k: int = 20,
+                       semantic_k: int | None = None, filters: dict | None = None) -> list[Hit]:
+        """Exact label/alias mentions first (``match`` label|alias), then semantic matches."""
+        if not name or not name.strip():
+            raise BadRequest("concept name must not be empty")
+        mask = self.ix.row_mask(filters)
+        hits: list[Hit] = []
+        taken: set[int] = set()
+        for label, kind in [(name, "label")] + [(a, "alias") for a in (aliases or []) if a and a != name]:
+            for r in self.occurrences(label):
+                r = int(r)
+                if r in taken or (mask is not None and not mask[r]) or len(hits) >= k:
+                    continue
+                taken.add(r)
+                hits.append(self._hit(r, None, 1.0, 0.0, 0.0, kind, phrase_spans(self.ix.t.text[r], label)))
+        sem_q = "，".join([name, *(aliases or [])[:5]])
+        ranked = self.rank([sem_q], filters, method="dense")[0]
+        budget = k if semantic_k is None else semantic_k
+        n_sem = 0
+        for i, r in enumerate(ranked.rows):
+            if n_sem >= budget:
+                break
+            r = int(r)
+            if r in taken:
+                continue
+            taken.add(r)
+            n_sem += 1
+            hits.append(self._hit(r, sem_q, ranked.fused[i], ranked.lexical[i], ranked.dense[i], "semantic"))
+        return hits
+
+
+# ---------------------------------------------------------------------------- helpers
+def citation(d: dict, p: dict) -> dict:
+    """Full citation: 《title》（文号） + provision number, with level, place and date."""
+    number = p.get("path_number") or p.get("number") or ""
+    text = f"《{d['title']}》" + (f"（{d['doc_number']}）" if d.get("doc_number") else "") + number
+    return {"text": text, "title": d["title"], "doc_number": d.get("doc_number"), "provision_number": number,
+            "level": d.get("level"), "place": d.get("place"), "date": d.get("date")}
+
+
+def _squash(text: str) -> str:
+    return "".join(runs(text))
+
+
+def phrase_spans(text: str, phrase: str) -> list[list[int]]:
+    """Spans of ``text`` where ``phrase`` occurs, ignoring punctuation/width differences.
+
+    >>> phrase_spans("学习运用“千村示范、万村整治”工程经验", "千村示范万村整治")
+    [[5, 14]]
+    """
+    key = _squash(phrase)
+    if not key:
+        return []
+    pos, chars = [], []
+    for i, c in enumerate(text):
+        n = normalize(c)
+        if n and n[:1].isalnum():
+            pos.append(i)
+            chars.append(n[:1])
+    flat = "".join(chars)
+    spans, start = [], flat.find(key)
+    while start >= 0:
+        spans.append([pos[start], pos[start + len(key) - 1] + 1])
+        start = flat.find(key, start + len(key))
+    return spans
+
+
+def _ratio(a: str, b: str) -> float:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()

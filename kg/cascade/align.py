@@ -1,0 +1,404 @@
+"""Provision alignment: which upper provision each lower provision implements.
+
+Two tiers are aligned, each with one global monotone assignment:
+
+* **top** — the top-level provisions (parts, chapters, the preamble), compared on their
+  heading and on the text of their whole subtree;
+* **leaf** — the provisions without children below the top level (items （一）, points 1.),
+  compared on their own text and heading, with a bonus when their top-level parents were
+  aligned in the first pass.
+
+The score of a (lower, upper) pair is a weighted sum of char-bigram TF-IDF cosine (digits
+folded, responsibility lists dropped), heading bigram overlap, an optional embedding term
+(rescaled cosine; left out, and ``Alignment.embedding`` set False, when no encoder is given)
+and a small penalty for relative-position distance. A dynamic programme then picks, for each
+lower provision in reading order, one upper provision or none, keeping upper order (a backward
+jump costs a penalty; several lowers may share one upper) and leaving a lower provision
+unmatched (a local addition) unless its score clears a threshold.
+
+>>> lex = lexical_matrix(["稳定粮食生产面积", "建设示范镇"], ["稳定粮食生产", "加强党的领导"])
+>>> lex.shape, bool(lex[0, 0] > 0.5), float(lex[1].max())
+((2, 2), True, 0.0)
+>>> monotone_assign(np.array([[0.9, 0.1], [0.1, 0.2], [0.2, 0.8]]), threshold=0.3)
+[0, None, 1]
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from corpus.model import Document, Provision
+
+#: （责任单位：…）-style unit lists: administrative boilerplate, not policy content.
+RESPONSIBILITY = re.compile(r"[（(](?:主要)?(?:责任|牵头|配合|参与)(?:单位|部门)[:：][^）)]*[）)]")
+_KEEP = re.compile(r"[^\u3400-\u9fff#A-Za-z]")
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+
+
+class PassageEncoder(Protocol):
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Score weights and assignment parameters (defaults tuned on the genre, see the report)."""
+
+    lexical: float = 1.0
+    title: float = 0.45
+    embedding: float = 0.35
+    parent: float = 0.08
+    position: float = 0.15
+    threshold: float = 0.28  # lexical + structure only
+    threshold_embedding: float = 0.35  # when the embedding term takes part (it lifts every score)
+    back_penalty: float = 0.35
+    reuse_penalty: float = 0.05
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One alignable provision."""
+
+    provision_id: str
+    number: str
+    title: str
+    kind: str
+    tier: str  # "top" | "leaf"
+    top: str  # id of its top-level ancestor (itself for top units)
+    text: str  # the text compared: own text (leaf) or whole subtree (top)
+    position: float  # relative position in the document, 0..1
+
+    def ref(self) -> dict:
+        return {"provision_id": self.provision_id, "number": self.number, "title": self.title}
+
+
+@dataclass
+class Pair:
+    lower: Unit
+    upper: Unit
+    score: float
+    lexical: float
+    relation: str = ""  # copied | adapted | reworded
+    diff: Any = None  # kg.cascade.diff.Diff
+    taken: float = 0.0  # share of the lower text that is the upper's wording (see diff.taken_share)
+
+
+@dataclass
+class Alignment:
+    upper_id: str
+    lower_id: str
+    pairs: list[Pair] = field(default_factory=list)
+    lower_only: list[Unit] = field(default_factory=list)
+    upper_only: list[Unit] = field(default_factory=list)
+    embedding: bool = False  # whether embedding similarity took part
+
+    def mapping(self) -> dict[str, str | None]:
+        """lower provision id → upper provision id (None for local additions)."""
+        out: dict[str, str | None] = {u.provision_id: None for u in self.lower_only}
+        out.update({p.lower.provision_id: p.upper.provision_id for p in self.pairs})
+        return out
+
+
+def normalize(text: str) -> str:
+    """Text as compared: responsibility lists dropped, digits folded to '#', CJK/letters only.
+
+    >>> normalize("确保2024年油料1.5万亩。（责任单位：镇经济发展板块）")
+    '确保#年油料#万亩'
+    """
+    return _KEEP.sub("", _DIGITS.sub("#", RESPONSIBILITY.sub("", text)))
+
+
+def bigrams(text: str) -> Counter:
+    return Counter(text[i : i + 2] for i in range(len(text) - 1))
+
+
+def _subtree_text(doc: Document, prov: Provision, by_id: dict[str, Provision]) -> str:
+    parts, stack = [], [prov.id]
+    while stack:
+        p = by_id[stack.pop()]
+        parts.append(p.text)
+        stack.extend(reversed(p.children))
+    return "\n".join(parts)
+
+
+def alignment_units(doc: Document) -> tuple[list[Unit], list[Unit]]:
+    """(top units, leaf units) of a document, in reading order."""
+    by_id = {p.id: p for p in doc.provisions}
+    n = max(len(doc.provisions) - 1, 1)
+    tops: list[Unit] = []
+    leaves: list[Unit] = []
+    for k, p in enumerate(doc.provisions):
+        root = p
+        while root.parent is not None and root.parent in by_id:
+            root = by_id[root.parent]
+        if p.parent is None:
+            text = _subtree_text(doc, p, by_id)
+            tops.append(Unit(p.id, p.number, p.title, p.kind, "top", p.id, text, k / n))
+        elif not p.children and p.text.strip():
+            leaves.append(Unit(p.id, p.number, p.title, p.kind, "leaf", root.id, p.text, k / n))
+    return tops, leaves
+
+
+def _tfidf(counts: Sequence[Counter]) -> sparse.csr_matrix:
+    """Row-normalised TF-IDF matrix ((1 + log tf) · log((n + 1) / (df + 0.5)))."""
+    vocab: dict[str, int] = {}
+    indptr, indices, tfs = [0], [], []
+    for c in counts:
+        for g, tf in c.items():
+            indices.append(vocab.setdefault(g, len(vocab)))
+            tfs.append(tf)
+        indptr.append(len(indices))
+    n, v = len(counts), max(len(vocab), 1)
+    idx = np.asarray(indices, dtype=np.int32)
+    m = sparse.csr_matrix((np.asarray(tfs, dtype=np.float64), idx, np.asarray(indptr, dtype=np.int64)), shape=(n, v))
+    df = np.bincount(idx, minlength=v)
+    m.data = (1.0 + np.log(m.data)) * np.log((n + 1) / (df[m.indices] + 0.5))
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms) @ m
+
+
+@lru_cache(maxsize=50_000)
+def _text_bigrams(text: str) -> Counter:
+    return bigrams(normalize(text))
+
+
+def lexical_matrix(lower: Sequence[str], upper: Sequence[str]) -> np.ndarray:
+    """Char-bigram TF-IDF cosine between every lower and upper text (IDF over both sets)."""
+    m = _tfidf([_text_bigrams(t) for t in (*lower, *upper)])
+    lo, up = m[: len(lower)], m[len(lower) :]
+    return (lo @ up.T).toarray().reshape(len(lower), len(upper))
+
+
+def title_matrix(lower: Sequence[str], upper: Sequence[str]) -> np.ndarray:
+    """Dice overlap of heading bigram sets (0 where either heading is empty)."""
+    sets = [set(_text_bigrams(t)) for t in (*lower, *upper)]
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, st in enumerate(sets):
+        for g in st:
+            rows.append(i)
+            cols.append(vocab.setdefault(g, len(vocab)))
+    m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(sets), max(len(vocab), 1)))
+    sizes = np.asarray(m.sum(axis=1)).ravel()
+    lo, up = m[: len(lower)], m[len(lower) :]
+    common = (lo @ up.T).toarray().reshape(len(lower), len(upper))
+    denom = sizes[: len(lower), None] + sizes[None, len(lower) :]
+    return np.divide(2 * common, denom, out=np.zeros_like(common), where=denom > 0)
+
+
+def monotone_assign(
+    score: np.ndarray, threshold: float, back_penalty: float = 0.35, reuse_penalty: float = 0.05
+) -> list[int | None]:
+    """Best assignment of each row (in order) to a column or None, mostly keeping column order.
+
+    Gain of assigning row i to column j is ``score[i, j] - threshold``; leaving it unassigned
+    gains 0. Assigning a column left of the last assigned one costs ``back_penalty``; assigning
+    the same column again costs ``reuse_penalty``. O(rows × cols).
+    """
+    n, m = score.shape
+    if n == 0:
+        return []
+    if m == 0:
+        return [None] * n
+    neg = -1e18
+    # state k: 0 = nothing assigned yet, j + 1 = last assigned column j
+    value = np.full(m + 1, neg)
+    value[0] = 0.0
+    cols = np.arange(m)
+    choices: list[np.ndarray] = []  # per row: previous state for each new state, -1 = row unassigned
+    for i in range(n):
+        fwd, fwd_arg = np.maximum.accumulate(value)[:m], _running_argmax(value)[:m]  # states ≤ j
+        same = value[1:] - reuse_penalty  # state j + 1
+        rev = value[::-1]
+        suf = np.maximum.accumulate(rev)[::-1]  # suf[k] = max over states k..m
+        suf_arg = (m - _running_argmax(rev))[::-1]
+        bwd = np.append(suf[2:], neg) - back_penalty  # states ≥ j + 2
+        bwd_arg = np.append(suf_arg[2:], 0)
+        best = np.maximum(np.maximum(fwd, same), bwd)
+        best_arg = np.where(best == fwd, fwd_arg, np.where(best == same, cols + 1, bwd_arg))
+        assign = best + (score[i] - threshold)
+        choice = np.full(m + 1, -1)
+        better = assign > value[1:]
+        choice[1:] = np.where(better, best_arg, -1)
+        value = value.copy()
+        value[1:] = np.where(better, assign, value[1:])
+        choices.append(choice)
+    state = int(np.argmax(value))
+    out: list[int | None] = [None] * n
+    for i in range(n - 1, -1, -1):
+        prev = int(choices[i][state])
+        if prev >= 0:
+            out[i] = state - 1
+            state = prev
+    return out
+
+
+def _running_argmax(a: np.ndarray) -> np.ndarray:
+    """Index of the running maximum of ``a`` (first occurrence)."""
+    idx = np.arange(len(a))
+    is_new = np.concatenate(([True], a[1:] > np.maximum.accumulate(a)[:-1]))
+    return np.maximum.accumulate(np.where(is_new, idx, 0))
+
+
+# ---------------------------------------------------------------- embeddings
+
+#: ``vectors(doc, units)`` → one L2-normalised row per unit, or None when unavailable.
+UnitVectors = Callable[[Document, Sequence[Unit]], "np.ndarray | None"]
+
+_EMB_CACHE: dict[str, np.ndarray] = {}
+_EMB_CACHE_MAX = 200_000
+
+
+def _emb_key(doc_id: str, unit: Unit) -> str:
+    h = hashlib.blake2b(unit.text.encode("utf-8"), digest_size=8).hexdigest()
+    return f"{doc_id}|{unit.tier}|{unit.provision_id}|{h}"
+
+
+def unit_embeddings(doc_id: str, units: Sequence[Unit], encoder: PassageEncoder) -> np.ndarray:
+    """L2-normalised embeddings of the units' texts, cached per (document, provision, text)."""
+    keys = [_emb_key(doc_id, u) for u in units]
+    missing = [i for i, k in enumerate(keys) if k not in _EMB_CACHE]
+    if missing:
+        vecs = np.asarray(encoder.encode_passages([RESPONSIBILITY.sub("", units[i].text)[:1000] for i in missing]),
+                          np.float32)
+        if len(_EMB_CACHE) + len(missing) > _EMB_CACHE_MAX:
+            _EMB_CACHE.clear()
+        for i, v in zip(missing, vecs):
+            _EMB_CACHE[keys[i]] = v
+    if not keys:
+        return np.zeros((0, 1), np.float32)
+    return np.stack([_EMB_CACHE[k] for k in keys])
+
+
+def encoder_vectors(encoder: PassageEncoder) -> UnitVectors:
+    """Unit vectors computed with ``encoder`` (cached in-process)."""
+    return lambda doc, units: unit_embeddings(doc.id, units, encoder)
+
+
+def provision_vectors(lookup: Callable[[Document, list[str]], "np.ndarray | None"]) -> UnitVectors:
+    """Unit vectors from stored per-provision vectors (the search index keeps one per
+    provision): ``lookup(doc, provision_ids)`` → rows (zero rows for provisions without
+    one), or None. A top unit gets the normalised sum of its subtree's vectors.
+    """
+
+    def vectors(doc: Document, units: Sequence[Unit]) -> np.ndarray | None:
+        by_id = {p.id: p for p in doc.provisions}
+        members: list[list[str]] = []
+        for u in units:
+            ids, stack = [], [u.provision_id]
+            while stack:
+                pid = stack.pop()
+                ids.append(pid)
+                if u.tier == "top":
+                    stack.extend(by_id[pid].children)
+            members.append(ids)
+        flat = [pid for m in members for pid in m]
+        rows = lookup(doc, flat)
+        if rows is None or len(rows) != len(flat):
+            return None
+        out, k = [], 0
+        for m in members:
+            v = np.asarray(rows[k : k + len(m)], np.float32).sum(axis=0)
+            k += len(m)
+            out.append(v / max(float(np.linalg.norm(v)), 1e-12))
+        return np.vstack(out) if out else np.zeros((0, 1), np.float32)
+
+    return vectors
+
+
+def _embedding_term(lo: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Cosine rescaled against the pair's own floor (the median cosine of the matrix), so the
+    same-domain similarity every pair shares counts 0: (cos - median) / (1 - median), clipped."""
+    cos = lo @ up.T
+    med = float(np.median(cos)) if cos.size else 0.0
+    return np.clip((cos - med) / max(1.0 - med, 1e-6), 0.0, 1.0)
+
+
+# ---------------------------------------------------------------- alignment
+
+
+def _score(
+    lower: list[Unit],
+    upper: list[Unit],
+    w: Weights,
+    emb: tuple[np.ndarray, np.ndarray] | None,
+    parent_map: dict[str, str | None] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    lex = lexical_matrix([u.text for u in lower], [u.text for u in upper])
+    score = w.lexical * lex + w.title * title_matrix([u.title for u in lower], [u.title for u in upper])
+    if emb is not None:
+        score += w.embedding * _embedding_term(*emb)
+    lp = np.array([u.position for u in lower])[:, None]
+    upos = np.array([u.position for u in upper])[None, :]
+    score -= w.position * np.abs(lp - upos)
+    if parent_map:
+        tops = {t: i for i, t in enumerate(dict.fromkeys(u.top for u in upper))}
+        lo_top = np.array([tops.get(parent_map.get(a.top) or "", -1) for a in lower])
+        up_top = np.array([tops[b.top] for b in upper])
+        score += w.parent * ((lo_top[:, None] == up_top[None, :]) & (lo_top[:, None] >= 0))
+    return score, lex
+
+
+def _align_tier(
+    lower: list[Unit],
+    upper: list[Unit],
+    w: Weights,
+    emb: tuple[np.ndarray, np.ndarray] | None,
+    parent_map: dict[str, str | None] | None = None,
+) -> tuple[list[Pair], list[Unit], list[Unit]]:
+    if not lower or not upper:
+        return [], list(lower), list(upper)
+    score, lex = _score(lower, upper, w, emb, parent_map)
+    threshold = w.threshold if emb is None else w.threshold_embedding
+    assign = monotone_assign(score, threshold, w.back_penalty, w.reuse_penalty)
+    pairs = [
+        Pair(lower[i], upper[j], float(score[i, j]), float(lex[i, j]))
+        for i, j in enumerate(assign)
+        if j is not None
+    ]
+    used = {j for j in assign if j is not None}
+    lower_only = [lower[i] for i, j in enumerate(assign) if j is None]
+    upper_only = [u for j, u in enumerate(upper) if j not in used]
+    return pairs, lower_only, upper_only
+
+
+def align(
+    upper: Document,
+    lower: Document,
+    *,
+    encoder: PassageEncoder | None = None,
+    vectors: UnitVectors | None = None,
+    weights: Weights = Weights(),
+) -> Alignment:
+    """Align ``lower`` (the implementing document) to ``upper``: pairs, local additions, gaps.
+
+    Pairs come out in the lower document's reading order, top tier first. Relations and diffs
+    are filled in by :func:`kg.cascade.analyse`.
+    """
+    utop, uleaf = alignment_units(upper)
+    ltop, lleaf = alignment_units(lower)
+    if vectors is None and encoder is not None:
+        vectors = encoder_vectors(encoder)
+    emb_top = emb_leaf = None
+    if vectors is not None:
+        got = [vectors(lower, ltop), vectors(upper, utop), vectors(lower, lleaf), vectors(upper, uleaf)]
+        if all(g is not None for g in got):
+            emb_top, emb_leaf = (got[0], got[1]), (got[2], got[3])
+    tp, tlo, tuo = _align_tier(ltop, utop, weights, emb_top)
+    parent_map: dict[str, str | None] = {p.lower.provision_id: p.upper.provision_id for p in tp}
+    lp, llo, luo = _align_tier(lleaf, uleaf, weights, emb_leaf, parent_map)
+    return Alignment(
+        upper_id=upper.id,
+        lower_id=lower.id,
+        pairs=tp + lp,
+        lower_only=tlo + llo,
+        upper_only=tuo + luo,
+        embedding=emb_top is not None,
+    )

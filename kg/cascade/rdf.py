@@ -1,0 +1,156 @@
+"""Cascade results as RDF, in one named graph for analysis results.
+
+Graph ``https://w3id.org/policykg/graph/analysis``. Per analysed (upper, lower) pair:
+
+* one ``pk:Alignment`` per aligned provision pair — ``pk:alignedFrom`` the lower provision,
+  ``pk:alignedTo`` the upper one, ``pk:similarity`` the alignment score and ``pk:kind`` the
+  relation (``copied`` / ``adapted`` / ``reworded``);
+* one ``pk:TargetMove`` per target stated at both levels — ``pk:fromTarget`` (upper) and
+  ``pk:toTarget`` (lower) point at the ``pk:Target`` nodes of the document graphs, ``pk:move``
+  at ``pk:move_raised`` / ``_lowered`` / ``_same`` / ``_incomparable``.
+
+Node IRIs are ``{base}/analysis/{upper_id}/{lower_id}/…``, so re-analysing a pair replaces
+exactly its own nodes (:func:`store_analysis`).
+
+>>> pair_prefix("aaa", "bbb")
+'https://w3id.org/policykg/analysis/aaa/bbb/'
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from corpus.model import Document
+from kg import iris
+from kg.cascade import CascadeResult
+from kg.graph import N, decimal, document_iri_of
+from kg.records import DocumentExtraction, TargetRecord
+from kg.vocab import PK, RDF
+
+ANALYSIS_GRAPH = f"{iris.GRAPH_BASE}/analysis"
+
+
+def pair_prefix(upper_id: str, lower_id: str) -> str:
+    return f"{iris.BASE}/analysis/{upper_id}/{lower_id}/"
+
+
+def target_iris(doc: Document, ex: DocumentExtraction, doc_iri: str | None = None) -> dict[int, str]:
+    """``id(target record)`` → the IRI ``kg.graph.document_quads`` gives that target
+    (``{sentence}/target_{n}``, n counting the document's targets per sentence in order)."""
+    d = doc_iri or document_iri_of(doc)
+    per_sentence: dict[str, int] = {}
+    out: dict[int, str] = {}
+    for t in ex.targets:
+        n = per_sentence[t.span.sentence_id] = per_sentence.get(t.span.sentence_id, 0) + 1
+        out[id(t)] = f"{iris.provision_iri(d, t.span.sentence_id)}/target_{n}"
+    return out
+
+
+def analysis_quads(
+    result: CascadeResult,
+    upper_ex: DocumentExtraction | None = None,
+    lower_ex: DocumentExtraction | None = None,
+    doc_iris: dict[str, str] | None = None,
+) -> list[ox.Quad]:
+    """The quads describing one analysed pair (alignments and target moves)."""
+    g = N(ANALYSIS_GRAPH)
+    up, low = result.upper, result.lower
+    ud = (doc_iris or {}).get(up.id) or document_iri_of(up)
+    ld = (doc_iris or {}).get(low.id) or document_iri_of(low)
+    prefix = pair_prefix(up.id, low.id)
+    quads: list[ox.Quad] = []
+
+    def add(s: str, p: str, o) -> None:
+        quads.append(ox.Quad(N(s), N(p), N(o) if isinstance(o, str) else o, g))
+
+    for pair in result.alignment.pairs:
+        a = f"{prefix}align/{pair.lower.provision_id}"
+        add(a, RDF.type, PK.Alignment)
+        add(a, PK.alignedFrom, iris.provision_iri(ld, pair.lower.provision_id))
+        add(a, PK.alignedTo, iris.provision_iri(ud, pair.upper.provision_id))
+        add(a, PK.similarity, decimal(round(pair.score, 4)))
+        if pair.relation:
+            add(a, PK.kind, ox.Literal(pair.relation))
+    if result.targets and upper_ex is not None and lower_ex is not None:
+        uiris, liris = target_iris(up, upper_ex, ud), target_iris(low, lower_ex, ld)
+        for n, mv in enumerate(result.targets, 1):
+            ut, lt = _iri_of(mv.upper, uiris), _iri_of(mv.lower, liris)
+            if not ut or not lt:
+                continue
+            m = f"{prefix}move/{n}"
+            add(m, RDF.type, PK.TargetMove)
+            add(m, PK.fromTarget, ut)
+            add(m, PK.toTarget, lt)
+            add(m, PK.move, getattr(PK, f"move_{mv.move}"))
+    return quads
+
+
+def _iri_of(t: TargetRecord, table: dict[int, str]) -> str | None:
+    return table.get(id(t))
+
+
+def store_analysis(store, results: Iterable[tuple[str, str, list[ox.Quad]]]) -> int:
+    """Replace, in the analysis graph of ``store`` (a :class:`kg.store.Store` or a raw
+    pyoxigraph store), the nodes of each ``(upper_id, lower_id, quads)`` pair; returns the
+    number of quads written."""
+    raw = getattr(store, "raw", store)
+    g = N(ANALYSIS_GRAPH)
+    written = 0
+    for upper_id, lower_id, quads in results:
+        prefix = pair_prefix(upper_id, lower_id)
+        stale = [q for q in raw.quads_for_pattern(None, None, None, g)
+                 if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)]
+        for q in stale:
+            raw.remove(q)
+        raw.extend(quads)
+        written += len(quads)
+    return written
+
+
+def corpus_pairs(store) -> list[tuple[str, str]]:
+    """(upper doc id, lower doc id) for every corpus document and each corpus document above it
+    in the cascade (stated or inferred links, also through documents outside the corpus)."""
+    from kg import views
+
+    out: list[tuple[str, str]] = []
+    for low in sorted(store.document_ids()):
+        try:
+            rows = views.chain_above(store, low)
+        except Exception:  # noqa: BLE001 - a document without a node has nothing above it
+            continue
+        out += [(r["doc_id"], low) for r in rows if r.get("doc_id") and r["doc_id"] != low]
+    return list(dict.fromkeys(out))
+
+
+def analysis_stage(ctx) -> None:
+    """Build stage (register after the graph stage): analyse every (upper, lower) pair of
+    :func:`corpus_pairs` — lexical + structure alignment, target moves — and write the results
+    into the analysis graph of ``staging_dir/graph``. Summary in ``ctx.results["cascade"]``."""
+    import gc
+    import time
+    from pathlib import Path
+
+    from kg.cascade import analyse
+    from kg.store import Store
+
+    t0 = time.perf_counter()
+    extraction = ctx.results.get("extraction") or {}
+    if not extraction:
+        folder = Path(ctx.staging_dir) / "extraction"
+        extraction = {p.stem: DocumentExtraction.model_validate_json(p.read_text("utf-8"))
+                      for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
+    docs = {d.id: d for d in ctx.docs}
+    store = Store(Path(ctx.staging_dir) / "graph")
+    pairs = [(u, l) for u, l in corpus_pairs(store) if u in docs and l in docs]
+    doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
+    batches = []
+    for u, l in pairs:
+        res = analyse(docs[u], docs[l], upper_ex=extraction.get(u), lower_ex=extraction.get(l))
+        batches.append((u, l, analysis_quads(res, extraction.get(u), extraction.get(l), doc_iris)))
+    n = store_analysis(store, batches)
+    store.flush()
+    del store
+    gc.collect()
+    ctx.results["cascade"] = {"pairs": [list(p) for p in pairs], "quads": n,
+                              "seconds": round(time.perf_counter() - t0, 3)}

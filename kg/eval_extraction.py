@@ -1,0 +1,190 @@
+"""Precision / recall of extraction against the hand-written gold files.
+
+``python -m kg.eval_extraction [--json]`` parses the bundled corpus, runs
+:func:`kg.extract.extract_corpus` and prints, per fact type:
+
+* ``slogans``: slogan definitions — (name, components in order) per document, a multiset;
+* ``slogan_names``: the set of slogan names per document (defined or not);
+* ``targets``: a predicted target matches an unmatched gold target when value, unit and
+  comparator are equal and the indicators agree (same normalised name, or one contains the
+  other); ``year``/``baseline``/``nature`` accuracy is reported over matched pairs. Only the
+  gold scope is scored: the named section (``part_1`` …) or the document's tables;
+* ``responsibilities``: via ``kg.extract.responsibility.evaluate_responsibilities`` when present.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+from corpus.model import Document
+from kg.extract.indicators import normalise_indicator
+from kg.extract.text import strip_ws
+from kg.records import DocumentExtraction, TargetRecord
+
+GOLD_DIR = Path(__file__).resolve().parent.parent / "tests" / "gold"
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
+    p = tp / n_pred if n_pred else 1.0
+    r = tp / n_gold if n_gold else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"tp": tp, "predicted": n_pred, "gold": n_gold, "precision": round(p, 4), "recall": round(r, 4),
+            "f1": round(f, 4)}
+
+
+def _by_source(docs: list[Document]) -> dict[str, Document]:
+    return {d.source: d for d in docs}
+
+
+def evaluate_slogans(gold_path: Path, docs: list[Document], extractions: dict[str, DocumentExtraction]) -> dict:
+    """Definitions (name + components) and names, micro-averaged over the gold documents."""
+    gold = json.loads(Path(gold_path).read_text(encoding="utf-8"))["documents"]
+    by_src = _by_source(docs)
+    d_tp = d_pred = d_gold = n_tp = n_pred = n_gold = 0
+    errors: list[str] = []
+    for source, items in gold.items():
+        doc = by_src[source]
+        ex = extractions[doc.id]
+        g_defs = Counter((i["name"], tuple(strip_ws(c) for c in i["components"])) for i in items if i["components"])
+        p_defs = Counter()
+        seen_defs: set[tuple] = set()
+        for s in ex.slogans:
+            if s.components:
+                key = (s.name, tuple(strip_ws(c) for c in s.components))
+                if key not in seen_defs:  # one definition counted once per document
+                    seen_defs.add(key)
+                    p_defs[key] += 1
+        tp = sum((g_defs & p_defs).values())
+        d_tp, d_pred, d_gold = d_tp + tp, d_pred + sum(p_defs.values()), d_gold + sum(g_defs.values())
+        errors += [f"{source[:3]} missing definition {k}" for k in (g_defs - p_defs)]
+        errors += [f"{source[:3]} spurious definition {k}" for k in (p_defs - g_defs)]
+        g_names = {i["name"] for i in items}
+        p_names = {s.name for s in ex.slogans}
+        n_tp += len(g_names & p_names)
+        n_pred += len(p_names)
+        n_gold += len(g_names)
+        errors += [f"{source[:3]} missing name {n}" for n in sorted(g_names - p_names)]
+        errors += [f"{source[:3]} spurious name {n}" for n in sorted(p_names - g_names)]
+    return {"slogans": _prf(d_tp, d_pred, d_gold), "slogan_names": _prf(n_tp, n_pred, n_gold), "errors": errors}
+
+
+def _in_scope(doc: Document, t: TargetRecord, section: str) -> bool:
+    if section == "table":
+        try:
+            return doc.provision(t.provision_id).table is not None
+        except KeyError:
+            return False
+    return t.provision_id == section or t.provision_id.startswith(section + "/")
+
+
+def _indicator_match(a: str, b: str) -> bool:
+    na, nb = normalise_indicator(a)[0], normalise_indicator(b)[0]
+    return na == nb or na in nb or nb in na
+
+
+def _target_match(g: dict, t: TargetRecord) -> bool:
+    return (abs(float(g["value"]) - t.value) < 1e-6 and g["unit"] == t.unit and g["comparator"] == t.comparator
+            and _indicator_match(g["indicator"], t.indicator))
+
+
+def evaluate_targets(gold_path: Path, docs: list[Document], extractions: dict[str, DocumentExtraction]) -> dict:
+    gold = json.loads(Path(gold_path).read_text(encoding="utf-8"))["documents"]
+    by_src = _by_source(docs)
+    tp = n_pred = n_gold = 0
+    year_ok = base_ok = base_n = nature_ok = nature_n = 0
+    errors: list[str] = []
+    for source, spec in gold.items():
+        doc = by_src[source]
+        preds = [t for t in extractions[doc.id].targets if _in_scope(doc, t, spec["section"])]
+        golds = spec["targets"]
+        n_pred += len(preds)
+        n_gold += len(golds)
+        used: set[int] = set()
+        for g in golds:
+            hit = next((i for i, t in enumerate(preds) if i not in used and _target_match(g, t)), None)
+            if hit is None:
+                errors.append(f"{source[:3]} missing {g}")
+                continue
+            used.add(hit)
+            tp += 1
+            t = preds[hit]
+            year_ok += int(g.get("year") == t.year)
+            if "baseline" in g:
+                base_n += 1
+                base_ok += int((g["baseline"] is None and t.baseline is None)
+                               or (g["baseline"] is not None and t.baseline is not None
+                                   and abs(g["baseline"] - t.baseline.value) < 1e-6))
+            if "nature" in g:
+                nature_n += 1
+                nature_ok += int(g["nature"] == t.nature)
+        for i, t in enumerate(preds):
+            if i not in used:
+                errors.append(f"{source[:3]} spurious {t.indicator} {t.value}{t.unit} {t.comparator} «{t.span.quote}»")
+    res = _prf(tp, n_pred, n_gold)
+    res["year_accuracy"] = round(year_ok / tp, 4) if tp else 0.0
+    res["baseline_accuracy"] = round(base_ok / base_n, 4) if base_n else None
+    res["nature_accuracy"] = round(nature_ok / nature_n, 4) if nature_n else None
+    return {"targets": res, "errors": errors}
+
+
+def evaluate_all(docs: list[Document], extractions: dict[str, DocumentExtraction],
+                 gold_dir: Path = GOLD_DIR) -> dict:
+    """Every available evaluation: {fact type: metrics, "errors": [...]}."""
+    out: dict = {}
+    errors: list[str] = []
+    s = evaluate_slogans(gold_dir / "slogans.json", docs, extractions)
+    out["slogans"], out["slogan_names"] = s["slogans"], s["slogan_names"]
+    errors += s["errors"]
+    t = evaluate_targets(gold_dir / "targets.json", docs, extractions)
+    out["targets"] = t["targets"]
+    errors += t["errors"]
+    resp_gold = gold_dir / "responsibility_003.json"
+    try:
+        from kg.extract.responsibility import evaluate_responsibilities
+    except ImportError:
+        evaluate_responsibilities = None
+    if evaluate_responsibilities is not None and resp_gold.is_file():
+        records = {k: v.responsibilities for k, v in extractions.items()}
+        out["responsibilities"] = evaluate_responsibilities(resp_gold, docs, records)
+    out["errors"] = errors
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m kg.eval_extraction", description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="print one JSON document")
+    ap.add_argument("--errors", action="store_true", help="also list mismatches")
+    args = ap.parse_args(argv)
+    from corpus import BUNDLED_DIR
+    from corpus.ingest import ingest_dir
+    from kg.extract import extract_corpus
+
+    docs, _ = ingest_dir(BUNDLED_DIR)
+    res = evaluate_all(docs, extract_corpus(docs))
+    if args.json:
+        print(json.dumps(res if args.errors else {k: v for k, v in res.items() if k != "errors"},
+                         ensure_ascii=False, indent=2))
+        return 0
+    for name, m in res.items():
+        if name == "errors":
+            continue
+        if isinstance(m, dict) and "precision" in m:
+            m = {**m, "tp": m.get("tp", m.get("true_positives")), "predicted": m.get("predicted", m.get("predicted_units")),
+                 "gold": m.get("gold", m.get("gold_units"))}
+            extra = "  ".join(f"{k}={m[k]}" for k in ("year_accuracy", "baseline_accuracy", "nature_accuracy",
+                                                     "lead_accuracy")
+                              if m.get(k) is not None)
+            print(f"{name:18} P={m['precision']:.3f} R={m['recall']:.3f} "
+                  f"(tp={m.get('tp')}, pred={m.get('predicted')}, gold={m.get('gold')}) {extra}")
+        else:
+            print(f"{name:18} {json.dumps(m, ensure_ascii=False)}")
+    if args.errors:
+        for e in res["errors"]:
+            print("  ", e)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

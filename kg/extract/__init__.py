@@ -1,0 +1,194 @@
+"""Extraction orchestrator: documents → :class:`kg.records.DocumentExtraction`.
+
+``extract_corpus(docs)`` first resolves citations across the corpus (filling
+``Citation.resolved_doc_id`` and inferred 文号), collects program aliases and the jurisdiction
+of every document, then runs every extractor on each document: places, agencies and
+responsibility lists (``kg.extract.places`` / ``agencies`` / ``responsibility``), programs,
+brands, slogans, targets (indicators shared through one :class:`IndicatorRegistry`). Entities
+are deduplicated per document (aliases and attributes merged); every fact keeps its span.
+
+``extraction_stage`` is the build stage: it writes ``extraction/{doc_id}.json``, rewrites
+``documents/{doc_id}.json`` for documents whose metadata changed, and leaves the extraction
+dict in ``ctx.results["extraction"]`` (a JSON summary in ``ctx.results["extraction_stage"]``).
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from corpus.model import Document
+from kg.extract.brands import extract_brands
+from kg.extract.citations import resolve_citations
+from kg.extract.indicators import IndicatorRegistry, indicator_id
+from kg.extract.programs import collect_aliases, extract_programs
+from kg.extract.slogans import extract_slogans
+from kg.extract.targets import extract_targets
+from kg.records import DocumentExtraction, Entity, Mention
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kg.build import BuildContext
+
+EXTRACTION_DIR = "extraction"
+
+
+class ExtractorMissing(RuntimeError):
+    """A sibling extractor module (places, agencies, responsibility) is not available."""
+
+
+def _sibling(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name and module.startswith(e.name):
+            raise ExtractorMissing(
+                f"{module} is required by kg.extract.extract_document but is not installed/written yet"
+            ) from e
+        raise
+
+
+@dataclass
+class ExtractionContext:
+    """Corpus-wide state shared by the per-document extractors."""
+
+    indicators: IndicatorRegistry = field(default_factory=IndicatorRegistry)
+    program_aliases: dict[str, str] = field(default_factory=dict)
+    gazetteer: Any = None  # kg.gazetteer.Gazetteer, loaded on first use
+
+    def gaz(self) -> Any:
+        if self.gazetteer is None:
+            self.gazetteer = _sibling("kg.gazetteer").Gazetteer.load()
+        return self.gazetteer
+
+
+def _merge_entities(entities: list[Entity]) -> list[Entity]:
+    """One entity per id: aliases unioned (name excluded), attributes merged (first wins)."""
+    out: dict[str, Entity] = {}
+    for e in entities:
+        have = out.get(e.id)
+        if have is None:
+            out[e.id] = e.model_copy(deep=True)
+            continue
+        for a in [e.name] + e.aliases:
+            if a != have.name and a not in have.aliases:
+                have.aliases.append(a)
+        for k, v in e.attrs.items():
+            have.attrs.setdefault(k, v)
+    return list(out.values())
+
+
+def _dedupe_mentions(mentions: list[Mention]) -> list[Mention]:
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for m in sorted(mentions, key=lambda m: (m.span.start, m.span.end, m.entity_id)):
+        key = (m.entity_id, m.span.start, m.span.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
+
+
+def extract_document(doc: Document, ctx: ExtractionContext | None = None) -> DocumentExtraction:
+    """Every fact of one document (citations are resolved by :func:`extract_corpus`)."""
+    ctx = ctx or ExtractionContext()
+    places = _sibling("kg.extract.places")
+    agencies = _sibling("kg.extract.agencies")
+    responsibility = _sibling("kg.extract.responsibility")
+    gaz = ctx.gaz()
+
+    place_ctx = places.place_context(doc, gaz)
+    entities: list[Entity] = []
+    mentions: list[Mention] = []
+    for ents, ms in (
+        places.extract_places(doc, gaz, place_ctx),
+        agencies.extract_agencies(doc, place_ctx),
+        extract_programs(doc, ctx.program_aliases),
+        extract_brands(doc),
+    ):
+        entities.extend(ents)
+        mentions.extend(ms)
+    normaliser = agencies.AgencyNormaliser.from_context(place_ctx)
+    responsibilities = responsibility.extract_responsibilities(doc, normaliser)
+
+    slogans, s_ents, s_ms = extract_slogans(doc)
+    entities.extend(s_ents)
+    mentions.extend(s_ms)
+
+    targets = extract_targets(doc, ctx.indicators)
+    for t in targets:
+        entities.append(Entity(id=t.indicator_id, type="indicator", name=t.indicator,
+                               aliases=[t.indicator_text] if t.indicator_text != t.indicator else []))
+        mentions.append(Mention(entity_id=t.indicator_id, surface=t.indicator_text, span=t.span))
+
+    return DocumentExtraction(
+        doc_id=doc.id, entities=_merge_entities(entities), mentions=_dedupe_mentions(mentions),
+        targets=targets, slogans=slogans, responsibilities=responsibilities,
+    )
+
+
+def prepare_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -> tuple[ExtractionContext, list[str]]:
+    """Corpus-level passes: citations, program aliases, document jurisdictions.
+
+    Returns the context and the ids of documents whose metadata changed."""
+    ctx = ctx or ExtractionContext()
+    changed = set(resolve_citations(docs))
+    ctx.program_aliases.update(collect_aliases(docs))
+    try:
+        places = _sibling("kg.extract.places")
+        gaz = ctx.gaz()
+    except ExtractorMissing:
+        places = gaz = None
+    if places is not None:
+        for doc in docs:
+            if doc.place_code:
+                continue
+            found = places.resolve_document_place(doc, gaz)
+            if found is None:
+                continue
+            name, code, _level = found
+            if code and doc.place in (None, name):
+                doc.place, doc.place_code = name, code
+                changed.add(doc.id)
+    return ctx, sorted(changed)
+
+
+def extract_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -> dict[str, DocumentExtraction]:
+    """``doc_id → DocumentExtraction`` for a corpus (documents are updated in place with
+    resolved citations, inferred 文号 and resolved place codes)."""
+    ctx, _ = prepare_corpus(docs, ctx)
+    return {doc.id: extract_document(doc, ctx) for doc in docs}
+
+
+def _registry_indicators(ctx: ExtractionContext) -> list[dict]:
+    return [{"id": indicator_id(n), "name": n, "aliases": sorted(a for a in s if a != n)}
+            for n, s in sorted(ctx.indicators.names.items())]
+
+
+def extraction_stage(ctx: "BuildContext") -> None:
+    """Build stage: extraction/{doc_id}.json for every document (see module docstring)."""
+    ectx, changed = prepare_corpus(ctx.docs)
+    results = {doc.id: extract_document(doc, ectx) for doc in ctx.docs}
+    out = ctx.staging_dir / EXTRACTION_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    for doc_id, ex in results.items():
+        (out / f"{doc_id}.json").write_text(ex.model_dump_json(), encoding="utf-8")
+    docs_dir = ctx.staging_dir / "documents"
+    by_id = {d.id: d for d in ctx.docs}
+    # citations always get resolved_doc_id; rewrite every document that cites or changed
+    for doc in ctx.docs:
+        if doc.id in changed or doc.cites:
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            (docs_dir / f"{doc.id}.json").write_text(by_id[doc.id].model_dump_json(), encoding="utf-8")
+    ctx.results["extraction"] = results
+    ctx.results["extraction_stage"] = {
+        "documents": len(results),
+        "entities": sum(len(e.entities) for e in results.values()),
+        "targets": sum(len(e.targets) for e in results.values()),
+        "slogans": sum(len(e.slogans) for e in results.values()),
+        "responsibilities": sum(len(e.responsibilities) for e in results.values()),
+        "metadata_changed": changed,
+    }
+
+
+__all__ = ["ExtractionContext", "ExtractorMissing", "extract_corpus", "extract_document", "extraction_stage",
+           "prepare_corpus"]

@@ -1,0 +1,558 @@
+"""Numeric targets: indicator, value, unit, comparator, year, baseline, nature.
+
+Sentences are cut into clauses (，；). Each number followed by a unit is a candidate value;
+the indicator is read from the text before it (``耕地保有量保持在3.2万亩以上``), after an
+action verb (``创建巴渝和美乡村示范镇1个``) or after a classifier (``打造100个示范镇``).
+``A和B分别稳定在X、Y以上`` pairs subjects with values; a clause with only a noun and a
+value (``示范村4个``) continues the previous one and borrows its prefix.
+
+Only goals are kept: sections reviewing past work (工作基础, 发展成就 …), sentences about a
+past period without a goal word, years before the document's own, and numbers that merely
+qualify a noun (``500人以上的聚居点``) produce nothing. Ranges (``2—3个``) are skipped.
+
+Comparators: 个百分点 → percentagePoint; 增长/增加/提高/提升 X (not 到/至) → increaseBy
+(a *rate* 提高/提升 X% is read as the level it is raised to); 以上/不低于/≥/超过/达到 → gte;
+以下/不超过/以内/≤ → lte; 左右/约 → approx; otherwise eq.
+
+Tables (主要指标表) are read by header names: the indicator column (指标), year columns
+(first = baseline, last = target), the nature column (属性/性质).
+
+>>> [(t.indicator, t.value, t.unit, t.comparator) for t in find_targets(
+...     "全镇粮食面积和产量分别稳定在2.4万亩、1万吨以上，农业科技进步贡献率达到64%")]
+[('粮食面积', 2.4, '万亩', 'gte'), ('粮食产量', 1.0, '万吨', 'gte'), ('农业科技进步贡献率', 64.0, '%', 'gte')]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.model import Document, Provision, Sentence, Table
+from kg.extract.indicators import HEADS, IndicatorRegistry, head_of, normalise_indicator
+from kg.extract.text import FIVE_YEAR_PLANS, make_span, split_clauses, strip_quotes, strip_ws
+from kg.records import Quantity, TargetRecord
+
+UNITS = sorted([
+    "个百分点", "万人次", "人次", "万亩", "亩", "万吨", "吨", "万头", "头", "万只", "只", "万户", "户",
+    "万人", "人", "名", "万元", "亿元", "元", "亿斤", "万斤", "斤", "平方公里", "平方米", "公里", "千米",
+    "米", "个", "家", "座", "处", "条", "件", "次", "所", "项", "套", "台", "辆", "场", "支", "期",
+    "天", "万千瓦", "千瓦", "%", "％", "倍", "桶",
+], key=len, reverse=True)
+CLASSIFIERS = {"个", "家", "座", "处", "条", "件", "次", "所", "项", "套", "台", "辆", "场", "支", "期",
+               "名", "户", "人", "头", "只", "桶"}
+_UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+VALUE_RE = re.compile(
+    r"(?<![\d.—\-～~至])(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNIT_ALT + r")"
+    r"(?P<suffix>\s*(?:及以上|以上|以下|以内|左右|多)?)"
+)
+_RANGE_AFTER = re.compile(r"^\s*[—\-～~至到]\s*\d")
+GTE_SUFFIX, LTE_SUFFIX, APPROX_SUFFIX = ("以上", "及以上", "多"), ("以下", "以内"), ("左右",)
+GTE_WORDS = ("不低于", "不少于", "至少", "超过", "高于", "≥", "突破")
+LTE_WORDS = ("不超过", "不高于", "低于", "控制在", "≤", "少于")
+LEVEL_VERBS = ("稳定在", "保持在", "控制在", "提升至", "提升到", "提高到", "提高至", "增加到", "增加至",
+               "增长到", "增长至", "下降到", "下降至", "降低到", "降低至", "降至", "达到", "保持", "稳定",
+               "超过", "突破", "不低于", "不少于", "不超过", "不高于", "低于", "高于", "至少", "达", "为",
+               "占", "在")
+GROWTH_VERBS = ("同比增长", "年均增长", "同比提高", "增长", "增加", "提高", "提升", "上升", "下降", "减少",
+                "降低")
+ACTION_VERBS = (
+    "新增培育", "新培育", "培育", "新创建", "创建", "新建", "建成", "建设", "新增", "完成", "打造", "实施",
+    "扩大", "安装", "接待", "选派", "培训", "办成", "改造提升", "改造", "改建", "新发展", "发展", "引进",
+    "开展", "推广", "争创", "启动", "建立", "巩固提升", "提供", "解决", "吸纳", "带动", "招引", "申报",
+    "落实", "整治", "治理", "修复", "种植", "造林", "栽植", "配备", "设立", "举办", "组织", "兑现",
+    "拥有", "有", "出台", "制定", "召开", "举办", "安排", "维护", "提升", "巩固",
+)
+ADVERBS = ("至少", "统筹", "持续", "积极", "大力", "加快", "全力", "力争", "确保", "常态化", "集中力量", "抓好",
+           "每年", "年内", "全年", "新", "再", "共", "累计", "和", "及", "并", "深入", "扎实", "有序",
+           "逐步", "稳步", "全面", "重点", "着力", "努力", "争取", "实现", "推动", "推进", "计划")
+_YEAR_MARK = re.compile(
+    r"(?P<to>到|至|截至|力争|确保|在)?\s*(?:(?P<y1>20\d\d)\s*年?\s*[—\-－~～至到]+\s*)?(?P<y>20\d\d)\s*年"
+    r"(?P<tail>底|末|前|内)?"
+)
+_PLAN_MARK = re.compile(r"[“\"]?(十[一二三四五六]五)[”\"]?(?:期末|末|期间|时期)?")
+_RETRO_SECTION = re.compile(r"工作基础|发展基础|现实基础|发展成就|主要成就|取得成效|工作成效|发展现状|"
+                            r"基本情况|形势环境|发展环境|面临形势|工作回顾|回顾")
+_RETRO_SENT = re.compile(r"十[一二三]五[”\"]?(?:时期|期间|期末|以来)|以来|过去|已经|累计|取得|荣获|"
+                         r"实现了|获评|入选")
+_GOAL_SENT = re.compile(r"力争|确保|到\s*20\d\d|目标|计划|争取|努力|预计|十[四五六]五")
+_PLAN_PERIOD = re.compile(r"(20\d\d)\s*[—\-－~～至到]+\s*(20\d\d)\s*年")
+_CONTEXT_PREFIX = re.compile(
+    r"^(?:(?:到|至|截至)?\s*20\d\d\s*(?:年?\s*[—\-－~～至到]+\s*20\d\d\s*)?年(?:底|末|前|内)?(?:的)?(?:主要目标是)?|"
+    r"(?:到|至)?[“\"]?十[一二三四五六]五[”\"]?(?:期末|末|期间|时期)?|(?:全|我)(?:省|市|县|区|镇|乡|街道)|"
+    r"主要目标是|其中|同时|以及|并且|并|使|让|和)"
+)
+
+
+@dataclass
+class FoundTarget:
+    """A target inside one sentence (local offsets)."""
+
+    indicator: str  # the measured thing, completed from context (巴渝和美乡村示范村)
+    indicator_text: str  # as written (示范村)
+    value: float
+    unit: str
+    comparator: str
+    value_text: str
+    start: int
+    end: int
+    year: int | None = None
+    baseline: Quantity | None = None
+
+
+def _strip_context(text: str) -> str:
+    text = text.strip(" ，、；：,;:\t")
+    while True:
+        m = _CONTEXT_PREFIX.match(text)
+        if not m or not m.group(0):
+            break
+        text = text[m.end():].strip(" ，、；：,;:\t")
+    for w in ("力争", "确保", "争取", "努力", "实现", "推动", "保持"):
+        if text.startswith(w):
+            text = text[len(w):]
+            return _strip_context(text)
+    return text
+
+
+def _strip_action(text: str) -> tuple[str, bool]:
+    """Drop adverbs and action verbs from the start: ``统筹新建和改造提升高标准农田`` → 高标准农田."""
+    acted = False
+    changed = True
+    while changed and text:
+        changed = False
+        for w in ACTION_VERBS:
+            if text.startswith(w) and len(text) >= len(w):
+                text, changed, acted = text[len(w):], True, True
+                break
+        if changed:
+            text = text.lstrip("、和及与")
+            continue
+        for w in ADVERBS:
+            if text.startswith(w) and len(text) > len(w):
+                text, changed = text[len(w):], True
+                break
+    return text, acted
+
+
+def _level_verb(pre: str) -> tuple[str, str]:
+    """Split ``耕地保有量保持在`` into (subject, verb)."""
+    for v in sorted(GROWTH_VERBS + LEVEL_VERBS, key=len, reverse=True):
+        if pre.endswith(v):
+            return pre[: -len(v)], v
+    return pre, ""
+
+
+def _comparator(verb: str, pre: str, suffix: str, unit: str, indicator: str) -> str:
+    if unit == "个百分点":
+        return "percentagePoint"
+    is_rate = bool(re.search(r"(率|比例|比重|占比)$", indicator))
+    if verb in GROWTH_VERBS and not (is_rate and verb in ("提高", "提升")):
+        return "increaseBy"
+    suffix = suffix.strip()
+    if suffix in GTE_SUFFIX:
+        return "gte"
+    if suffix in LTE_SUFFIX:
+        return "lte"
+    if suffix in APPROX_SUFFIX or pre.endswith("约"):
+        return "approx"
+    tail = pre[-4:] + verb
+    words = [(w, "gte") for w in GTE_WORDS if w in tail] + [(w, "lte") for w in LTE_WORDS if w in tail]
+    if words:  # the longest wins: 不低于 (gte) over 低于 (lte), 不超过 (lte) over 超过 (gte)
+        return max(words, key=lambda x: len(x[0]))[1]
+    if verb in ("达到", "达", "超过", "突破"):
+        return "gte"
+    return "eq"
+
+
+def _year_at(text: str, pos: int, default: int | None) -> int | None:
+    """The target year in force at ``pos``: the last year marker before it."""
+    year = default
+    for m in _YEAR_MARK.finditer(text, 0, pos):
+        year = int(m.group("y"))
+    for m in _PLAN_MARK.finditer(text, 0, pos):
+        if m.group(1) in FIVE_YEAR_PLANS:
+            year = FIVE_YEAR_PLANS[m.group(1)]
+    return year
+
+
+def _past_year(text: str, pos: int, doc_year: int | None) -> bool:
+    """A year marker before ``pos`` in this clause that lies before the document's year."""
+    if doc_year is None:
+        return False
+    for m in _YEAR_MARK.finditer(text, 0, pos):
+        if m.group("to") or m.group("y1"):
+            continue
+        if int(m.group("y")) < doc_year:
+            return True
+    return False
+
+
+def _complete_subjects(subjects: list[str]) -> list[str]:
+    """``[粮食播种面积, 产量]`` → ``[粮食播种面积, 粮食产量]``; ``[蔬菜, 水产品产量]`` → ``[蔬菜产量, …]``."""
+    out = list(subjects)
+    for i, s in enumerate(out):
+        if s in HEADS and i > 0:
+            prev = out[i - 1]
+            h = head_of(prev)
+            out[i] = prev[: len(prev) - len(h)] + s if h else prev + s
+    for i in range(len(out) - 2, -1, -1):
+        if not head_of(out[i]):
+            nxt = head_of(out[i + 1])
+            if nxt:
+                out[i] = out[i] + nxt
+    return out
+
+
+def _borrow_prefix(item: str, prev: str) -> str:
+    """``示范村`` after ``巴渝和美乡村示范镇`` → ``巴渝和美乡村示范村``."""
+    if len(item) < 2 or not prev:
+        return item
+    p = prev.find(item[:2])
+    if p > 0 and not item.startswith(prev[:p]):
+        return prev[:p] + item
+    return item
+
+
+def _values(clause: str) -> list[re.Match]:
+    out = []
+    for m in VALUE_RE.finditer(clause):
+        if _RANGE_AFTER.match(clause[m.end("unit"):]) and not m.group("suffix").strip():
+            continue
+        if m.start() > 0 and clause[m.start() - 1] in "第":
+            continue
+        out.append(m)
+    return out
+
+
+def _is_modifier(clause: str, m: re.Match) -> bool:
+    """``500人以上的聚居点``, ``10万元以上村``: a number qualifying a noun, not a goal;
+    ``200户或500人以上的``: both alternatives."""
+    after = clause[m.end():]
+    alt = re.match(r"\s*(?:或|至|到)\s*", after)
+    if alt:
+        nxt = VALUE_RE.match(after, alt.end())
+        if nxt:
+            return _is_modifier(clause, VALUE_RE.match(clause, m.end() + alt.end()))
+    if after.startswith("的"):
+        return True
+    if m.group("unit") in CLASSIFIERS and not m.group("suffix").strip():
+        return False
+    return bool(after) and bool(re.match(r"[\u4e00-\u9fff]", after)) and not re.match(
+        r"(每|/|的目标|目标|左右|以上|以下|规模)", after)
+
+
+def find_targets(sentence: str, default_year: int | None = None,
+                 doc_year: int | None = None) -> list[FoundTarget]:
+    """Targets stated in one sentence (offsets local to the sentence)."""
+    out: list[FoundTarget] = []
+    prev_indicator, prev_action, prev_unit = "", False, ""
+    for c_off, clause in split_clauses(sentence, "，；。！？,;：:"):
+        values = _values(clause)
+        if not values:
+            if not re.search(r"20\d\d\s*年", clause):
+                prev_indicator, prev_action = "", False
+            continue
+        first = values[0]
+        pre_all = clause[: first.start()]
+        if "分别" in pre_all:
+            out.extend(_respectively(sentence, c_off, clause, default_year, doc_year))
+            prev_indicator = out[-1].indicator if out else ""
+            prev_action = False
+            continue
+        bound, seen_value = 0, False
+        for m in values:
+            if _is_modifier(clause, m) or _past_year(clause, m.start(), doc_year):
+                bound, seen_value = m.end(), True
+                continue
+            pre_start = bound
+            pre = clause[bound: m.start()]
+            if seen_value and "、" in pre:  # 100个示范镇、1000个示范村: 示范镇 belongs to the previous value
+                cut = pre.rfind("、") + 1
+                pre, pre_start = pre[cut:], bound + cut
+            seen_value = True
+            nxt = next((v for v in values if v.start() > m.start()), None)
+            post = clause[m.end(): nxt.start() if nxt else len(clause)].split("、")[0]
+            bound = m.end()
+            baseline = None
+            bm = re.search(r"(?:由|从)\s*(\d+(?:\.\d+)?)\s*(" + _UNIT_ALT + r")?\s*(?:提高|提升|增加|增长|下降|降低)?(?:到|至)\s*$", pre)
+            if bm:
+                baseline = Quantity(value=float(bm.group(1)), unit=bm.group(2) or m.group("unit"))
+                pre = pre[: bm.start()] + "提高到"
+            pre_clean = _strip_context(pre.lstrip("、和及与"))
+            subject, verb = _level_verb(pre_clean.removesuffix("约").removesuffix("大约"))
+            subject = subject.rstrip("约")
+            subject = _strip_context(subject)
+            if "分别" in subject:
+                subject = subject[subject.rfind("分别") + 2:]
+            if "每" in clause[: m.start()] and m.group("num") == "1" and m.group("unit") in ("个", "次"):
+                continue  # 每年召开1次…会, 每5年出台1个方案: a standing rule, not a target
+            ends_action = (not verb and any(subject.endswith(v) for v in ACTION_VERBS)
+                           and m.group("unit") in CLASSIFIERS and bool(re.match(r"[\u4e00-\u9fff“\"]", post)))
+            obj, acted = ("", True) if ends_action else _strip_action(subject)
+            if (not ends_action and obj and m.group("unit") in CLASSIFIERS
+                    and re.match(r"[\u4e00-\u9fff“\"]", post) and not re.match(r"(以上|以下|左右)", post)):
+                continue  # 支持17个乡镇…, 为原14个区县安排…: a count of what is acted on, not a goal
+            indicator = obj if acted else subject
+            indicator = re.sub(r"^.*为(?:主导|主|重点|核心|基础|依托)的", "", indicator)
+            indicator = re.sub(r"^以[^，]{1,8}方式", "", indicator)
+            if indicator != (obj if acted else subject):
+                indicator, acted2 = _strip_action(indicator)
+                acted = acted or acted2
+            indicator = indicator.strip("，、的和及").removesuffix("各")
+            if "等" in indicator[1:-1]:  # 水稻、玉米…等农业险种 → 农业险种
+                indicator = indicator[indicator.rfind("等") + 1:]
+            written, end = indicator, m.end()
+            if not indicator:
+                cand = post.lstrip("的")
+                cand = re.sub(r"^(以上|以下|左右)的?", "", cand)
+                cut = re.search(r"(?<=..)(开展|进行|参与|实现|下乡|用于|作为|发展$)", cand)
+                if cut:
+                    cand = cand[: cut.start()]
+                if m.group("unit") in CLASSIFIERS and cand and not re.match(r"[\d，。]", cand):
+                    indicator = written = cand.rstrip("和及、")
+                    acted = True
+                    end = m.end() + post.find(cand) + len(cand)
+                elif prev_indicator and prev_unit == m.group("unit"):
+                    indicator = prev_indicator
+            elif indicator in HEADS and prev_indicator:
+                indicator = prev_indicator + indicator
+            elif prev_action and not acted and not verb:
+                indicator = _borrow_prefix(indicator, prev_indicator)
+                acted = True
+            if not indicator or len(strip_quotes(indicator)) < 2:
+                continue
+            if re.fullmatch(r"[\d.%％]+", indicator):
+                continue
+            comparator = _comparator(verb, pre_clean, m.group("suffix"), m.group("unit"), indicator)
+            value = float(m.group("num"))
+            if comparator == "increaseBy" and verb in ("下降", "减少", "降低"):
+                value = -value
+            w_at = pre.find(written[:2]) if written and written[:2] in pre else -1
+            s = c_off + (pre_start + w_at if w_at >= 0 else m.start())
+            e = c_off + end
+            out.append(FoundTarget(
+                indicator=indicator, indicator_text=written or indicator, value=value, unit=_norm_unit(m.group("unit")),
+                comparator=comparator, value_text=strip_ws(clause[m.start(): m.end()]),
+                start=s, end=e, year=_year_at(sentence, c_off + m.start(), default_year),
+                baseline=baseline,
+            ))
+            prev_indicator, prev_action, prev_unit = indicator, acted, m.group("unit")
+    return out
+
+
+def _norm_unit(unit: str) -> str:
+    return "%" if unit == "％" else unit
+
+
+def _respectively(sentence: str, c_off: int, clause: str, default_year: int | None,
+                  doc_year: int | None) -> list[FoundTarget]:
+    """``A和B分别稳定在X、Y以上``: one target per subject, values in order."""
+    head, _, tail = clause.partition("分别")
+    subj_text = _strip_context(head)
+    verb = next((v for v in sorted(LEVEL_VERBS + GROWTH_VERBS, key=len, reverse=True) if tail.startswith(v)), "")
+    vals_text = tail[len(verb):]
+    pieces, off = [], len(head) + 2 + len(verb)
+    for piece in vals_text.split("、"):
+        pieces.append((off, piece))
+        off += len(piece) + 1
+    subjects = [s for s in re.split(r"、", subj_text) if s]
+    if len(subjects) != len(pieces):
+        subjects = [s for s in re.split(r"、|和|及|与", subj_text) if s]
+    if len(subjects) != len(pieces):
+        return []
+    written = [_strip_context(s) for s in subjects]
+    subjects = _complete_subjects(written)
+    last_suffix = ""
+    matches = []
+    for p_off, piece in pieces:
+        m = VALUE_RE.search(piece)
+        matches.append(m)
+        if m and m.group("suffix").strip():
+            last_suffix = m.group("suffix")
+    if not last_suffix:
+        sm = re.search(r"(以上|以下|左右|以内)\s*$", pieces[-1][1])
+        last_suffix = sm.group(1) if sm else ""
+    out = []
+    for subject, w, (p_off, piece), m in zip(subjects, written, pieces, matches):
+        if m is None or _past_year(clause, p_off, doc_year):
+            continue
+        suffix = m.group("suffix") if m.group("suffix").strip() else last_suffix
+        unit = m.group("unit")
+        comparator = _comparator(verb, head, suffix, unit, subject)
+        out.append(FoundTarget(
+            indicator=subject, indicator_text=w, value=float(m.group("num")), unit=_norm_unit(unit),
+            comparator=comparator, value_text=strip_ws(piece[m.start(): m.end()]) or strip_ws(piece),
+            start=c_off + max(0, clause.find(subject[:2])) if subject[:2] in clause else c_off,
+            end=c_off + p_off + m.end(),
+            year=_year_at(sentence, c_off + p_off, default_year),
+        ))
+    return out
+
+
+# ---------------------------------------------------------------- tables
+
+_TABLE_VALUE = re.compile(r"^(?P<cmp>[≥≤>＞<＜]|不低于|不少于|不超过)?\s*(?P<num>\d+(?:\.\d+)?)\s*"
+                          r"(?P<ratio>[:：︰]\s*\d+(?:\.\d+)?)?\s*(?P<unit>%|％|[\u4e00-\u9fff]{0,3})$")
+
+
+def _table_value(cell: str) -> tuple[float, str, str, str] | None:
+    """``≥70`` → (70.0, 'gte', '', ''); ``2:1`` → (2.0, 'eq', '', ':1'); text → None."""
+    m = _TABLE_VALUE.match(strip_ws(cell))
+    if not m:
+        return None
+    value = float(m.group("num"))
+    ratio = ""
+    if m.group("ratio"):
+        denom = float(re.sub(r"[:：︰]", "", m.group("ratio")))
+        ratio = f":{m.group('ratio')[1:].strip()}"
+        value = value / denom if denom else value
+    cmp_word = m.group("cmp") or ""
+    comparator = "gte" if cmp_word in ("≥", ">", "＞", "不低于", "不少于") else (
+        "lte" if cmp_word in ("≤", "<", "＜", "不超过") else "eq")
+    return value, comparator, _norm_unit(m.group("unit") or ""), ratio
+
+
+def _header_index(header: list[str]) -> tuple[int | None, list[tuple[int, int]], int | None, int | None]:
+    """(indicator column, [(year column, year)], nature column, unit column)."""
+    ind, years, nature, unit = None, [], None, None
+    for i, h in enumerate(header):
+        h2 = strip_ws(h)
+        ym = re.match(r"^(20\d\d)\s*年?", h2)
+        if ym:
+            years.append((i, int(ym.group(1))))
+        elif re.search(r"属性|性质|类型|类别", h2):
+            nature = i
+        elif re.fullmatch(r"(计量)?单位", h2):
+            unit = i
+        elif ("指标" in h2 or "名称" in h2) and ind is None:
+            ind = i
+    return ind, years, nature, unit
+
+
+def table_targets(table: Table) -> list[tuple[int, str, str, float, str, str, int, Quantity | None, str | None]]:
+    """Rows of a target table as (row index, indicator as written, value text, value,
+    unit, comparator, year, baseline, nature). Rows whose target is not a number are skipped."""
+    ind, years, nature_col, unit_col = _header_index(table.header)
+    if ind is None or not years:
+        return []
+    width = len(table.header)
+    out = []
+    for r, row in enumerate(table.rows):
+        shift = len(row) - width  # merged group cells push the data columns right
+        cells = {i: (row[i + shift] if 0 <= i + shift < len(row) else "") for i in range(width)}
+        first_data = min(i for i, _ in years)
+        indicator = cells[ind].strip()
+        for j in range(first_data + shift - 1, -1, -1) if not indicator else ():
+            if j < len(row) and row[j].strip() and not re.fullmatch(r"\d+", row[j].strip()):
+                indicator = row[j].strip()
+                break
+        if not indicator:
+            continue
+        unit_m = re.search(r"[（(]\s*([^（）()]{1,6})\s*[）)]\s*$", indicator)
+        unit = _norm_unit(unit_m.group(1)) if unit_m and re.fullmatch(
+            r"%|％|[万亿千百]?[\u4e00-\u9fff]{1,2}", unit_m.group(1)) and not unit_m.group(1).endswith(("助理",)) else ""
+        if not unit and unit_col is not None and strip_ws(cells[unit_col]):
+            unit = _norm_unit(strip_ws(cells[unit_col]))
+        target_col, target_year = years[-1]
+        parsed = _table_value(cells[target_col])
+        if parsed is None:
+            continue
+        value, comparator, cell_unit, ratio = parsed
+        unit = unit or cell_unit or ("比值" if ratio else "")
+        baseline = None
+        if len(years) > 1:
+            b_col, b_year = years[0]
+            b = _table_value(cells[b_col])
+            if b is not None:
+                baseline = Quantity(value=b[0], unit=unit, year=b_year, value_text=strip_ws(cells[b_col]))
+        nature = None
+        if nature_col is not None:
+            nv = strip_ws(cells[nature_col])
+            nature = nv if nv in ("约束性", "预期性") else None
+        out.append((r, indicator, strip_ws(cells[target_col]), value, unit, comparator, target_year,
+                    baseline, nature))
+    return out
+
+
+# ---------------------------------------------------------------- documents
+
+def _doc_years(doc: Document) -> tuple[int | None, int | None]:
+    """(default target year, the document's own year)."""
+    head = doc.title + "\n" + doc.text[:300]
+    period = _PLAN_PERIOD.search(head)
+    own = int(doc.date[:4]) if doc.date else None
+    if period:
+        return int(period.group(2)), own or int(period.group(1))
+    ym = re.search(r"(20\d\d)\s*年", doc.title)
+    if ym:
+        return int(ym.group(1)), own or int(ym.group(1))
+    return None, own
+
+
+def _retro_provision(doc: Document, prov: Provision) -> bool:
+    p: Provision | None = prov
+    while p is not None:
+        if _RETRO_SECTION.search(p.title or ""):
+            return True
+        try:
+            p = doc.provision(p.parent) if p.parent else None
+        except KeyError:
+            p = None
+    return False
+
+
+def _retro_sentence(text: str) -> bool:
+    return bool(_RETRO_SENT.search(text)) and not _GOAL_SENT.search(text)
+
+
+def extract_targets(doc: Document, registry: IndicatorRegistry | None = None) -> list[TargetRecord]:
+    """Every target of a document, sentences and tables, in reading order."""
+    default_year, doc_year = _doc_years(doc)
+    records: list[TargetRecord] = []
+    for prov in doc.provisions:
+        if _retro_provision(doc, prov):
+            continue
+        if prov.table is not None:
+            records.extend(_table_records(doc, prov, registry))
+            continue
+        for sent in prov.sentences:
+            if _retro_sentence(sent.text):
+                continue
+            for f in find_targets(sent.text, default_year, doc_year):
+                records.append(_record(doc, prov, sent, f, registry))
+    return records
+
+
+def _record(doc: Document, prov: Provision, sent: Sentence, f: FoundTarget,
+            registry: IndicatorRegistry | None) -> TargetRecord:
+    canonical, iid = normalise_indicator(f.indicator, registry)
+    return TargetRecord(
+        indicator=canonical, indicator_id=iid, indicator_text=f.indicator_text, value=f.value,
+        unit=f.unit, comparator=f.comparator, year=f.year, baseline=f.baseline, nature=None,
+        value_text=f.value_text, place=doc.place, doc_id=doc.id, provision_id=prov.id,
+        sentence=sent.text, span=make_span(doc, prov, sent, f.start, f.end),
+    )
+
+
+def _table_records(doc: Document, prov: Provision, registry: IndicatorRegistry | None) -> list[TargetRecord]:
+    out = []
+    rows = table_targets(prov.table) if prov.table else []
+    for r, indicator, value_text, value, unit, comparator, year, baseline, nature in rows:
+        sent = _row_sentence(prov, indicator)
+        canonical, iid = normalise_indicator(indicator, registry)
+        span_start = sent.text.find(strip_ws(indicator)[:4]) if sent else -1
+        span = make_span(doc, prov, sent, max(span_start, 0), len(sent.text)) if sent else None
+        if span is None:
+            continue
+        out.append(TargetRecord(
+            indicator=canonical, indicator_id=iid, indicator_text=indicator, value=value, unit=unit,
+            comparator=comparator, year=year, baseline=baseline, nature=nature, value_text=value_text,
+            place=doc.place, doc_id=doc.id, provision_id=prov.id, sentence=sent.text, span=span,
+        ))
+    return out
+
+
+def _row_sentence(prov: Provision, indicator: str) -> Sentence | None:
+    """The sentence holding a table row (the parser emits one sentence per row)."""
+    for s in prov.sentences:
+        if indicator in s.text:
+            return s
+    return prov.sentences[0] if prov.sentences else None

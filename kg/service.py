@@ -1,0 +1,545 @@
+"""The service core: one object behind the REST API, the CLI and the web UI.
+
+``PolicyKG(data_dir)`` loads the built data directory lazily (documents, extraction
+records, graph store, search index — each once, on first use), validates input and
+raises ``kg.errors.*``; it returns plain JSON-able dicts and lists. The heavy
+lifting is delegated to the extraction, graph, search and cascade modules, which are
+imported lazily so that opening a document page never loads the embedding model.
+
+>>> PolicyKG.check_text("  稳定粮食生产 ", "q", 500)
+'稳定粮食生产'
+>>> PolicyKG.check_text("", "q", 500)
+Traceback (most recent call last):
+...
+kg.errors.BadRequest: q must not be empty
+>>> PolicyKG.check_k(None, default=10), PolicyKG.check_k(3)
+(10, 3)
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from corpus.model import LEVELS, Document
+from kg.errors import BadRequest, NotBuilt, NotFound
+from kg.records import DocumentExtraction
+
+T = TypeVar("T")
+
+MAX_QUERY_CHARS = 500
+MAX_DRAFT_CHARS = 2000
+MAX_NAME_CHARS = 200
+MAX_K = 100
+ENTITY_TYPES = ("place", "agency", "program", "slogan", "brand", "indicator")
+FACT_TYPES = ENTITY_TYPES + ("target",)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_LEADING_NUMBER = re.compile(r"^\d{1,4}$")
+
+
+def _by_level(rec: dict) -> tuple:
+    """Sort key: level from central down, then year, then document."""
+    lv = rec.get("level")
+    return (LEVELS.index(lv) if lv in LEVELS else len(LEVELS), rec.get("year") or 0, rec.get("doc_id", ""))
+
+
+def surface_span(surface: str, quote: str, start: int, end: int) -> tuple[int, int]:
+    """The offsets of the entity's own words inside its mention span: some mentions (an
+    indicator read with its target value) quote more than the surface form.
+
+    >>> surface_span("总产", "总产稳定在30万吨以上", 100, 111)
+    (100, 102)
+    >>> surface_span("三溪镇", "三溪镇", 5, 8)
+    (5, 8)
+    """
+    if surface and surface != quote:
+        i = quote.find(surface)
+        if i >= 0:
+            return start + i, start + i + len(surface)
+    return start, end
+
+
+class PolicyKG:
+    """Everything a researcher can ask of one built data directory."""
+
+    def __init__(self, data_dir: str | Path = "data"):
+        self.data_dir = Path(data_dir)
+        self._lock = threading.RLock()
+        self._cache: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+
+    # ------------------------------------------------------------------ loading
+    def _once(self, key: str, loader: Callable[[], T]) -> T:
+        """Load ``key`` once and keep it; concurrent callers of the same key wait for the
+        first, other keys are not blocked."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                self._cache[key] = loader()
+            return self._cache[key]
+
+    def _require_built(self) -> None:
+        if not (self.data_dir / "manifest.json").is_file():
+            raise NotBuilt(f"no build in {self.data_dir} (run `policykg build` first)")
+
+    def manifest(self) -> dict:
+        """The build manifest (version, built_at, documents, rejected, stages)."""
+        self._require_built()
+        return self._once("manifest", lambda: json.loads((self.data_dir / "manifest.json").read_text("utf-8")))
+
+    @property
+    def _docs(self) -> dict[str, Document]:
+        def load() -> dict[str, Document]:
+            self._require_built()
+            from kg.build import load_documents
+
+            docs = load_documents(self.data_dir)
+            items = docs.values() if isinstance(docs, dict) else docs
+            return {d.id: d for d in sorted(items, key=lambda d: d.source)}
+
+        return self._once("docs", load)
+
+    @property
+    def _extraction(self) -> dict[str, DocumentExtraction]:
+        def load() -> dict[str, DocumentExtraction]:
+            out: dict[str, DocumentExtraction] = {}
+            folder = self.data_dir / "extraction"
+            for doc_id in self._docs:
+                path = folder / f"{doc_id}.json"
+                if path.is_file():
+                    out[doc_id] = DocumentExtraction.model_validate_json(path.read_text("utf-8"))
+            return out
+
+        return self._once("extraction", load)
+
+    @property
+    def _entities(self) -> dict[str, dict]:
+        """Every entity once across the corpus, with all its mentions."""
+
+        def load() -> dict[str, dict]:
+            ents: dict[str, dict] = {}
+            for doc_id, ex in self._extraction.items():
+                for e in ex.entities:
+                    cur = ents.setdefault(e.id, {**e.model_dump(), "mentions": []})
+                    for a in e.aliases:
+                        if a not in cur["aliases"]:
+                            cur["aliases"].append(a)
+                for m in ex.mentions:
+                    if m.entity_id in ents:
+                        span = m.span.model_dump()
+                        span["start"], span["end"] = surface_span(m.surface, m.span.quote, m.span.start, m.span.end)
+                        ents[m.entity_id]["mentions"].append({"surface": m.surface, **span})
+            return ents
+
+        return self._once("entities", load)
+
+    @property
+    def _index(self):
+        def load():
+            self._require_built()
+            from embeddings.search import SearchIndex
+
+            return SearchIndex.load(self.data_dir) if hasattr(SearchIndex, "load") else SearchIndex(self.data_dir)
+
+        return self._once("index", load)
+
+    def warm(self, search: bool = True) -> None:
+        """Load everything now (a server calls this before taking requests)."""
+        self.documents()
+        self._entities  # noqa: B018 - loads extraction
+        if search:
+            self._index.search("乡村振兴", k=1)  # loads the index and warms the encoder up
+
+    # --------------------------------------------------------------- validation
+    @staticmethod
+    def check_text(value: str | None, name: str, limit: int) -> str:
+        """Strip ``value``; BadRequest if it is empty or longer than ``limit`` characters."""
+        text = (value or "").strip()
+        if not text:
+            raise BadRequest(f"{name} must not be empty")
+        if len(text) > limit:
+            raise BadRequest(f"{name} is {len(text)} characters long; the limit is {limit}")
+        return text
+
+    @staticmethod
+    def check_k(k: int | str | None, default: int = 10) -> int:
+        """A result count between 1 and ``MAX_K``."""
+        if k is None or k == "":
+            return default
+        try:
+            n = int(k)
+        except (TypeError, ValueError):
+            raise BadRequest(f"k must be an integer, got {k!r}") from None
+        if not 1 <= n <= MAX_K:
+            raise BadRequest(f"k must be between 1 and {MAX_K}, got {n}")
+        return n
+
+    @staticmethod
+    def _check_choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str | None:
+        if value in (None, ""):
+            return None
+        if value not in allowed:
+            raise BadRequest(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+
+    @staticmethod
+    def _check_year(year: int | str | None) -> int | None:
+        if year in (None, ""):
+            return None
+        if not _YEAR.match(str(year)):
+            raise BadRequest(f"year must be a four-digit year, got {year!r}")
+        return int(year)
+
+    # ---------------------------------------------------------------- documents
+    def documents(self) -> list[dict]:
+        """Every document's metadata, in file order."""
+        return [self._summary(d) for d in self._docs.values()]
+
+    def resolve(self, ref: str | None) -> Document:
+        """The document named by ``ref``: id, id prefix, file name or stem, leading number
+        of the file name (``"000"``) or 文号. NotFound if none, BadRequest if ambiguous."""
+        ref = self.check_text(ref, "document", MAX_NAME_CHARS)
+        docs = self._docs
+        if ref in docs:
+            return docs[ref]
+        candidates: list[Callable[[Document], bool]] = [
+            lambda d: d.source == ref or Path(d.source).stem == ref,
+            lambda d: d.doc_number == ref,
+        ]
+        if _LEADING_NUMBER.match(ref):
+            candidates.append(lambda d: re.match(rf"^0*{int(ref)}(?:\D|$)", Path(d.source).stem) is not None)
+        if len(ref) >= 4 and re.fullmatch(r"[0-9a-f]+", ref):
+            candidates.append(lambda d: d.id.startswith(ref))
+        for pred in candidates:
+            hits = [d for d in docs.values() if pred(d)]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise BadRequest(f"document {ref!r} is ambiguous: {', '.join(d.source for d in hits)}")
+        raise NotFound("document", ref)
+
+    def _summary(self, d: Document) -> dict:
+        return {
+            "id": d.id,
+            "title": d.title,
+            "doc_number": d.doc_number,
+            "doc_number_inferred": d.doc_number_inferred,
+            "date": d.date,
+            "year": int(d.date[:4]) if d.date else None,
+            "issuers": d.issuers,
+            "level": d.level,
+            "place": d.place,
+            "place_code": d.place_code,
+            "genre": d.genre,
+            "source": d.source,
+            "n_provisions": len(d.provisions),
+            "n_sentences": sum(len(p.sentences) for p in d.provisions),
+        }
+
+    def document(self, ref: str) -> dict:
+        """One document in full: metadata, provision tree (with entity mentions in
+        provision-relative offsets), citations out and in, targets, slogans and its
+        place in the cascade chain."""
+        d = self.resolve(ref)
+        ex = self._extraction.get(d.id)
+        types = {e.id: e.type for e in ex.entities} if ex else {}
+        by_prov: dict[str, list[dict]] = defaultdict(list)
+        if ex:
+            for m in ex.mentions:
+                start, end = surface_span(m.surface, m.span.quote, m.span.start, m.span.end)
+                by_prov[m.span.provision_id].append(
+                    {"entity_id": m.entity_id, "type": types.get(m.entity_id), "surface": m.surface,
+                     "start": start, "end": end}
+                )
+        provisions = []
+        depth: dict[str, int] = {}
+        for p in d.provisions:
+            depth[p.id] = depth.get(p.parent, -1) + 1 if p.parent else 0
+            ments = sorted(
+                ({**m, "start": m["start"] - p.start, "end": m["end"] - p.start} for m in by_prov.get(p.id, [])
+                 if p.start <= m["start"] and m["end"] <= p.end),
+                key=lambda m: (m["start"], -m["end"]),
+            )
+            provisions.append({
+                "id": p.id, "kind": p.kind, "number": p.number, "title": p.title, "text": p.text,
+                "parent": p.parent, "children": p.children, "depth": depth[p.id],
+                "table": p.table.model_dump() if p.table else None, "mentions": ments,
+            })
+        cites = [c.model_dump() for c in d.cites]
+        for c in cites:
+            target = self._docs.get(c["resolved_doc_id"] or "")
+            c["resolved_title"] = target.title if target else None
+        entities = Counter(m.entity_id for m in ex.mentions) if ex else Counter()
+        ents = self._entities
+        return {
+            **self._summary(d),
+            "provisions": provisions,
+            "notes": [n.model_dump() for n in d.notes],
+            "cites": cites,
+            "cited_by": self._cited_by(d.id),
+            "chain": self.chain(d.id),
+            "entities": [
+                {"id": eid, "name": ents[eid]["name"], "type": ents[eid]["type"], "count": n}
+                for eid, n in entities.most_common() if eid in ents
+            ],
+            "targets": [t.model_dump(exclude={"span"}) for t in ex.targets] if ex else [],
+            "slogans": [s.model_dump(exclude={"span"}) for s in ex.slogans] if ex else [],
+            "warnings": d.warnings,
+        }
+
+    def _cited_by(self, doc_id: str) -> list[dict]:
+        out = []
+        for other in self._docs.values():
+            for c in other.cites:
+                if c.resolved_doc_id == doc_id and other.id != doc_id:
+                    out.append({"doc_id": other.id, "title": other.title, "level": other.level,
+                                "place": other.place, "relation": c.relation, "provision_id": c.provision_id})
+        return out
+
+    def chain(self, doc_id: str) -> list[dict]:
+        """The documents above ``doc_id`` in the cascade (nearest first), including
+        documents outside the corpus and inferred links, from the graph's cascade view."""
+        def load() -> list[dict]:
+            from kg import views
+
+            return views.chain_above(self._store, doc_id)
+
+        return self._once(f"chain:{doc_id}", load)
+
+    @property
+    def _store(self):
+        def load():
+            self._require_built()
+            from kg.store import open_store
+
+            return open_store(self.data_dir)
+
+        return self._once("store", load)
+
+    # ------------------------------------------------------------------- search
+    def search(self, q: str | None, k: int | str | None = 10, level: str | None = None, doc: str | None = None,
+               place: str | None = None, year: int | str | None = None, type: str | None = None) -> dict:
+        """Hybrid search over sentences, grouped per provision, with facet counts."""
+        query = self.check_text(q, "q", MAX_QUERY_CHARS)
+        k = self.check_k(k)
+        filters = {
+            "level": self._check_choice(level, "level", LEVELS),
+            "doc": self.resolve(doc).id if doc else None,
+            "place": self.check_text(place, "place", MAX_NAME_CHARS) if place else None,
+            "year": self._check_year(year),
+            "type": self._check_choice(type, "type", FACT_TYPES),
+        }
+        res = self._index.search(query, k=k, filters={f: v for f, v in filters.items() if v is not None})
+        results = res["results"] if isinstance(res, dict) else res
+        facets = self._facets_of(results)
+        return {"query": query, "k": k, "filters": filters, "results": results, "facets": facets}
+
+    def _facets_of(self, results: list[dict]) -> dict:
+        counts: dict[str, Counter] = {f: Counter() for f in ("level", "place", "doc", "year")}
+        for r in results:
+            d = self._docs.get(r.get("doc_id", ""))
+            counts["level"][r.get("level") or (d.level if d else None)] += 1
+            counts["place"][r.get("place") or (d.place if d else None)] += 1
+            counts["doc"][r.get("doc_id")] += 1
+            counts["year"][int(d.date[:4]) if d and d.date else None] += 1
+        return {f: [{"value": v, "count": n} for v, n in c.most_common() if v is not None] for f, c in counts.items()}
+
+    @property
+    def facets(self) -> dict:
+        """Filter values over the whole corpus with counts: level, place, document, year, fact type."""
+
+        def load() -> dict:
+            docs = list(self._docs.values())
+            level = Counter(d.level for d in docs if d.level)
+            place = Counter(d.place for d in docs if d.place)
+            year = Counter(int(d.date[:4]) for d in docs if d.date)
+            types: Counter = Counter()
+            for ex in self._extraction.values():
+                tmap = {e.id: e.type for e in ex.entities}
+                types.update(tmap.get(m.entity_id) for m in ex.mentions)
+                types["target"] += len(ex.targets)
+            return {
+                "level": [{"value": v, "count": level[v]} for v in LEVELS if level[v]],
+                "place": [{"value": v, "count": n} for v, n in place.most_common()],
+                "doc": [{"value": d.id, "label": d.title, "source": d.source, "count": 1} for d in docs],
+                "year": [{"value": v, "count": year[v]} for v in sorted(year)],
+                "type": [{"value": v, "count": types[v]} for v in FACT_TYPES if types[v]],
+            }
+
+        return self._once("facets", load)
+
+    def precedent(self, text: str | None, k: int | str | None = 5) -> dict:
+        """The ``k`` closest existing sentences to a draft, cited, with a character diff."""
+        draft = self.check_text(text, "text", MAX_DRAFT_CHARS)
+        k = self.check_k(k, default=5)
+        res = self._index.precedent(draft, k=k)
+        return res if isinstance(res, dict) else {"draft": draft, "results": res}
+
+    # ---------------------------------------------------------- entities & facts
+    def entities(self, type: str | None = None, q: str | None = None) -> list[dict]:
+        """Entities (optionally of one type, or whose name/alias contains ``q``) with mention counts."""
+        type = self._check_choice(type, "type", ENTITY_TYPES)
+        needle = self.check_text(q, "q", MAX_QUERY_CHARS) if q not in (None, "") else None
+        out = []
+        for e in self._entities.values():
+            if type and e["type"] != type:
+                continue
+            if needle and not any(needle in n for n in [e["name"], *e["aliases"]]):
+                continue
+            docs = {m["doc_id"] for m in e["mentions"]}
+            out.append({"id": e["id"], "type": e["type"], "name": e["name"], "aliases": e["aliases"],
+                        "attrs": e["attrs"], "n_mentions": len(e["mentions"]), "n_documents": len(docs)})
+        out.sort(key=lambda e: (-e["n_documents"], -e["n_mentions"], e["name"]))
+        return out
+
+    def entity(self, entity_id: str) -> dict:
+        """One entity: attributes, every mention grouped by level, and for slogans their
+        components per document, for indicators their targets over levels."""
+        eid = self.check_text(entity_id, "entity id", MAX_NAME_CHARS)
+        e = self._entities.get(eid)
+        if e is None:
+            raise NotFound("entity", eid)
+        docs = self._docs
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for m in e["mentions"]:
+            d = docs[m["doc_id"]]
+            sent = self._sentence_text(d, m["provision_id"], m["sentence_id"])
+            groups[d.level or "unknown"].append({
+                **m, "doc_title": d.title, "doc_number": d.doc_number, "place": d.place,
+                "provision_number": self._provision_number(d, m["provision_id"]), "sentence": sent,
+                "sentence_start": self._sentence_start(d, m["provision_id"], m["sentence_id"]),
+            })
+        order = [lv for lv in (*LEVELS, "unknown") if lv in groups]
+        out = {k: v for k, v in e.items() if k != "mentions"}
+        out["n_mentions"] = len(e["mentions"])
+        out["mentions_by_level"] = [{"level": lv, "mentions": groups[lv]} for lv in order]
+        out["slogans"] = sorted((self._with_doc(s.model_dump(exclude={"span"})) for ex in self._extraction.values()
+                                 for s in ex.slogans if s.slogan_id == eid), key=_by_level) if e["type"] == "slogan" else []
+        out["targets"] = sorted(self._targets_for(eid), key=_by_level) if e["type"] == "indicator" else []
+        return out
+
+    def targets(self, indicator: str | None = None) -> list[dict]:
+        """Numeric targets, optionally only those whose indicator name, id or wording contains ``indicator``."""
+        needle = self.check_text(indicator, "indicator", MAX_NAME_CHARS) if indicator not in (None, "") else None
+        out = []
+        for ex in self._extraction.values():
+            for t in ex.targets:
+                if needle and needle not in t.indicator and needle not in t.indicator_text and needle != t.indicator_id:
+                    continue
+                out.append(self._with_doc(t.model_dump(exclude={"span"})))
+        return out
+
+    def _targets_for(self, indicator_id: str) -> list[dict]:
+        return [self._with_doc(t.model_dump(exclude={"span"})) for ex in self._extraction.values()
+                for t in ex.targets if t.indicator_id == indicator_id]
+
+    def _with_doc(self, rec: dict) -> dict:
+        d = self._docs.get(rec.get("doc_id", ""))
+        if d:
+            rec.update(doc_title=d.title, doc_number=d.doc_number, level=d.level, doc_place=d.place,
+                       provision_number=self._provision_number(d, rec.get("provision_id", "")))
+        return rec
+
+    @staticmethod
+    def _provision_number(d: Document, provision_id: str) -> str:
+        try:
+            return d.provision(provision_id).number
+        except KeyError:
+            return ""
+
+    @staticmethod
+    def _sentence(d: Document, provision_id: str, sentence_id: str):
+        try:
+            p = d.provision(provision_id)
+        except KeyError:
+            return None
+        return next((s for s in p.sentences if s.id == sentence_id), None)
+
+    def _sentence_text(self, d: Document, provision_id: str, sentence_id: str) -> str:
+        s = self._sentence(d, provision_id, sentence_id)
+        return s.text if s else ""
+
+    def _sentence_start(self, d: Document, provision_id: str, sentence_id: str) -> int:
+        s = self._sentence(d, provision_id, sentence_id)
+        return s.start if s else 0
+
+    # ----------------------------------------------------------------- cascade
+    def cascade(self, upper: str | None, lower: str | None) -> dict:
+        """Provision alignment, diffs, target moves and slogan genealogy from ``upper`` to ``lower``
+        (``kg.cascade``); kept per pair of documents, since the data never change under us."""
+        up, low = self.resolve(upper), self.resolve(lower)
+        if up.id == low.id:
+            raise BadRequest("upper and lower must be two different documents")
+
+        def load() -> dict:
+            from kg.cascade import cli_views
+
+            return cli_views.cascade(self.data_dir, up.id, low.id)
+
+        return self._once(f"cascade:{up.id}:{low.id}", load)
+
+    def concept(self, name: str | None) -> dict:
+        """Where a concept appears (label, alias and semantic matches), grouped by level and
+        place, with the document chain linking the occurrences (``kg.cascade.concept``)."""
+        name = self.check_text(name, "name", MAX_NAME_CHARS)
+
+        def load() -> dict:
+            from kg.cascade.cli_views import concept_json
+            from kg.cascade.concept import EntityTable
+
+            table = self._once("entity_table", lambda: EntityTable.from_extractions(self._extraction))
+            return concept_json(name, table, self._docs, search=self._index, chain=self.chain)
+
+        if len(self._cache) > 2000:  # bounded: drop memoised concepts first
+            for key in [k for k in self._cache if k.startswith("concept:")]:
+                self._cache.pop(key, None)
+        return self._once(f"concept:{name}", load)
+
+    # ------------------------------------------------------------------ SPARQL
+    @property
+    def _sparql_service(self):
+        def load():
+            self._require_built()
+            from kg.sparql import SparqlService
+
+            return SparqlService(self.data_dir / "graph")
+
+        return self._once("sparql", load)
+
+    def sparql(self, query: str | None, accept: str | None = None, fmt: str | None = None):
+        """Run a read-only, bounded SPARQL query in a worker process; returns a
+        ``kg.sparql.SparqlResult`` (body, media_type, rows, truncated). Raises BadRequest,
+        Forbidden (UPDATE) or QueryTimeout."""
+        from kg.sparql import MAX_QUERY_CHARS as limit
+
+        query = self.check_text(query, "query", limit)
+        return self._sparql_service.query(query, fmt, accept=accept)
+
+    def close(self) -> None:
+        """Stop the SPARQL worker processes (if any were started)."""
+        svc = self._cache.pop("sparql", None)
+        if svc is not None:
+            svc.close()
+
+    def example_queries(self) -> list[dict]:
+        """The example SPARQL queries shipped in ``kg/queries/*.rq``: name, title, query text."""
+
+        def load() -> list[dict]:
+            folder = Path(__file__).parent / "queries"
+            out = []
+            for path in sorted(folder.glob("*.rq")):
+                text = path.read_text("utf-8")
+                first = text.lstrip().splitlines()[0] if text.strip() else ""
+                title = first.lstrip("#").strip() if first.startswith("#") else path.stem
+                out.append({"name": path.stem, "title": title, "query": text})
+            return out
+
+        return self._once("examples", load)

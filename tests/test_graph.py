@@ -1,0 +1,167 @@
+"""Records → RDF on the bundled corpus: documents, provisions, provenance, shared nodes, links."""
+from __future__ import annotations
+
+import pytest
+
+from graph_support import graph_inputs
+from kg import iris
+from kg.graph import document_iri_of, document_quads, title_core
+from kg.store import Store
+from kg.vocab import ELI, PK, PROV
+
+
+@pytest.fixture(scope="module")
+def env(corpus_docs):
+    docs, extraction = graph_inputs(corpus_docs)
+    doc_iris = {d.id: document_iri_of(d) for d in docs}
+    store = Store()
+    store.load_documents((d.id, document_quads(d, extraction.get(d.id), doc_iris)) for d in docs)
+    return {"docs": docs, "ext": extraction, "iris": doc_iris, "store": store}
+
+
+
+def test_each_document_in_its_own_named_graph(env):
+    for d in env["docs"]:
+        quads = document_quads(d, env["ext"].get(d.id), env["iris"])
+        own = [q for q in quads if q.graph_name.value == iris.document_graph(d.id)]
+        rest = [q for q in quads if q.graph_name.value == iris.contribution_graph(d.id)]
+        assert own and len(own) + len(rest) == len(quads)
+        base = env["iris"][d.id]
+        assert all(q.subject.value == base or q.subject.value.startswith(base + "/") for q in own)
+        assert not any(q.subject.value.startswith(base + "/") for q in rest)
+    assert env["store"].document_ids() == sorted(d.id for d in env["docs"])
+
+
+def test_no_triple_in_two_visible_graphs(env):
+    """The union default graph is not de-duplicated, so each triple must live in one graph."""
+    seen = {}
+    for q in env["store"].quads():
+        t = (q.subject, q.predicate, q.object)
+        assert seen.setdefault(t, q.graph_name) == q.graph_name, t
+    rows = [str(r) for r in env["store"].query("SELECT ?i ?l WHERE { ?i a pk:Indicator ; skos:prefLabel ?l }")]
+    assert rows and len(rows) == len(set(rows))
+
+
+def test_corpus_documents_have_source_file_and_in_corpus(env):
+    store = env["store"]
+    for d in env["docs"]:
+        iri = env["iris"][d.id]
+        res = list(store.query(f"SELECT ?f ?c ?t WHERE {{ <{iri}> pk:sourceFile ?f ; pk:inCorpus ?c ; eli:title ?t }}"))
+        assert [(r["f"].value, r["c"].value) for r in res] == [(d.source, "true")]
+        assert res[0]["t"].value == d.title
+
+
+def test_document_with_number_gets_eli_iri(env):
+    for d in env["docs"]:
+        if d.doc_number:
+            code, year, seq = iris.parse_number(d.doc_number)
+            assert env["iris"][d.id].endswith(f"/{code}/{year}/{seq}")
+
+
+def test_every_provision_and_sentence_carries_offsets_into_text(env):
+    store = env["store"]
+    for d in env["docs"]:
+        iri = env["iris"][d.id]
+        res = store.query(f"""SELECT ?t ?a ?b WHERE {{ ?s a pk:Sentence ; pk:inDocument <{iri}> ;
+                              pk:text ?t ; pk:charStart ?a ; pk:charEnd ?b }}""")
+        n = 0
+        for r in res:
+            assert d.text[int(r["a"].value):int(r["b"].value)] == r["t"].value
+            n += 1
+        assert n == len(d.sentences())
+
+
+def test_provision_chains_end_at_their_document(env):
+    store = env["store"]
+    res = store.query("""SELECT ?p ?doc ?top WHERE { ?p a pk:Provision ; pk:inDocument ?doc .
+        ?p eli:is_part_of+ ?top . ?top a pk:PolicyDocument }""")
+    tops = {(r["p"].value, r["top"].value) for r in res}
+    provisions = {r["p"].value for r in store.query("SELECT ?p WHERE { ?p a pk:Provision }")}
+    assert {p for p, _ in tops} == provisions
+    assert all(top == next(iter(store.query(f"SELECT ?d WHERE {{ <{p}> pk:inDocument ?d }}")))["d"].value
+               for p, top in tops)
+
+
+def test_targets_have_provenance_and_exact_quotes(env):
+    store = env["store"]
+    n_targets = sum(len(e.targets) for e in env["ext"].values())
+    res = list(store.query("""SELECT ?t ?stext ?exact ?start ?end WHERE { ?t a pk:Target ;
+        prov:wasDerivedFrom ?s ; oa:hasSelector ?sel . ?s a pk:Sentence ; pk:text ?stext .
+        ?sel oa:exact ?exact ; oa:start ?start ; oa:end ?end }"""))
+    assert len(res) == n_targets > 0
+    texts = {d.id: d.text for d in env["docs"]}
+    alltext = "".join(texts.values())
+    for r in res:
+        assert r["exact"].value in r["stext"].value
+        assert r["exact"].value in alltext
+
+
+def test_one_node_per_entity_across_documents(env):
+    store = env["store"]
+    docs_of: dict[str, set[str]] = {}
+    for ext in env["ext"].values():
+        for e in ext.entities:
+            docs_of.setdefault(e.id, set()).add(ext.doc_id)
+    shared = [i for i, ds in docs_of.items() if len(ds) > 1]
+    assert shared
+    for i in shared:  # one node, mentioned from several documents
+        node = iris.entity_iri(i)
+        assert len(list(store.query(f"SELECT ?t WHERE {{ <{node}> a ?t }}"))) == 1
+        graphs = {r["g"].value for r in store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p <{node}> }} }}")}
+        assert graphs, i
+
+
+def test_slogan_items_have_explicit_positions(env):
+    store = env["store"]
+    for ext in env["ext"].values():
+        for s in ext.slogans:
+            if not s.components:
+                continue
+            res = store.query(f"""SELECT ?pos ?label WHERE {{ ?s pk:sameSloganAs <{iris.entity_iri(s.slogan_id)}> ;
+                pk:definedIn ?p ; pk:item ?i . ?p pk:inDocument ?d . ?d pk:docId "{s.doc_id}" .
+                ?i pk:position ?pos ; skos:prefLabel ?label }} ORDER BY ?pos""")
+            got = [r["label"].value for r in res]
+            assert got[: len(s.components)] == s.components or set(s.components) <= set(got)
+
+
+def test_out_of_corpus_documents_are_described(env):
+    store = env["store"]
+    cited = [c for d in env["docs"] for c in d.cites if c.number and not c.resolved_doc_id]
+    assert cited
+    for c in cited:
+        res = list(store.query(f"""SELECT ?d ?in WHERE {{ ?d eli:id_local "{iris.normalise_number(c.number)}" ;
+                                   pk:inCorpus ?in ; eli:title ?t }}"""))
+        assert res and {r["in"].value for r in res} <= {"false", "true"}
+
+
+def test_cascade_chain_from_town_document_reaches_central(env):
+    """000 applies a county document that is not in the corpus; its title equals the provincial
+    implementation opinion's apart from the issuer, so the chain continues to the central document."""
+    store = env["store"]
+    town = next(d for d in env["docs"] if d.level == "township" and any(c.relation == "applies" and c.number
+                                                                          for c in d.cites))
+    iri = env["iris"][town.id]
+    res = store.query(f"""SELECT ?above ?level WHERE {{ <{iri}> (eli:applies|eli:based_on)+ ?above .
+                          ?above pk:level ?level }}""")
+    levels = {r["level"].value.rsplit("_", 1)[-1] for r in res}
+    assert {"county", "provincial", "central"} <= levels
+    inferred = list(store.query(f"SELECT ?a ?b WHERE {{ GRAPH <{iris.INFERRED_GRAPH}> {{ ?a eli:applies ?b }} }}"))
+    assert inferred
+    for r in inferred:  # every inferred link joins documents with the same title apart from the issuer
+        ta = {x["t"].value for x in store.query(f"SELECT ?t WHERE {{ <{r['a'].value}> eli:title ?t }}")}
+        tb = {x["t"].value for x in store.query(f"SELECT ?t WHERE {{ <{r['b'].value}> eli:title ?t }}")}
+        assert {title_core(t) for t in ta} & {title_core(t) for t in tb}
+
+
+def test_places_graph_contains_jurisdictions_up_to_province(env):
+    from kg.gazetteer import Gazetteer
+
+    store = env["store"]
+    gaz = Gazetteer.load()
+    res = store.query("SELECT DISTINCT ?code WHERE { ?d eli:jurisdiction ?p . ?p pk:adminCode ?code }")
+    codes = [r["code"].value for r in res]
+    assert codes
+    for code in codes:
+        chain = [r["c"].value for r in store.query(
+            f'SELECT ?c WHERE {{ ?p pk:adminCode "{code}" ; pk:withinAdmin+ ?x . ?x pk:adminCode ?c }}')]
+        assert sorted(chain) == sorted(a.code for a in gaz.ancestors(code))

@@ -1,0 +1,110 @@
+"""Server-rendered pages on the real bundled corpus: each shows what its JSON twin returns."""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.render import entity_url
+from kg.service import MAX_QUERY_CHARS
+
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture(scope="module")
+def client(built_data: Path) -> TestClient:
+    return TestClient(create_app(built_data), headers=HTML)
+
+
+def test_search_page_shows_the_api_results_highlighted(client):
+    q = "高标准农田"
+    api = client.get("/api/search", params={"q": q}).json()
+    page = client.get("/", params={"q": q}).text
+    hits = re.findall(r'<article class="hit">', page)
+    assert len(hits) == len(api["results"]) > 0
+    assert "<mark>" in page
+    for r in api["results"]:
+        assert f'/doc/{r["doc_id"]}#p-{r["provision_id"]}' in page
+        if r["doc_number"]:
+            assert html.escape(r["doc_number"]) in page
+
+
+def test_search_page_without_query_shows_filters(client):
+    page = client.get("/").text
+    for name in ("level", "place", "doc", "year", "type"):
+        assert f'name="{name}"' in page
+    assert '<article class="hit">' not in page
+
+
+def test_search_page_reports_bad_input_inline(client):
+    r = client.get("/", params={"q": "粮" * (MAX_QUERY_CHARS + 1)})
+    assert r.status_code == 400 and 'class="form-error"' in r.text and 'name="q"' in r.text
+
+
+def test_document_page_has_tree_entities_and_citations(client, corpus_docs):
+    doc = corpus_docs["000"]
+    api = client.get(f"/api/documents/{doc.id}", headers={}).json()
+    page = client.get(f"/doc/{doc.id}").text
+    for p in doc.provisions:
+        assert f'id="p-{p.id}"' in page
+    linked = {m["entity_id"] for p in api["provisions"] for m in p["mentions"]}
+    assert linked and sum(f'href="{entity_url(eid)}"' in page for eid in linked) >= len(linked) * 0.9
+    for c in doc.cites:
+        assert html.escape(c.title) in page
+
+
+def test_entity_page_for_an_indicator_draws_a_chart(client):
+    indicators = client.get("/api/entities", params={"type": "indicator"}, headers={}).json()
+    ind = next(e for e in indicators if e["n_documents"] > 1)
+    page = client.get(f"/entity/{ind['id']}").text
+    assert '<svg class="chart"' in page and page.count("<circle") >= 2
+
+
+def test_cascade_page_shows_target_moves(client):
+    api = client.get("/api/cascade", params={"upper": "001", "lower": "000"}, headers={}).json()
+    page = client.get("/cascade", params={"upper": "001", "lower": "000"}).text
+    assert 'id="moves-table"' in page
+    for move, cls in (("raised", "mv-raised"), ("lowered", "mv-lowered")):
+        n = sum(t["move"] == move for t in api["targets"])
+        assert page.count(f'<tr class="{cls}">') == n
+    assert page.count('<div class="pair rel-') == len(api["pairs"])
+
+
+def test_precedent_page_posts_a_draft(client, corpus_docs):
+    sentence = corpus_docs["000"].sentences()[5][1].text
+    page = client.post("/precedent", data={"text": sentence, "k": "3"}).text
+    assert page.count('<article class="hit">') == 3
+    assert 'class="btn small copy"' in page and "navigator.clipboard" in page
+
+
+def test_sparql_page_lists_the_example_queries(client):
+    examples = sorted((Path(__file__).parents[1] / "kg" / "queries").glob("*.rq"))
+    assert examples
+    page = client.get("/sparql").text
+    assert "/static/vendor/yasgui/yasgui.min.js" in page
+    assert page.count('class="chip example"') == len(examples)
+
+
+def test_language_toggle(client):
+    zh = client.get("/documents").text
+    en = client.get("/documents", params={"lang": "en"})
+    assert "文件" in zh and "Documents" in en.text and 'lang="en"' in en.text
+    assert en.cookies.get("lang") == "en"
+
+
+def test_html_errors_are_friendly_pages(client):
+    r = client.get("/doc/ffffffffffffffff")
+    assert r.status_code == 404 and "<html" in r.text and "ffffffffffffffff" in r.text
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and "<html" in r.text
+
+
+def test_pages_reference_only_local_assets(client):
+    for path in ("/", "/documents", "/sparql", "/precedent", "/cascade", "/entities", "/docs"):
+        page = client.get(path).text
+        for url in re.findall(r'(?:src|href)="([^"]+)"', page):
+            assert not url.startswith(("http:", "https:", "//")), (path, url)
