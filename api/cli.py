@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, e.code, e.message)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return 0
 
 
 def _fail(args: argparse.Namespace, code: str, message: str) -> int:

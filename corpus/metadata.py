@@ -279,6 +279,13 @@ def _head_lines(text: str, provisions: list[Provision]) -> list[str]:
 
 
 _WRAP = re.compile(r"关于(?:印发|转发|下发|发布|修订印发)\s*《([^《》]{2,200})》\s*的?(?:通知|决定)")
+# the same without 《》 (关于印发X实施方案（2024—2026年）的通知): the title must end like a genre
+_WRAP_BARE = re.compile(
+    r"关于(?:印发|转发|下发|发布|修订印发)([^《》“”：:。；，]{4,120}?"
+    r"(?:意见|方案|规划|纲要|要点|办法|细则|规定|计划|规则|制度|清单)(?:[（(][^（）()]{4,20}[）)])?)的?(?:通知|决定)"
+)
+# a letterhead line: 重庆市长寿区人民政府办公室文件
+_LETTERHEAD = re.compile(r"^(.{2,40}?)(?:文件|函件|简报)$")
 
 
 def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
@@ -305,7 +312,7 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
                 break
 
     # Title: the plan a notice wraps, else the leading title block.
-    wrap = _WRAP.search(flat_head)
+    wrap = _WRAP.search(flat_head) or _WRAP_BARE.search(flat_head)
     title_block_issuers: list[str] = []
     if wrap:
         md.title = wrap.group(1)
@@ -379,7 +386,7 @@ def _title_block(lines: list[str]) -> tuple[str, list[str]]:
             if started and not all(_only_orgs(b) for b in block):
                 break
             continue
-        if DOC_NUMBER.fullmatch(s) or _date_only(s):
+        if DOC_NUMBER.fullmatch(s) or _date_only(s) or _is_letterhead(s):
             if started:
                 break
             continue
@@ -404,6 +411,16 @@ def _title_block(lines: list[str]) -> tuple[str, list[str]]:
     if issuers and not title.startswith(tuple(issuers)) and title.startswith("关于"):
         title = " ".join(issuers) + title
     return re.sub(r"\s+", " ", title).strip(), issuers
+
+
+def _is_letterhead(line: str) -> bool:
+    """``重庆市长寿区人民政府办公室文件``: the issuer's letterhead, not the title.
+
+    >>> _is_letterhead("重庆市长寿区人民政府办公室文件"), _is_letterhead("关于加强文件管理的通知")
+    (True, False)
+    """
+    m = _LETTERHEAD.match(re.sub(r"\s+", "", line))
+    return bool(m) and _only_orgs(m.group(1))
 
 
 def _only_orgs(line: str) -> bool:

@@ -249,6 +249,7 @@ class HtmlReader:
             soup = BeautifulSoup(data, "lxml")
             for tag in soup(["script", "style", "noscript", "head", "template"]):
                 tag.decompose()
+            _drop_page_chrome(soup)
             for table in soup.find_all("table"):
                 if table.find_parent("table") is not None:
                     continue
@@ -273,6 +274,23 @@ class HtmlReader:
         if why:
             raise IngestError(source, why)
         return text
+
+
+_CHROME = re.compile(r"(?:^|[-_\s])(?:nav|navbar|breadcrumbs?|crumbs?|position|location|footer|foot|copyright|"
+                     r"menu|sidebar|share|toolbar)(?:$|[-_\s\d])", re.I)
+
+
+def _drop_page_chrome(soup) -> None:
+    """Remove site navigation, breadcrumbs and footers (``<nav>``, ``<footer>``, blocks whose
+    class or id says so) unless one of them holds most of the page's text."""
+    total = len(soup.get_text(strip=True)) or 1
+    for tag in list(soup.find_all(True)):
+        if getattr(tag, "decomposed", False) or tag.attrs is None:
+            continue
+        names = " ".join([*(tag.get("class") or []), tag.get("id") or ""])
+        if tag.name in ("nav", "footer") or (names.strip() and _CHROME.search(names)):
+            if len(tag.get_text(strip=True)) < 0.3 * total:
+                tag.decompose()
 
 
 READERS: dict[str, Reader] = {}

@@ -155,6 +155,7 @@ class PolicyKG:
         """Load everything now (a server calls this before taking requests)."""
         self.documents()
         self._entities  # noqa: B018 - loads extraction
+        self.facets  # noqa: B018
         if search:
             self._index.search("乡村振兴", k=1)  # loads the index and warms the encoder up
 

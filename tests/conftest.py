@@ -31,16 +31,23 @@ class CorpusDocs(list):
 
 
 @pytest.fixture(scope="session")
-def corpus_docs() -> CorpusDocs:
-    """Parsed bundled corpus: ``corpus_docs[0]``, ``corpus_docs["000"]``, ``corpus_docs.by_prefix("004")``."""
+def _parsed_corpus() -> list[Document]:
     from corpus.ingest import ingest_dir
 
     docs, rejected = ingest_dir(BUNDLED_DIR)
     assert not rejected, rejected
-    return CorpusDocs(docs)
+    return docs
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
+def corpus_docs(_parsed_corpus) -> CorpusDocs:
+    """Parsed bundled corpus: ``corpus_docs[0]``, ``corpus_docs["000"]``, ``corpus_docs.by_prefix("004")``.
+    Parsed once per session; each test module gets its own deep copy, so a stage that fills in
+    metadata in place (citation resolution) cannot leak into another test."""
+    return CorpusDocs(d.model_copy(deep=True) for d in _parsed_corpus)
+
+
+@pytest.fixture(scope="module")
 def doc_by_prefix(corpus_docs):
     """``doc_by_prefix("000")`` → the parsed bundled document 000."""
     return corpus_docs.by_prefix

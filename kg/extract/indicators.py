@@ -92,6 +92,19 @@ def apply_synonyms(name: str) -> str:
     return name
 
 
+_PLACE_HEAD = re.compile(r"^[\u4e00-\u9fff]{1,6}?(?:街道|社区|镇|乡|村|县|区|市)")
+
+
+def _other_place(a: str, b: str) -> bool:
+    """Same measure of two different places (甲镇供水能力 / 乙镇供水能力): never one indicator.
+
+    >>> _other_place("珠山镇日供水能力", "椒园镇日供水能力"), _other_place("农村卫生厕所普及率", "农村卫生户厕普及率")
+    (True, False)
+    """
+    pa, pb = _PLACE_HEAD.match(a), _PLACE_HEAD.match(b)
+    return bool(pa and pb and pa.group(0) != pb.group(0) and a[pa.end():] == b[pb.end():])
+
+
 def indicator_id(name: str) -> str:
     return f"indicator:{name}"
 
@@ -111,6 +124,8 @@ class IndicatorRegistry:
         best, best_score = None, self.threshold
         for known in self.names:
             if known[-2:] != name[-2:] or head_of(known) != head or abs(len(known) - len(name)) > 3:
+                continue
+            if _other_place(known, name):
                 continue
             score = 1.0 - Indel.normalized_distance(known, name)
             if score >= best_score:

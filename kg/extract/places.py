@@ -120,6 +120,13 @@ def _leading_places(text: str, gaz: Gazetteer, context: list[str]) -> list[tuple
                 if info and info["anchor_code"]:
                     hit = (sub, None, info)
                     break
+        if hit is None and out and out[-1][1] is not None and out[-1][1].level == "township":
+            # 宣恩县椒园镇水田坝村支部委员会: a village of the township just named
+            rest = s[pos:]
+            village = max((v for v in gaz.villages_of(out[-1][1].code) if rest.startswith(v.name)),
+                          key=lambda v: len(v.name), default=None)
+            if village is not None:
+                hit = (village.name, village, None)
         if hit is None:
             break
         out.append(hit)
@@ -157,7 +164,8 @@ def place_context(doc: Document, gaz: Gazetteer) -> PlaceContext:
     ctx: list[str] = []
     for src in sources:
         for surface, div, zone in _leading_places(src, gaz, ctx):
-            depth = {"province": 1, "prefecture": 2, "county": 3, "township": 4}.get(div.level, 0) if div else 3
+            depth = {"province": 1, "prefecture": 2, "county": 3, "township": 4,
+                     "village": 5}.get(div.level, 0) if div else 3
             if best is None or depth > best[0]:
                 best = (depth, surface, div, zone)
             if div is not None and div.code not in ctx:

@@ -15,6 +15,8 @@ removed.
 
 >>> [(p.name, p.kind) for p in find_programs("持续推进“万企兴万村”行动，深入实施农产品网销行动。")]
 [('万企兴万村行动', '行动'), ('农产品网销行动', '行动')]
+>>> [p.name for p in find_programs("实施规模化供水工程建设行动（以下简称“规模化行动”）。")]
+['规模化供水工程建设行动', '规模化行动']
 >>> find_aliases("以学习运用“千村示范、万村整治”工程（以下简称“千万工程”）经验为引领")
 [('千万工程', '千村示范、万村整治工程')]
 """
@@ -39,6 +41,7 @@ _IMPLEMENTED = re.compile(
     r"(?:" + "|".join(IMPLEMENT_VERBS) + r")([\u4e00-\u9fff“”\"·•]{2,22}?(?:" + _WORD_ALT + r"))"
     r"(?![\u4e00-\u9fff]{0,1}(?:质量|项目|管理|技术|经验|资金))"
 )
+_EXTEND = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:" + _WORD_ALT + r")(?![\u4e00-\u9fff])")
 _CREATED = re.compile(r"(?:创建|(?<!力)争创|创成|打造)([\u4e00-\u9fff]{2,20}?(?:" + "|".join(DEMO_WORDS) + r"))")
 _ALIAS = re.compile(r"[（(]\s*以下简称\s*[“\"「]([^”\"」]{2,12})[”\"」]\s*[）)]")
 _GENERIC = re.compile(r"^(各项|相关|重点|重大|有关|这些|该|本|此|专项|示范|一批|一个|\d)|各项|等(?:" + _WORD_ALT + r")$|"
@@ -78,11 +81,14 @@ def find_programs(text: str) -> list[FoundProgram]:
             found.append(FoundProgram(canonical_name(q.text), _kind(q.text), q.start - 1, q.end + 1))
     for rx in (_IMPLEMENTED, _CREATED):
         for m in rx.finditer(text):
-            surface = m.group(1)
+            surface, end = m.group(1), m.end(1)
+            longer = _EXTEND.match(text, end) if rx is _IMPLEMENTED else None
+            if longer and len(surface) + longer.end() - end <= 24:  # 供水工程建设行动: the whole name
+                surface, end = text[m.start(1): longer.end()], longer.end()
             name = canonical_name(surface)
             if len(name) < 4 or _GENERIC.search(name) or in_ranges(m.start(1), titles):
                 continue
-            found.append(FoundProgram(name, _kind(name), m.start(1), m.end(1)))
+            found.append(FoundProgram(name, _kind(name), m.start(1), end))
     found.sort(key=lambda f: (f.start, -(f.end - f.start)))
     out: list[FoundProgram] = []
     for f in found:

@@ -7,6 +7,9 @@
 [('县委组织部', 'lead'), ('县财政局', 'cooperating'), ('县人社局', 'cooperating')]
 >>> bool(LEAD_RULE.search("排在首位的为牵头单位，下同"))
 True
+>>> ul = parse_unit_lists("（责任单位：镇农业服务中心、镇财政所；排在首位的为牵头单位，下同）")[0]
+>>> [u.surface for u in ul.units], ul.states_lead_rule
+(['镇农业服务中心', '镇财政所'], True)
 """
 from __future__ import annotations
 
@@ -87,6 +90,11 @@ def parse_unit_lists(text: str) -> list[UnitList]:
         if stop >= 0:
             ul.states_lead_rule = bool(LEAD_RULE.search(segment[stop:]))
             body_end = body_start + stop
+        # （责任单位：A、B；排在首位的为牵头单位，下同）: the remark ends the list
+        rule = LEAD_RULE.search(text, body_start, body_end)
+        if rule:
+            ul.states_lead_rule = True
+            body_end = rule.start()
         labels = list(re.finditer(_LABEL + r"\s*[：:]", text[body_start:body_end]))
         for i, lm in enumerate(labels):
             role = _ROLE.get(lm.group(1))

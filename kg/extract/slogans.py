@@ -266,6 +266,12 @@ def _components_after(text: str, qend: int, numeral: int | None) -> tuple[list[s
     m = re.match(r"[^，。；：:]{0,6}[：:]([^。；;]+)", rest)
     if m and "、" in m.group(1):
         return split_enumeration(m.group(1), numeral), []
+    # 开展以“三清一改”为重点的村庄清洁行动，即A、B、C、D。  (an apposition that the count confirms)
+    m = re.match(r"[^。；;“”]{0,20}?[，,]\s*(?:即|具体是|主要是|主要包括|包括)[：:]?([^。；;，,]+)", rest)
+    if m and "、" in m.group(1) and numeral:
+        items = split_enumeration(m.group(1), numeral)
+        if len(items) == numeral:
+            return items, []
     # “五个一”工作机制，每5年…，每年…，每年…。  (clauses counted against the numeral)
     m = re.match(r"[^，。；：:“”]{0,6}，([^。]+)", rest)
     if m and numeral and numeral >= 2:
@@ -277,7 +283,7 @@ def _components_after(text: str, qend: int, numeral: int | None) -> tuple[list[s
     return [], []
 
 
-_BRAND_AFTER = re.compile(r"^[^，。；：“”\"]{0,12}(品牌|地理标志)")
+_BRAND_AFTER = re.compile(r"^[^，。；：“”\"、（(]{0,12}(品牌|地理标志)")
 _PLACE_STEM = re.compile(r"(?<![“\"「])([\u4e00-\u9fff]{2})(?:镇|乡|县|市|街道)")
 
 

@@ -35,10 +35,11 @@ UNITS = sorted([
     "个百分点", "万人次", "人次", "万亩", "亩", "万吨", "吨", "万头", "头", "万只", "只", "万户", "户",
     "万人", "人", "名", "万元", "亿元", "元", "亿斤", "万斤", "斤", "平方公里", "平方米", "公里", "千米",
     "米", "个", "家", "座", "处", "条", "件", "次", "所", "项", "套", "台", "辆", "场", "支", "期",
-    "天", "万千瓦", "千瓦", "%", "％", "倍", "桶",
+    "天", "万千瓦", "千瓦", "%", "％", "倍", "桶", "盏", "眼", "口", "万株", "株", "棵", "栋", "间", "块",
+    "艘", "公顷", "万立方米", "立方米", "公斤", "千克",
 ], key=len, reverse=True)
 CLASSIFIERS = {"个", "家", "座", "处", "条", "件", "次", "所", "项", "套", "台", "辆", "场", "支", "期",
-               "名", "户", "人", "头", "只", "桶"}
+               "名", "户", "人", "头", "只", "桶", "盏", "眼", "口", "株", "棵", "栋", "间", "块", "艘"}
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
 VALUE_RE = re.compile(
     r"(?<![\d.—\-～~至])(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNIT_ALT + r")"
@@ -49,17 +50,18 @@ GTE_SUFFIX, LTE_SUFFIX, APPROX_SUFFIX = ("以上", "及以上", "多"), ("以下
 GTE_WORDS = ("不低于", "不少于", "至少", "超过", "高于", "≥", "突破")
 LTE_WORDS = ("不超过", "不高于", "低于", "控制在", "≤", "少于")
 LEVEL_VERBS = ("稳定在", "保持在", "控制在", "提升至", "提升到", "提高到", "提高至", "增加到", "增加至",
+               "扩大到", "扩大至", "发展到", "发展至", "增至", "扩至", "完成",
                "增长到", "增长至", "下降到", "下降至", "降低到", "降低至", "降至", "达到", "保持", "稳定",
                "超过", "突破", "不低于", "不少于", "不超过", "不高于", "低于", "高于", "至少", "达", "为",
                "占", "在")
 GROWTH_VERBS = ("同比增长", "年均增长", "同比提高", "增长", "增加", "提高", "提升", "上升", "下降", "减少",
                 "降低")
 ACTION_VERBS = (
-    "新增培育", "新培育", "培育", "新创建", "创建", "新建", "建成", "建设", "新增", "完成", "打造", "实施",
+    "新增培育", "新培育", "培育", "新创建", "创建", "新改建", "新建", "建成", "建设", "新增", "完成", "打造", "实施",
     "扩大", "安装", "接待", "选派", "培训", "办成", "改造提升", "改造", "改建", "新发展", "发展", "引进",
     "开展", "推广", "争创", "启动", "建立", "巩固提升", "提供", "解决", "吸纳", "带动", "招引", "申报",
     "落实", "整治", "治理", "修复", "种植", "造林", "栽植", "配备", "设立", "举办", "组织", "兑现",
-    "拥有", "有", "出台", "制定", "召开", "举办", "安排", "维护", "提升", "巩固",
+    "拥有", "有", "出台", "制定", "召开", "举办", "安排", "维护", "提升", "巩固", "开发",
 )
 ADVERBS = ("至少", "统筹", "持续", "积极", "大力", "加快", "全力", "力争", "确保", "常态化", "集中力量", "抓好",
            "每年", "年内", "全年", "新", "再", "共", "累计", "和", "及", "并", "深入", "扎实", "有序",
@@ -77,9 +79,21 @@ _GOAL_SENT = re.compile(r"力争|确保|到\s*20\d\d|目标|计划|争取|努力
 _PLAN_PERIOD = re.compile(r"(20\d\d)\s*[—\-－~～至到]+\s*(20\d\d)\s*年")
 _CONTEXT_PREFIX = re.compile(
     r"^(?:(?:到|至|截至)?\s*20\d\d\s*(?:年?\s*[—\-－~～至到]+\s*20\d\d\s*)?年(?:底|末|前|内)?(?:的)?(?:主要目标是)?|"
-    r"(?:到|至)?[“\"]?十[一二三四五六]五[”\"]?(?:期末|末|期间|时期)?|(?:全|我)(?:省|市|县|区|镇|乡|街道)|"
-    r"主要目标是|其中|同时|以及|并且|并|使|让|和)"
+    r"(?:到|至)?[“\"]?十[一二三四五六]五[”\"]?(?:期末|末|期间|时期)?|(?:全|我|本)(?:省|市|县|区|镇|乡|街道|村|社区)|"
+    r"主要目标是|其中|同时|以及|并且|并|使|让|和|"
+    r"[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[）)]|\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]{1,3}、|"
+    r"每(?:个|一个)?(?:乡镇|镇街|行政村|村（社区）|省|市|县|区|镇|乡|街道|村|社区|户))"
 )
+_CONJ_WORDS = ("和美", "和谐", "和睦", "和平", "及时")
+_TRAILING_ACTIONS = ("安装", "新建", "建成", "建设", "完成", "实施")
+_BASE_BEFORE = re.compile(r"(?:由|从)\s*$")
+_RAISED_TO = re.compile(r"\s*(?:提高|提升|增加|增长|下降|降低|减少|扩大)?(?:到|至)")
+# a qualified noun whose measure follows: 10万元以上的村占比, 50人以上村比例
+_QUALIFIES_NEXT = re.compile(r"(?:以上|以下)?的?[\u4e00-\u9fff]{1,12}?(?:占比|比例|比重|覆盖率|数量|个数)")
+# 较2020年减少5%, 比上年增长8%: a comparison base, not the year of a past fact
+_BASE_YEAR = re.compile(r"(?:较|比|与|同)\s*(?:20\d\d\s*年(?:末|底)?|上年|去年|上一年)(?:相比|同期)?\s*$")
+# 县财政每年安排…资金, 区政府统筹…资金: the funder is not part of the measured thing
+_FUNDER = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:每年|年均|累计|共)?(?:安排|筹集|筹措|投入(?!品))(?=[\u4e00-\u9fff]{2})")
 
 
 @dataclass
@@ -123,9 +137,14 @@ def _strip_action(text: str) -> tuple[str, bool]:
                 text, changed, acted = text[len(w):], True, True
                 break
         if changed:
-            text = text.lstrip("、和及与")
+            text = text.lstrip("、")
+            # 新建和改造提升X: the conjunction joins two verbs (not 和美乡村)
+            if text[:1] in "和及与" and any(text[1:].startswith(v) for v in ACTION_VERBS):
+                text = text[1:]
             continue
         for w in ADVERBS:
+            if w in "和及" and text.startswith(_CONJ_WORDS):
+                continue  # 和美乡村, 和谐, 及时: a word, not a conjunction
             if text.startswith(w) and len(text) > len(w):
                 text, changed = text[len(w):], True
                 break
@@ -166,6 +185,8 @@ def _year_at(text: str, pos: int, default: int | None) -> int | None:
     """The target year in force at ``pos``: the last year marker before it."""
     year = default
     for m in _YEAR_MARK.finditer(text, 0, pos):
+        if re.search(r"(?:较|比|与|同)\s*$", text[max(0, m.start() - 2): m.start()]):
+            continue  # 较2020年: the base of a change, not its year
         year = int(m.group("y"))
     for m in _PLAN_MARK.finditer(text, 0, pos):
         if m.group(1) in FIVE_YEAR_PLANS:
@@ -180,14 +201,23 @@ def _past_year(text: str, pos: int, doc_year: int | None) -> bool:
     for m in _YEAR_MARK.finditer(text, 0, pos):
         if m.group("to") or m.group("y1"):
             continue
+        if re.search(r"(?:较|比|与|同)\s*$", text[max(0, m.start() - 2): m.start()]):
+            continue  # 较2020年: the base of a change
         if int(m.group("y")) < doc_year:
             return True
     return False
 
 
+_PLACE_LEAD = re.compile(r"^[\u4e00-\u9fff]{1,6}?(?:街道|社区|镇|乡|村|县|区|市)")
+
+
 def _complete_subjects(subjects: list[str]) -> list[str]:
-    """``[粮食播种面积, 产量]`` → ``[粮食播种面积, 粮食产量]``; ``[蔬菜, 水产品产量]`` → ``[蔬菜产量, …]``."""
+    """``[粮食播种面积, 产量]`` → ``[粮食播种面积, 粮食产量]``; ``[蔬菜, 水产品产量]`` → ``[蔬菜产量, …]``;
+    ``[甲镇, 乙镇, 丙镇供水能力]`` → ``[甲镇供水能力, 乙镇供水能力, 丙镇供水能力]``."""
     out = list(subjects)
+    last = _PLACE_LEAD.match(out[-1]) if len(out) > 1 else None
+    if last and last.end() < len(out[-1]) and all(_PLACE_LEAD.fullmatch(x) for x in out[:-1]):
+        return [x + out[-1][last.end():] for x in out[:-1]] + [out[-1]]
     for i, s in enumerate(out):
         if s in HEADS and i > 0:
             prev = out[i - 1]
@@ -259,9 +289,15 @@ def find_targets(sentence: str, default_year: int | None = None,
             continue
         bound, seen_value = 0, False
         for m in values:
-            if _is_modifier(clause, m) or _past_year(clause, m.start(), doc_year):
+            if _BASE_BEFORE.search(clause[bound: m.start()]) and _RAISED_TO.match(clause[m.end():]):
+                continue  # 由88%提高到95%: the baseline, read with the value it is raised to
+            if _past_year(clause, m.start(), doc_year):
                 bound, seen_value = m.end(), True
                 continue
+            if _is_modifier(clause, m):
+                if not _QUALIFIES_NEXT.match(clause[m.end():]):
+                    bound, seen_value = m.end(), True
+                continue  # 收入10万元以上的村占比达到60%: the qualifier stays in the indicator
             pre_start = bound
             pre = clause[bound: m.start()]
             if seen_value and "、" in pre:  # 100个示范镇、1000个示范村: 示范镇 belongs to the previous value
@@ -278,8 +314,11 @@ def find_targets(sentence: str, default_year: int | None = None,
                 pre = pre[: bm.start()] + "提高到"
             pre_clean = _strip_context(pre.lstrip("、和及与"))
             subject, verb = _level_verb(pre_clean.removesuffix("约").removesuffix("大约"))
-            subject = subject.rstrip("约")
+            subject = _BASE_YEAR.sub("", subject.rstrip("约"))
             subject = _strip_context(subject)
+            fm = _FUNDER.match(subject)
+            if fm:
+                subject = subject[fm.end():]
             if "分别" in subject:
                 subject = subject[subject.rfind("分别") + 2:]
             if "每" in clause[: m.start()] and m.group("num") == "1" and m.group("unit") in ("个", "次"):
@@ -296,7 +335,11 @@ def find_targets(sentence: str, default_year: int | None = None,
             if indicator != (obj if acted else subject):
                 indicator, acted2 = _strip_action(indicator)
                 acted = acted or acted2
-            indicator = indicator.strip("，、的和及").removesuffix("各")
+            indicator = indicator.rstrip("，、的和及").removesuffix("各")
+            if not indicator.startswith(_CONJ_WORDS):
+                indicator = indicator.lstrip("，、的和及")
+            if not verb and len(indicator) > 4 and indicator.endswith(_TRAILING_ACTIONS):
+                indicator = indicator[: -2]  # 路灯安装60盏: the object before its verb
             if "等" in indicator[1:-1]:  # 水稻、玉米…等农业险种 → 农业险种
                 indicator = indicator[indicator.rfind("等") + 1:]
             written, end = indicator, m.end()
@@ -312,8 +355,9 @@ def find_targets(sentence: str, default_year: int | None = None,
                     end = m.end() + post.find(cand) + len(cand)
                 elif prev_indicator and prev_unit == m.group("unit"):
                     indicator = prev_indicator
-            elif indicator in HEADS and prev_indicator:
-                indicator = prev_indicator + indicator
+            elif indicator in HEADS and prev_indicator:  # 面积…，产量… → 粮食产量
+                h = head_of(prev_indicator)
+                indicator = prev_indicator[: len(prev_indicator) - len(h)] + indicator if h else prev_indicator + indicator
             elif prev_action and not acted and not verb:
                 indicator = _borrow_prefix(indicator, prev_indicator)
                 acted = True
@@ -353,6 +397,13 @@ def _respectively(sentence: str, c_off: int, clause: str, default_year: int | No
     for piece in vals_text.split("、"):
         pieces.append((off, piece))
         off += len(piece) + 1
+    if len(pieces) > 1 and len(VALUE_RE.findall(pieces[-1][1])) > 1:  # 12万吨、30万吨和8万吨
+        last_off, last = pieces.pop()
+        cut = re.search(r"(?<=[\u4e00-\u9fff%])(?:和|及|与)(?=\d)", last)
+        if cut:
+            pieces += [(last_off, last[: cut.start()]), (last_off + cut.end(), last[cut.end():])]
+        else:
+            pieces.append((last_off, last))
     subjects = [s for s in re.split(r"、", subj_text) if s]
     if len(subjects) != len(pieces):
         subjects = [s for s in re.split(r"、|和|及|与", subj_text) if s]
