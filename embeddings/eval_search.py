@@ -2,6 +2,9 @@
 
     python -m embeddings.eval_search [--data DATA_DIR] [--gold tests/gold/search_dev.json] [--json]
 
+``tests/gold/search_heldout.json`` (:data:`HELDOUT`) is a second set written later by reading the
+documents; parameters are chosen on the dev set only, the held-out set checks that they generalise.
+
 With ``--data`` pointing at a built data directory its index is used; otherwise the bundled
 corpus is parsed and indexed in memory (model in ``DATA_DIR/model``, converted if missing).
 A query counts as answered at rank r when the r-th provision returned lies in one of its
@@ -15,6 +18,7 @@ import sys
 from pathlib import Path
 
 GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "search_dev.json"
+HELDOUT = GOLD.with_name("search_heldout.json")
 METHODS = ("lexical", "dense-sentence", "dense", "rrf", "fused")
 
 
