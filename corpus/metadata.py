@@ -57,8 +57,14 @@ def parse_date(s: str) -> str | None:
 
 
 def _date_only(line: str) -> bool:
-    """A line that is only a date (a signature date), e.g. ``        2024年4月1日``."""
-    return bool(_DATE.fullmatch(line.strip()))
+    """A line that is only a date (a signature date, or a bracketed date under a 党委 title).
+
+    >>> _date_only("        2024年4月1日"), _date_only("（2024年3月12日）"), _date_only("（2024年3月）")
+    (True, True, False)
+    """
+    s = line.strip()
+    m = re.fullmatch(r"[（(]\s*(.+?)\s*[）)]", s)
+    return bool(_DATE.fullmatch(m.group(1) if m else s))
 
 
 # ----------------------------------------------------------------------------- places

@@ -323,7 +323,7 @@ class _DocPlaces:
         if township_code in self.village_towns:
             return
         self.village_towns.add(township_code)
-        for v in self.gaz.villages_of(township_code):
+        for v in map(_with_suffix, self.gaz.villages_of(township_code)):
             if _generic_village(v.name):
                 continue
             self.local_villages.setdefault(v.name, []).append(v)
@@ -393,7 +393,7 @@ class _DocPlaces:
             if not (tok.endswith("村") or tok.endswith("社区")):
                 continue
             if chained_to is not None and chained_to.level == "township":
-                vs = [v for v in self.gaz.villages_of(chained_to.code) if v.name == tok]
+                vs = [v for v in map(_with_suffix, self.gaz.villages_of(chained_to.code)) if v.name == tok]
                 if vs:
                     return _Hit(i, j, tok, vs[0], "village", chained_to.code)
             elif tok in self.local_villages:
@@ -405,6 +405,17 @@ class _DocPlaces:
             if not _generic_village(tok):
                 return _Hit(i, m.end(), tok, None, "village", chained_to.code)
         return None
+
+
+def _with_suffix(v: Division) -> Division:
+    """A village the statistical list names without its 村 (双溪 for 双溪村委会), as written in text.
+
+    >>> _with_suffix(Division("430321107208", "双溪", "village", "430321107000")).name
+    '双溪村'
+    """
+    if v.name.endswith(("村", "社区", "居委会", "村委会")):
+        return v
+    return Division(v.code, v.name + "村", v.level, v.parent_code)
 
 
 def _generic_village(tok: str) -> bool:

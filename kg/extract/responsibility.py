@@ -152,6 +152,9 @@ def extract_responsibilities(doc: Document, agency_normaliser: Callable[[str], s
     if first_rule is not None and all(sent.start + ul.end <= first_rule for _, sent, ul, _ in found):
         first_rule = -1  # stated after every list: it speaks of all of them
     records: list[ResponsibilityRecord] = []
+    for prov in doc.provisions:  # a task list (序号 | 工作任务 | 责任单位 | 完成时限): one list per row
+        for sent, ul in _table_unit_lists(prov):
+            found.append((prov, sent, ul, prov.id))
     for prov, sent, ul, owner in found:
         if not ul.units:
             continue
@@ -167,6 +170,39 @@ def extract_responsibilities(doc: Document, agency_normaliser: Callable[[str], s
             unit_ids=[agency_id(n) for n in units],
             span=make_span(doc, prov, sent, ul.start, ul.end)))
     return records
+
+
+def _table_unit_lists(prov: Provision) -> list[tuple[Sentence, UnitList]]:
+    """Unit lists from a table column headed 责任单位 / 牵头单位 / 配合单位 …, one per row sentence.
+
+    >>> from corpus.model import Table
+    >>> t = Table(header=["序号", "工作任务", "责任单位"], rows=[["1", "建厕200户", "镇农办、镇卫生院"]])
+    >>> row = Sentence(id="table_1/s_2", text="1\\t建厕200户\\t镇农办、镇卫生院", start=0, end=19)
+    >>> [[u.surface for u in ul.units] for _, ul in _table_unit_lists(Provision(id="table_1", kind="table", table=t, sentences=[row]))]
+    [['镇农办', '镇卫生院']]
+    """
+    if prov.table is None:
+        return []
+    cols = [(i, _ROLE.get(re.sub(r"\s+", "", h))) for i, h in enumerate(prov.table.header)
+            if re.fullmatch(_LABEL, re.sub(r"\s+", "", h))]
+    out: list[tuple[Sentence, UnitList]] = []
+    for row in prov.table.rows:
+        sent = next((s for s in prov.sentences if s.text.split("\t") == row), None)
+        if sent is None:
+            continue
+        units: list[Unit] = []
+        for i, role in cols:
+            offset = sum(len(c) + 1 for c in row[:i])
+            pos = 0
+            for piece in re.split(r"(、|，|,|；|;)", row[i] if i < len(row) else ""):
+                name = piece.strip()
+                if name and not _UNIT_SPLIT.fullmatch(piece):
+                    at = offset + pos + piece.find(name)
+                    units.append(Unit(at, at + len(name), name, role))
+                pos += len(piece)
+        if units:
+            out.append((sent, UnitList(units[0].start, units[-1].end, units)))
+    return out
 
 
 # ----------------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ FIXED_TERMS = frozenset({"三农", "两委"})
 NON_COUNT = ("一体", "一起", "一致", "一流", "一样")
 # characters that make a following 一 part of a word (统一, 唯一, 同一 …)
 NON_COUNT_PREV = frozenset("统唯同单专第合归万")
+# words that start with 一 but count nothing (一线 = front line, 一把手 = the chief)
+NON_COUNT_LEAD = ("一线", "一流", "一般", "一切", "一律", "一直", "一定", "一把手", "一揽子", "一站式")
 _FIVE_YEAR = re.compile(r"^十[一二三四五六七八九]?五$")
 _DIGIT_LED = re.compile(r"^(\d{1,2})[大个项条类张级]")
 # verbs that govern a whole enumeration and are not part of its first item
@@ -76,8 +78,12 @@ def is_slogan_name(name: str) -> bool:
 
     >>> [is_slogan_name(x) for x in ("四千行动", "三农", "十四五", "千万工程", "5大项目", "141")]
     [True, False, False, False, True, False]
+    >>> is_slogan_name("一线总指挥"), is_slogan_name("一线一策")
+    (False, True)
     """
     if not name or len(name) > MAX_LEN or name in FIXED_TERMS or _FIVE_YEAR.match(name):
+        return False
+    if name.startswith(NON_COUNT_LEAD) and not any(ch in COUNT_CHARS for ch in name[2:]):
         return False
     if any(ch in QUOTE_CHARS or ch in CLAUSE_SEPS or ch in "、（）()《》 \t\n" for ch in name):
         return False
@@ -174,12 +180,14 @@ def split_enumeration(text: str, numeral: int | None) -> list[str]:
 
     >>> split_enumeration("规划、科技、经营、资金进乡村和能人、青年、务工人员回乡村", 7)[3:5]
     ['资金进乡村', '能人']
+    >>> split_enumeration("清理垃圾、清理塘沟，改变陋习", 3)
+    ['清理垃圾', '清理塘沟', '改变陋习']
     """
     items = [_clean_item(x) for x in re.split(r"[、,]", text)]
     items = [x for x in items if x]
     if numeral and items and len(items) < numeral:
         for k in [len(items) - 1] + list(range(len(items) - 1)):
-            parts = [p for p in re.split(r"和(?![美谐平睦])|以及|及(?!时)|与", items[k]) if p]
+            parts = [p for p in re.split(r"，|和(?![美谐平睦])|以及|及(?!时)|与", items[k]) if p]
             if len(items) - 1 + len(parts) == numeral:
                 items = items[:k] + [_clean_item(p) for p in parts] + items[k + 1:]
                 break

@@ -86,7 +86,9 @@ _CONTEXT_PREFIX = re.compile(
 )
 _CONJ_WORDS = ("和美", "和谐", "和睦", "和平", "及时")
 _TRAILING_ACTIONS = ("安装", "新建", "建成", "建设", "完成", "实施")
-_BASE_BEFORE = re.compile(r"(?:由|从)\s*$")
+# 由88%提高到95%, 由2023年的38.6亿元提高到46亿元: the value after 由/从 (and its year) is a baseline
+_BASE_YEAR_OPT = r"(?:(?P<by>20\d\d)\s*年(?:底|末)?\s*的?)?"
+_BASE_BEFORE = re.compile(r"(?:由|从)\s*" + _BASE_YEAR_OPT + r"\s*$")
 _RAISED_TO = re.compile(r"\s*(?:提高|提升|增加|增长|下降|降低|减少|扩大)?(?:到|至)")
 # a qualified noun whose measure follows: 10万元以上的村占比, 50人以上村比例
 _QUALIFIES_NEXT = re.compile(r"(?:以上|以下)?的?[\u4e00-\u9fff]{1,12}?(?:占比|比例|比重|覆盖率|数量|个数)")
@@ -185,8 +187,8 @@ def _year_at(text: str, pos: int, default: int | None) -> int | None:
     """The target year in force at ``pos``: the last year marker before it."""
     year = default
     for m in _YEAR_MARK.finditer(text, 0, pos):
-        if re.search(r"(?:较|比|与|同)\s*$", text[max(0, m.start() - 2): m.start()]):
-            continue  # 较2020年: the base of a change, not its year
+        if re.search(r"(?:较|比|与|同|由|从)\s*$", text[max(0, m.start() - 2): m.start()]):
+            continue  # 较2020年, 由2023年的: the base of a change, not its year
         year = int(m.group("y"))
     for m in _PLAN_MARK.finditer(text, 0, pos):
         if m.group(1) in FIVE_YEAR_PLANS:
@@ -201,8 +203,8 @@ def _past_year(text: str, pos: int, doc_year: int | None) -> bool:
     for m in _YEAR_MARK.finditer(text, 0, pos):
         if m.group("to") or m.group("y1"):
             continue
-        if re.search(r"(?:较|比|与|同)\s*$", text[max(0, m.start() - 2): m.start()]):
-            continue  # 较2020年: the base of a change
+        if re.search(r"(?:较|比|与|同|由|从)\s*$", text[max(0, m.start() - 2): m.start()]):
+            continue  # 较2020年, 由2023年的: the base of a change
         if int(m.group("y")) < doc_year:
             return True
     return False
@@ -308,9 +310,11 @@ def find_targets(sentence: str, default_year: int | None = None,
             post = clause[m.end(): nxt.start() if nxt else len(clause)].split("、")[0]
             bound = m.end()
             baseline = None
-            bm = re.search(r"(?:由|从)\s*(\d+(?:\.\d+)?)\s*(" + _UNIT_ALT + r")?\s*(?:提高|提升|增加|增长|下降|降低)?(?:到|至)\s*$", pre)
+            bm = re.search(r"(?:由|从)\s*" + _BASE_YEAR_OPT + r"\s*(?P<bv>\d+(?:\.\d+)?)\s*(?P<bu>" + _UNIT_ALT
+                           + r")?\s*(?:提高|提升|增加|增长|下降|降低)?(?:到|至)\s*$", pre)
             if bm:
-                baseline = Quantity(value=float(bm.group(1)), unit=bm.group(2) or m.group("unit"))
+                baseline = Quantity(value=float(bm.group("bv")), unit=bm.group("bu") or m.group("unit"),
+                                    year=int(bm.group("by")) if bm.group("by") else None)
                 pre = pre[: bm.start()] + "提高到"
             pre_clean = _strip_context(pre.lstrip("、和及与"))
             subject, verb = _level_verb(pre_clean.removesuffix("约").removesuffix("大约"))
@@ -336,14 +340,22 @@ def find_targets(sentence: str, default_year: int | None = None,
                 indicator, acted2 = _strip_action(indicator)
                 acted = acted or acted2
             indicator = indicator.rstrip("，、的和及").removesuffix("各")
+            indicator = re.sub(r"(?:全部|(?<![人年])均|都)$", "", indicator)  # 收入全部达到…: an adverb
             if not indicator.startswith(_CONJ_WORDS):
                 indicator = indicator.lstrip("，、的和及")
             if not verb and len(indicator) > 4 and indicator.endswith(_TRAILING_ACTIONS):
                 indicator = indicator[: -2]  # 路灯安装60盏: the object before its verb
             if "等" in indicator[1:-1]:  # 水稻、玉米…等农业险种 → 农业险种
                 indicator = indicator[indicator.rfind("等") + 1:]
+            if verb in GROWTH_VERBS and prev_indicator and re.fullmatch(r"(?:年均|每年|年|同比|平均)?", indicator):
+                indicator = written = ""  # …提高到46亿元，年均增长6%: the growth of the previous subject
+                indicator_from_prev = prev_indicator
+            else:
+                indicator_from_prev = ""
             written, end = indicator, m.end()
-            if not indicator:
+            if indicator_from_prev:
+                indicator = indicator_from_prev
+            elif not indicator:
                 cand = post.lstrip("的")
                 cand = re.sub(r"^(以上|以下|左右)的?", "", cand)
                 cut = re.search(r"(?<=..)(开展|进行|参与|实现|下乡|用于|作为|发展$)", cand)
@@ -564,12 +576,28 @@ def extract_targets(doc: Document, registry: IndicatorRegistry | None = None) ->
         if prov.table is not None:
             records.extend(_table_records(doc, prov, registry))
             continue
+        in_force = default_year  # 到2024年底，A…；B…；C…: the year governs the whole ；-chain
         for sent in prov.sentences:
+            year = in_force
+            in_force = _chain_year(sent.text, year) if sent.text.rstrip().endswith(("；", ";")) else default_year
             if _retro_sentence(sent.text):
                 continue
-            for f in find_targets(sent.text, default_year, doc_year):
+            for f in find_targets(sent.text, year, doc_year):
                 records.append(_record(doc, prov, sent, f, registry))
     return records
+
+
+def _chain_year(sentence: str, year: int | None) -> int | None:
+    """The goal year a ``；``-ended sentence hands on to the next one: its own 到YYYY年 marker
+    (not a 较YYYY年 base), else the one it inherited.
+
+    >>> _chain_year("到2024年底，全镇粮食播种面积稳定在3.2万亩以上；", None), _chain_year("新建农田2000亩；", 2025)
+    (2024, 2025)
+    """
+    for m in _YEAR_MARK.finditer(sentence):
+        if m.group("to") and not re.search(r"(?:较|比|与|同)\s*$", sentence[max(0, m.start() - 2): m.start()]):
+            year = int(m.group("y"))
+    return year
 
 
 def _record(doc: Document, prov: Provision, sent: Sentence, f: FoundTarget,
