@@ -26,6 +26,7 @@ ProvisionKind = Literal[
     "box",  # 专栏N
     "table",  # 表N or a tab-separated table dump
     "body",  # a document with no recognisable structure: one flat provision
+    "annex",  # 附件 / 附件N after the body: a top-level provision holding what follows
 ]
 
 CitationRelation = Literal["applies", "based_on", "cites"]

@@ -65,7 +65,10 @@ _HEADINGS: list[tuple[str, str, int, re.Pattern]] = [
     ("box", "box", 7, re.compile(rf"^(专栏\s*([{_CN}\d]+))\s*(.*)$")),
     ("table", "table", 7, re.compile(r"^(表\s*(\d+))\s*(.*)$")),
 ]
-_PREFIX = {"chapter": "chp", "section": "sec", "part": "part", "item": "item", "point": "point",
+# 附件 / 附件1 / 附件：title — a top-level annex, only once the body has begun (a notice's
+# 附件 line before the plan it wraps is running text)
+_ANNEX = re.compile(r"^(附件\s*(\d{0,2}))\s*(?:[：:]\s*(.*))?$")
+_PREFIX = {"annex": "annex", "chapter": "chp", "section": "sec", "part": "part", "item": "item", "point": "point",
            "box": "box", "table": "table"}
 
 
@@ -97,6 +100,22 @@ def match_heading(line: str) -> _Heading | None:
                 return None  # a bare number on its own line is not a heading
             return _Heading(kind, rank, m.group(1), cn_number(m.group(2)), m.group(3))
     return None
+
+
+def match_annex(line: str) -> _Heading | None:
+    """An annex heading (附件, 附件2, 附件：title), ranked above every other heading.
+
+    >>> h = match_annex("附件2：重点任务清单")
+    >>> (h.kind, h.number, h.value, h.rest)
+    ('annex', '附件2', 2, '重点任务清单')
+    >>> match_annex("附件中的表格请按时填报") is None
+    True
+    """
+    m = _ANNEX.match(line.strip())
+    if not m:
+        return None
+    return _Heading("annex", 0, m.group(1).replace(" ", ""), int(m.group(2)) if m.group(2) else None,
+                    m.group(3) or "")
 
 
 def heading_title(rest: str) -> str:
@@ -223,6 +242,8 @@ def segment(text: str) -> list[Provision]:
             continue
         is_row = "\t" in line
         h = match_heading(line) if not is_row else None
+        if not is_row and h is None and any(n.prov.kind not in ("preamble", "body") for n in nodes):
+            h = match_annex(line)
         if h and h.kind == "table" and not _next_is_row(text, lines, idx):
             h = None
         if h:

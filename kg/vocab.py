@@ -141,6 +141,7 @@ class PK(DefinedNamespace):
     move_same: URIRef
     nature_binding: URIRef
     nature_indicative: URIRef
+    sub_annex: URIRef
     sub_body: URIRef
     sub_box: URIRef
     sub_chapter: URIRef

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -249,3 +250,22 @@ def test_jurisdiction_of_issuers(issuer, place, level):
     from corpus.metadata import jurisdiction
 
     assert jurisdiction(issuer) == (place, level)
+
+
+def test_annex_after_the_body_is_a_top_level_provision(corpus_docs):
+    """004 ends with 附件：1.… 2.… — the list is an annex, not part of item （五）."""
+    doc = corpus_docs["004"]
+    annexes = [p for p in doc.provisions if p.kind == "annex"]
+    assert [p.parent for p in annexes] == [None]
+    assert annexes[0].number == "附件" and "指导标准" in annexes[0].title
+    last_item = doc.provision("part_5/item_5")
+    assert not any("领导小组" in s.text and s.text.startswith("4.") for s in last_item.sentences)
+
+
+def test_annex_holds_the_task_table_that_follows_it():
+    from corpus.ingest import parse_file
+
+    doc = parse_file(Path(__file__).parent / "unseen2" / "i_huashi_yaodian.txt")
+    tables = [p for p in doc.provisions if p.kind == "table"]
+    assert tables and all(doc.provision(t.parent).kind == "annex" for t in tables)
+    assert "责任单位" in tables[0].table.header
