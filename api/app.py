@@ -12,13 +12,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import render
+from api.http_errors import error_response, status_of
 from api.i18n import LANGS, pick_lang, translator
 from corpus.model import LEVELS
 from kg import errors
@@ -26,25 +27,6 @@ from kg.service import ENTITY_TYPES, FACT_TYPES, MAX_DRAFT_CHARS, MAX_QUERY_CHAR
 
 HERE = Path(__file__).parent
 log = logging.getLogger("policykg.api")
-
-STATUS = {
-    errors.BadRequest: 400,
-    errors.NotFound: 404,
-    errors.Forbidden: 403,
-    errors.QueryTimeout: 503,
-    errors.NotBuilt: 503,
-    errors.IncompatibleIndex: 503,
-}
-
-
-def error_body(code: str, message: str) -> dict:
-    """The one JSON error shape.
-
-    >>> error_body("not_found", "no document 'x'")
-    {'error': {'code': 'not_found', 'message': "no document 'x'"}}
-    """
-    return {"error": {"code": code, "message": message}}
-
 
 def wants_json(request: Request) -> bool:
     """API paths, and clients that do not ask for HTML, get JSON errors."""
@@ -117,11 +99,10 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None) -> Fas
         lang = pick_lang(request.query_params.get("lang"), request.cookies.get("lang"))
         t = translator(lang)
         other = "en" if lang == "zh" else "zh"
+        toggle = request.url.include_query_params(lang=other)
         resp = templates.TemplateResponse(
             request, name,
-            {"t": t, "lang": lang, "other_lang": other,
-             "toggle_url": str(request.url.include_query_params(lang=other).path) + "?"
-             + str(request.url.include_query_params(lang=other).query),
+            {"t": t, "lang": lang, "other_lang": other, "toggle_url": f"{toggle.path}?{toggle.query}",
              "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), **ctx},
             status_code=status,
         )
@@ -132,13 +113,12 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None) -> Fas
     # ------------------------------------------------------------------ errors
     def respond_error(request: Request, status: int, code: str, message: str) -> Response:
         if wants_json(request):
-            return JSONResponse(error_body(code, message), status_code=status)
+            return error_response(status, code, message)
         return page(request, "error.html", {"status": status, "code": code, "message": message}, status)
 
     @app.exception_handler(errors.PolicyKGError)
     async def domain_error(request: Request, exc: errors.PolicyKGError) -> Response:
-        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 500)
-        return respond_error(request, status, exc.code, exc.message)
+        return respond_error(request, status_of(exc), exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

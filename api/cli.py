@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from kg.errors import NotFound, PolicyKGError
+from kg.errors import PolicyKGError
 
 DEFAULT_DATA = os.environ.get("POLICYKG_DATA", "data")
 
@@ -160,27 +160,6 @@ def show_json(doc) -> dict:
     return out
 
 
-def resolve_doc(docs: list, key: str):
-    """The document named by ``key``: id, id prefix, file name, file stem, the stem's
-    leading number (``000``) or 文号. Raises NotFound (also when ambiguous)."""
-    key = key.strip()
-    tests = [
-        lambda d: d.id == key,
-        lambda d: d.source == key or Path(d.source).name == key,
-        lambda d: Path(d.source).stem == key,
-        lambda d: (d.doc_number or "") == key,
-        lambda d: Path(d.source).stem.split("_")[0] == key,
-        lambda d: len(key) >= 4 and d.id.startswith(key),
-    ]
-    for test in tests:
-        hits = [d for d in docs if test(d)]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            raise NotFound("unique document", f"{key} (matches {', '.join(d.source for d in hits)})")
-    raise NotFound("document", key)
-
-
 # ------------------------------------------------------------------ commands
 
 
@@ -215,7 +194,9 @@ def _doc_line(d) -> str:
     json_arg, data_arg,
 ])
 def cmd_show(args: argparse.Namespace) -> int:
-    doc = resolve_doc(_load(Path(args.data)), args.doc)
+    from kg.service import resolve_document
+
+    doc = resolve_document(_load(Path(args.data)), args.doc)
     if args.json:
         print(json.dumps(show_json(doc), ensure_ascii=False, indent=2))
         return 0

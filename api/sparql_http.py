@@ -13,22 +13,17 @@ from typing import Any, Callable
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
+from api.http_errors import error_response, status_of
 from kg import errors
 from kg.sparql import GRAPH_FORMATS, RESULT_FORMATS, negotiate, prepare
 
-STATUS = {errors.BadRequest: 400, errors.Forbidden: 403, errors.NotFound: 404,
-          errors.QueryTimeout: 503, errors.NotBuilt: 503}
 TRUNCATED_HEADER = "X-PolicyKG-Truncated"
 _RDF_TYPES = {"text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld"}
 _FORMAT_ALIASES = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "turtle", "ttl": "turtle",
                    "jsonld": "jsonld", "json-ld": "jsonld", "ntriples": "ntriples", "nt": "ntriples"}
-
-
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    """The common JSON error shape."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
 def service_description(endpoint: str, fmt: str = "turtle") -> Response:
@@ -103,9 +98,10 @@ async def sparql_endpoint(request: Request, service: Any) -> Response:
                 return error_response(406, "not_acceptable",
                                       f"cannot answer a {prepared.form} query as {accept!r}; "
                                       f"offered: {', '.join(offered.values())}")
-        result = service.sparql(query, accept=accept, fmt=fmt)
+        # the query waits on a worker process for up to its time limit: off the event loop
+        result = await run_in_threadpool(service.sparql, query, accept=accept, fmt=fmt)
     except errors.PolicyKGError as e:
-        return error_response(STATUS.get(type(e), 500), e.code, e.message)
+        return error_response(status_of(e), e.code, e.message)
     headers = {"X-PolicyKG-Rows": str(result.rows)}
     if result.truncated:
         headers[TRUNCATED_HEADER] = "true"

@@ -402,17 +402,6 @@ def iter_rows(ix: HybridIndex, rows: Iterable[int]):
 
 
 # ---------------------------------------------------------------------------- build stage
-def load_extractions(directory: Path) -> dict:
-    """``extraction/{doc_id}.json`` files of a (staging) data dir, if the stage wrote them."""
-    from kg.records import DocumentExtraction
-
-    out = {}
-    for p in sorted(Path(directory).glob("*.json")):
-        ex = DocumentExtraction.model_validate_json(p.read_text(encoding="utf-8"))
-        out[ex.doc_id] = ex
-    return out
-
-
 def index_stage(ctx) -> None:
     """Build stage: convert the model if needed, index ``ctx.docs`` into ``staging/index``.
 
@@ -421,12 +410,11 @@ def index_stage(ctx) -> None:
     """
     from embeddings.convert import ensure_model
     from embeddings.encoder import load_encoder
+    from kg.build import stage_extraction
 
     model_dir = ensure_model(ctx.staging_dir / "model")
     encoder = load_encoder(model_dir)
-    extractions = ctx.results.get("extraction") if isinstance(ctx.results.get("extraction"), dict) else None
-    if extractions is None and (ctx.staging_dir / "extraction").is_dir():
-        extractions = load_extractions(ctx.staging_dir / "extraction")
+    extractions = stage_extraction(ctx) or None
     previous = ctx.previous_dir / "index" if ctx.previous_dir is not None else None
     t = time.perf_counter()
     ix = HybridIndex.build(ctx.docs, encoder, extractions, previous if previous and previous.is_dir() else None)

@@ -35,9 +35,11 @@ from typing import Callable
 from corpus.ingest import ingest_dir
 from corpus.model import Document, Rejection
 from kg.errors import NotBuilt
+from kg.records import DocumentExtraction
 
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents"
+EXTRACTION = "extraction"
 CARRIED = ("model",)  # kept across rebuilds (the converted embedding model)
 
 
@@ -244,6 +246,24 @@ def load_documents(data_dir: str | Path) -> list[Document]:
             out.append(Document.model_validate_json(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise NotBuilt(f"document {entry['id']} listed in the manifest is missing from {data_dir}") from None
+    return out
+
+
+def stage_extraction(ctx: BuildContext) -> dict[str, DocumentExtraction]:
+    """doc id → extraction, for the stages after extraction: the extraction stage's result, or
+    the files it left in the staging dir; empty when there is neither."""
+    ex = ctx.results.get("extraction")
+    if isinstance(ex, dict) and all(isinstance(v, DocumentExtraction) for v in ex.values()):
+        return ex
+    return load_extractions(Path(ctx.staging_dir) / EXTRACTION)
+
+
+def load_extractions(folder: str | Path) -> dict[str, DocumentExtraction]:
+    """doc id → extraction of every ``{doc_id}.json`` in ``folder`` (empty if there is no folder)."""
+    out = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        ex = DocumentExtraction.model_validate_json(path.read_text(encoding="utf-8"))
+        out[ex.doc_id] = ex
     return out
 
 

@@ -22,9 +22,9 @@ import re
 import threading
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
-from corpus.model import LEVELS, Document
+from corpus.model import LEVELS, Document, Provision, Sentence
 from kg.errors import BadRequest, NotBuilt, NotFound
 from kg.records import DocumentExtraction
 
@@ -60,6 +60,30 @@ def surface_span(surface: str, quote: str, start: int, end: int) -> tuple[int, i
         if i >= 0:
             return start + i, start + i + len(surface)
     return start, end
+
+
+def resolve_document(docs: Iterable[Document], ref: str | None) -> Document:
+    """The document named by ``ref``: id, id prefix (4+ hex digits), file name or stem, the
+    stem's leading number (``"000"``) or 文号. NotFound if none, BadRequest if empty or ambiguous.
+    The one resolver behind the REST API, the web UI and the CLI."""
+    ref = PolicyKG.check_text(ref, "document", MAX_NAME_CHARS)
+    docs = list(docs)
+    candidates: list[Callable[[Document], bool]] = [
+        lambda d: d.id == ref,
+        lambda d: d.source == ref or Path(d.source).name == ref or Path(d.source).stem == ref,
+        lambda d: d.doc_number == ref,
+    ]
+    if _LEADING_NUMBER.match(ref):
+        candidates.append(lambda d: re.match(rf"^0*{int(ref)}(?:\D|$)", Path(d.source).stem) is not None)
+    if len(ref) >= 4 and re.fullmatch(r"[0-9a-f]+", ref):
+        candidates.append(lambda d: d.id.startswith(ref))
+    for pred in candidates:
+        hits = [d for d in docs if pred(d)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise BadRequest(f"document {ref!r} is ambiguous: {', '.join(d.source for d in hits)}")
+    raise NotFound("document", ref)
 
 
 class PolicyKG:
@@ -110,13 +134,10 @@ class PolicyKG:
     @property
     def _extraction(self) -> dict[str, DocumentExtraction]:
         def load() -> dict[str, DocumentExtraction]:
-            out: dict[str, DocumentExtraction] = {}
-            folder = self.data_dir / "extraction"
-            for doc_id in self._docs:
-                path = folder / f"{doc_id}.json"
-                if path.is_file():
-                    out[doc_id] = DocumentExtraction.model_validate_json(path.read_text("utf-8"))
-            return out
+            from kg.build import EXTRACTION, load_extractions
+
+            loaded = load_extractions(self.data_dir / EXTRACTION)
+            return {d: loaded[d] for d in self._docs if d in loaded}  # in document order
 
         return self._once("extraction", load)
 
@@ -202,30 +223,12 @@ class PolicyKG:
     # ---------------------------------------------------------------- documents
     def documents(self) -> list[dict]:
         """Every document's metadata, in file order."""
-        return [self._summary(d) for d in self._docs.values()]
+        return list(self._once("documents", lambda: [self._summary(d) for d in self._docs.values()]))
 
     def resolve(self, ref: str | None) -> Document:
-        """The document named by ``ref``: id, id prefix, file name or stem, leading number
-        of the file name (``"000"``) or 文号. NotFound if none, BadRequest if ambiguous."""
-        ref = self.check_text(ref, "document", MAX_NAME_CHARS)
+        """The document named by ``ref`` (see :func:`resolve_document`)."""
         docs = self._docs
-        if ref in docs:
-            return docs[ref]
-        candidates: list[Callable[[Document], bool]] = [
-            lambda d: d.source == ref or Path(d.source).stem == ref,
-            lambda d: d.doc_number == ref,
-        ]
-        if _LEADING_NUMBER.match(ref):
-            candidates.append(lambda d: re.match(rf"^0*{int(ref)}(?:\D|$)", Path(d.source).stem) is not None)
-        if len(ref) >= 4 and re.fullmatch(r"[0-9a-f]+", ref):
-            candidates.append(lambda d: d.id.startswith(ref))
-        for pred in candidates:
-            hits = [d for d in docs.values() if pred(d)]
-            if len(hits) == 1:
-                return hits[0]
-            if len(hits) > 1:
-                raise BadRequest(f"document {ref!r} is ambiguous: {', '.join(d.source for d in hits)}")
-        raise NotFound("document", ref)
+        return docs.get((ref or "").strip()) or resolve_document(docs.values(), ref)
 
     def _summary(self, d: Document) -> dict:
         return {
@@ -297,13 +300,19 @@ class PolicyKG:
         }
 
     def _cited_by(self, doc_id: str) -> list[dict]:
-        out = []
-        for other in self._docs.values():
-            for c in other.cites:
-                if c.resolved_doc_id == doc_id and other.id != doc_id:
-                    out.append({"doc_id": other.id, "title": other.title, "level": other.level,
-                                "place": other.place, "relation": c.relation, "provision_id": c.provision_id})
-        return out
+        """The corpus documents citing ``doc_id`` (the reverse citation index is built once)."""
+
+        def load() -> dict[str, list[dict]]:
+            index: dict[str, list[dict]] = defaultdict(list)
+            for other in self._docs.values():
+                for c in other.cites:
+                    if c.resolved_doc_id and c.resolved_doc_id != other.id:
+                        index[c.resolved_doc_id].append(
+                            {"doc_id": other.id, "title": other.title, "level": other.level,
+                             "place": other.place, "relation": c.relation, "provision_id": c.provision_id})
+            return dict(index)
+
+        return [dict(r) for r in self._once("cited_by", load).get(doc_id, [])]
 
     def chain(self, doc_id: str) -> list[dict]:
         """The documents above ``doc_id`` in the cascade (nearest first), including
@@ -412,11 +421,11 @@ class PolicyKG:
         groups: dict[str, list[dict]] = defaultdict(list)
         for m in e["mentions"]:
             d = docs[m["doc_id"]]
-            sent = self._sentence_text(d, m["provision_id"], m["sentence_id"])
+            sent = self._sentence(d, m["provision_id"], m["sentence_id"])
             groups[d.level or "unknown"].append({
                 **m, "doc_title": d.title, "doc_number": d.doc_number, "place": d.place,
-                "provision_number": self._provision_number(d, m["provision_id"]), "sentence": sent,
-                "sentence_start": self._sentence_start(d, m["provision_id"], m["sentence_id"]),
+                "provision_number": self._provision_number(d, m["provision_id"]),
+                "sentence": sent.text if sent else "", "sentence_start": sent.start if sent else 0,
             })
         order = [lv for lv in (*LEVELS, "unknown") if lv in groups]
         out = {k: v for k, v in e.items() if k != "mentions"}
@@ -449,28 +458,18 @@ class PolicyKG:
                        provision_number=self._provision_number(d, rec.get("provision_id", "")))
         return rec
 
-    @staticmethod
-    def _provision_number(d: Document, provision_id: str) -> str:
-        try:
-            return d.provision(provision_id).number
-        except KeyError:
-            return ""
+    @property
+    def _provisions(self) -> dict[str, dict[str, Provision]]:
+        """doc id → provision id → provision, built once (mention lookups are then O(1))."""
+        return self._once("provisions", lambda: {d.id: {p.id: p for p in d.provisions} for d in self._docs.values()})
 
-    @staticmethod
-    def _sentence(d: Document, provision_id: str, sentence_id: str):
-        try:
-            p = d.provision(provision_id)
-        except KeyError:
-            return None
-        return next((s for s in p.sentences if s.id == sentence_id), None)
+    def _provision_number(self, d: Document, provision_id: str) -> str:
+        p = self._provisions.get(d.id, {}).get(provision_id)
+        return p.number if p else ""
 
-    def _sentence_text(self, d: Document, provision_id: str, sentence_id: str) -> str:
-        s = self._sentence(d, provision_id, sentence_id)
-        return s.text if s else ""
-
-    def _sentence_start(self, d: Document, provision_id: str, sentence_id: str) -> int:
-        s = self._sentence(d, provision_id, sentence_id)
-        return s.start if s else 0
+    def _sentence(self, d: Document, provision_id: str, sentence_id: str) -> Sentence | None:
+        p = self._provisions.get(d.id, {}).get(provision_id)
+        return next((s for s in p.sentences if s.id == sentence_id), None) if p else None
 
     # ----------------------------------------------------------------- cascade
     def cascade(self, upper: str | None, lower: str | None) -> dict:
@@ -481,9 +480,13 @@ class PolicyKG:
             raise BadRequest("upper and lower must be two different documents")
 
         def load() -> dict:
-            from kg.cascade import cli_views
+            from kg.cascade.cli_views import cascade_pair, stored_index
 
-            return cli_views.cascade(self.data_dir, up.id, low.id)
+            # reuse the loaded search index when there is one; else load its vectors only, once
+            hybrid = (self._index.ix if "index" in self._cache
+                      else self._once("hybrid", lambda: stored_index(self.data_dir)))
+            ex = self._extraction
+            return cascade_pair(up, low, ex.get(up.id), ex.get(low.id), hybrid)
 
         return self._once(f"cascade:{up.id}:{low.id}", load)
 
@@ -499,9 +502,11 @@ class PolicyKG:
             table = self._once("entity_table", lambda: EntityTable.from_extractions(self._extraction))
             return concept_json(name, table, self._docs, search=self._index, chain=self.chain)
 
-        if len(self._cache) > 2000:  # bounded: drop memoised concepts first
-            for key in [k for k in self._cache if k.startswith("concept:")]:
-                self._cache.pop(key, None)
+        if len(self._cache) > 2000:  # bounded: drop memoised concepts (and their load locks)
+            with self._lock:
+                for key in [k for k in self._locks if k.startswith("concept:")]:
+                    self._cache.pop(key, None)
+                    self._locks.pop(key, None)
         return self._once(f"concept:{name}", load)
 
     # ------------------------------------------------------------------ SPARQL

@@ -240,15 +240,10 @@ def graph_stage(ctx) -> None:
     import gc
     import time
 
-    from kg.records import DocumentExtraction
+    from kg.build import stage_extraction
 
     t0 = time.perf_counter()
-    extraction = ctx.results.get("extraction")
-    if not isinstance(extraction, dict) or not all(isinstance(v, DocumentExtraction) for v in extraction.values()):
-        folder = Path(ctx.staging_dir) / "extraction"
-        extraction = {p.stem: DocumentExtraction.model_validate_json(p.read_text("utf-8"))
-                      for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
-    store = build_store(Path(ctx.staging_dir) / "graph", ctx.docs, extraction)
+    store = build_store(Path(ctx.staging_dir) / "graph", ctx.docs, stage_extraction(ctx))
     summary = {"quads": store.count(), "documents": len(store.document_ids()),
                "seconds": round(time.perf_counter() - t0, 3)}
     del store

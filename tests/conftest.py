@@ -71,3 +71,17 @@ def e5_model_dir(tmp_path_factory) -> Path:
     from embeddings.convert import ensure_model
 
     return ensure_model(tmp_path_factory.getbasetemp() / "e5_model")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test on any attempt to open a network connection (and run the hub offline)."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network connection attempted: {args}")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)

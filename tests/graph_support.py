@@ -74,3 +74,18 @@ def graph_inputs(corpus_docs) -> tuple[list[Document], dict[str, DocumentExtract
         docs = [d.model_copy(deep=True) for d in corpus_docs]
         _CACHE[key] = (docs, corpus_extraction(docs))
     return _CACHE[key]
+
+
+def graph_store(corpus_docs, tmp_path_factory, name: str):
+    """(documents, extraction, path of a freshly built on-disk graph store) in a temp dir; the
+    build's store handle is released so that other processes (SPARQL workers) may open it."""
+    import gc
+
+    from kg.store import build_store
+
+    docs, ext = graph_inputs(corpus_docs)
+    path = tmp_path_factory.mktemp(name) / "graph"
+    store = build_store(path, docs, ext)
+    del store
+    gc.collect()
+    return docs, ext, path

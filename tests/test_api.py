@@ -1,6 +1,7 @@
 """JSON API on the real bundled corpus: documents, search, precedent, entities, cascade, errors."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,24 @@ def test_openapi_and_offline_docs(client):
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower() and "https://" not in page
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_service_cascade_reuses_loaded_data_and_matches_the_cli_view(client, built_data):
+    from kg.cascade import cli_views
+
+    kg = client.app.state.kg
+    body = kg.cascade("001", "000")
+    docs = {d["source"][:3]: d["id"] for d in kg.documents()}
+    assert body == cli_views.cascade(built_data, docs["001"], docs["000"])
+
+
+def test_one_document_resolver_for_cli_and_api(built_data, corpus_docs, capsys):
+    from api.cli import main
+    from kg.service import resolve_document
+
+    d4 = corpus_docs["004"]
+    kg = PolicyKG(built_data)
+    for ref in ("4", "004", d4.source, d4.id[:6], d4.doc_number):
+        assert resolve_document(list(corpus_docs), ref).id == d4.id == kg.resolve(ref).id
+        assert main(["show", ref, "--json", "--data", str(built_data)]) == 0
+        assert json.loads(capsys.readouterr().out)["id"] == d4.id

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 
 import numpy as np
 import pytest
@@ -137,17 +136,11 @@ def test_remove_and_add_document_incrementally(corpus_docs, e5_model_dir):
            [(h.doc_id, h.provision_id) for h in fresh.search([probe, "稳定粮油生产"], k=5)[1]]
 
 
-def test_build_stage_and_search_open_no_network_connection(corpus_docs, e5_model_dir, tmp_path, monkeypatch):
+def test_build_stage_and_search_open_no_network_connection(corpus_docs, e5_model_dir, tmp_path, no_network):
     from kg.build import BuildContext
     from embeddings.encoder import clear_encoder_cache
     from embeddings.search import SearchIndex
 
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network connection attempted: {args}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
     staging = tmp_path / "staging"
     shutil.copytree(e5_model_dir, staging / "model")  # as build carries model/ over
     clear_encoder_cache()  # load the model itself under the guard

@@ -3,7 +3,6 @@ and every example query in kg/queries against the built seed graph."""
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import time
@@ -14,10 +13,10 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from graph_support import graph_inputs
+from graph_support import graph_store
 from kg.errors import BadRequest, Forbidden, QueryTimeout
 from kg.sparql import SparqlService, prepare
-from kg.store import build_store, open_store
+from kg.store import open_store
 
 QUERIES = Path(__file__).resolve().parent.parent / "kg" / "queries"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -25,11 +24,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture(scope="module")
 def env(corpus_docs, tmp_path_factory):
-    docs, ext = graph_inputs(corpus_docs)
-    path = tmp_path_factory.mktemp("sparql") / "graph"
-    s = build_store(path, docs, ext)
-    del s
-    gc.collect()
+    docs, ext, path = graph_store(corpus_docs, tmp_path_factory, "sparql")
     svc = SparqlService(path, timeout=1.5, row_cap=5)
     yield {"docs": docs, "ext": ext, "path": path, "svc": svc, "store": open_store(path.parent)}
     svc.close()

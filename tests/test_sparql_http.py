@@ -1,7 +1,6 @@
 """The SPARQL 1.1 protocol router: GET, POST form, POST sparql-query, negotiation, errors, headers."""
 from __future__ import annotations
 
-import gc
 import json
 
 import pytest
@@ -9,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.sparql_http import TRUNCATED_HEADER, router
-from graph_support import graph_inputs
+from kg import errors
+from graph_support import graph_store
 from kg.sparql import SparqlService
-from kg.store import build_store
 
 Q = "SELECT ?d WHERE { ?d a pk:PolicyDocument ; pk:inCorpus true }"
 
@@ -26,11 +25,7 @@ class Service:
 
 @pytest.fixture(scope="module")
 def client(corpus_docs, tmp_path_factory):
-    docs, ext = graph_inputs(corpus_docs)
-    path = tmp_path_factory.mktemp("http") / "graph"
-    s = build_store(path, docs, ext)
-    del s
-    gc.collect()
+    docs, _, path = graph_store(corpus_docs, tmp_path_factory, "http")
     svc = SparqlService(path, timeout=1.5, row_cap=3)
     app = FastAPI()
     app.include_router(router(lambda: Service(svc)))
@@ -101,3 +96,16 @@ def test_truncated_header(client):
     assert len(r.json()["results"]["bindings"]) == 3
     r = client.get("/sparql", params={"query": Q + " LIMIT 2"})
     assert TRUNCATED_HEADER not in r.headers
+
+
+@pytest.mark.parametrize("exc", [errors.IncompatibleIndex("index of another model"), errors.NotBuilt("no graph")])
+def test_domain_error_subclasses_map_to_their_status_not_500(exc):
+    class Failing:
+        def sparql(self, query, accept=None, fmt=None):
+            raise exc
+
+    app = FastAPI()
+    app.include_router(router(lambda: Failing()))
+    resp = TestClient(app).get("/sparql", params={"query": Q, "format": "json"})
+    assert resp.status_code == 503, resp.text
+    assert resp.json() == {"error": {"code": exc.code, "message": exc.message}}

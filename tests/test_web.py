@@ -108,3 +108,26 @@ def test_pages_reference_only_local_assets(client):
         page = client.get(path).text
         for url in re.findall(r'(?:src|href)="([^"]+)"', page):
             assert not url.startswith(("http:", "https:", "//")), (path, url)
+
+
+XSS = '<script>alert("x")</script>'
+
+
+@pytest.mark.parametrize("url", [
+    "/?q=粮食" + XSS, "/?q=粮食&level=" + XSS, "/?q=粮食&doc=" + XSS, "/concept?name=千万工程" + XSS,
+    "/entities?q=" + XSS, "/precedent?text=稳定粮食生产" + XSS, "/cascade?upper=001&lower=" + XSS,
+    "/doc/" + XSS, "/entity/" + XSS, "/documents?lang=" + XSS,
+])
+def test_user_input_echoed_into_pages_is_escaped(client, url):
+    resp = client.get(url)
+    assert resp.status_code < 500
+    assert "<script>alert" not in resp.text
+    assert "alert" not in resp.text or "&lt;script&gt;alert" in resp.text
+
+
+def test_highlight_markup_escapes_the_text_it_wraps():
+    from api.render import mark_query, mark_query_window
+
+    text = "推进<b>粮食</b>生产&安全"
+    for out in (str(mark_query(text, "粮食")), str(mark_query_window(text, "粮食", width=3))):
+        assert "<mark>粮食</mark>" in out and "<b>" not in out and "&lt;b&gt;" in out

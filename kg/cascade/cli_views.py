@@ -318,10 +318,17 @@ def cascade(data_dir: str | Path, upper_id: str, lower_id: str) -> dict:
     state = _state(data_dir)
     up, low = _document(data_dir, state, upper_id), _document(data_dir, state, lower_id)
     hybrid = _once(state, "hybrid", lambda: stored_index(data_dir))
+    return cascade_pair(up, low, _extraction(data_dir, state, upper_id), _extraction(data_dir, state, lower_id),
+                        hybrid)
+
+
+def cascade_pair(up: Document, low: Document, upper_ex: DocumentExtraction | None,
+                 lower_ex: DocumentExtraction | None, hybrid=None) -> dict:
+    """The cascade JSON of two loaded documents; ``hybrid`` (an ``embeddings.index.HybridIndex``,
+    or None for lexical alignment only) supplies stored provision vectors. Callers that already
+    hold the documents, extraction and index (``kg.service.PolicyKG``) use this directly."""
     vectors = provision_vectors(index_vectors(hybrid)) if hybrid is not None else None
-    result = analyse(up, low, upper_ex=_extraction(data_dir, state, upper_id),
-                     lower_ex=_extraction(data_dir, state, lower_id), vectors=vectors,
-                     gazetteer=_once(state, "gazetteer", _gazetteer))
+    result = analyse(up, low, upper_ex=upper_ex, lower_ex=lower_ex, vectors=vectors, gazetteer=_gazetteer())
     return cascade_json(result)
 
 
@@ -357,5 +364,5 @@ def concept(data_dir: str | Path, name: str, *, semantic: bool = True) -> dict:
     return concept_json(name, table, docs, search=search, chain=chain)
 
 
-__all__ = ["cascade", "concept", "cascade_json", "concept_json", "render_cascade", "render_concept",
+__all__ = ["cascade", "cascade_pair", "concept", "cascade_json", "concept_json", "render_cascade", "render_concept",
            "finding_message", "index_vectors", "stored_index"]

@@ -131,15 +131,12 @@ def analysis_stage(ctx) -> None:
     import time
     from pathlib import Path
 
+    from kg.build import stage_extraction
     from kg.cascade import analyse
     from kg.store import Store
 
     t0 = time.perf_counter()
-    extraction = ctx.results.get("extraction") or {}
-    if not extraction:
-        folder = Path(ctx.staging_dir) / "extraction"
-        extraction = {p.stem: DocumentExtraction.model_validate_json(p.read_text("utf-8"))
-                      for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
+    extraction = stage_extraction(ctx)
     docs = {d.id: d for d in ctx.docs}
     store = Store(Path(ctx.staging_dir) / "graph")
     pairs = [(u, l) for u, l in corpus_pairs(store) if u in docs and l in docs]

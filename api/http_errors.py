@@ -1,0 +1,36 @@
+"""Domain errors → HTTP: one status table and one JSON error shape for every route.
+
+>>> error_body("not_found", "no document 'x'")
+{'error': {'code': 'not_found', 'message': "no document 'x'"}}
+>>> status_of(errors.IncompatibleIndex("other model")), status_of(errors.PolicyKGError("x"))
+(503, 500)
+"""
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+
+from kg import errors
+
+STATUS: dict[type[errors.PolicyKGError], int] = {
+    errors.BadRequest: 400,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.QueryTimeout: 503,
+    errors.NotBuilt: 503,
+    errors.IncompatibleIndex: 503,
+}
+
+
+def status_of(exc: errors.PolicyKGError) -> int:
+    """The HTTP status of a domain error (subclasses included); 500 for anything else."""
+    return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 500)
+
+
+def error_body(code: str, message: str) -> dict:
+    """The one JSON error shape."""
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    """``error_body`` as a JSON response with ``status``."""
+    return JSONResponse(error_body(code, message), status_code=status)
