@@ -13,8 +13,10 @@ folded, responsibility lists dropped), heading bigram overlap, an optional embed
 (rescaled cosine; left out, and ``Alignment.embedding`` set False, when no encoder is given)
 and a small penalty for relative-position distance. A dynamic programme then picks, for each
 lower provision in reading order, one upper provision or none, keeping upper order (a backward
-jump costs a penalty; several lowers may share one upper) and leaving a lower provision
-unmatched (a local addition) unless its score clears a threshold.
+jump costs a penalty, lowered for a strong match so regrouped plans still align; several lowers
+may share one upper, i.e. a split) and leaving a lower provision unmatched (a local addition)
+unless its score clears a threshold. An upper left over that a paired lower item matches almost
+as well as its own pair is recorded as merged into it (``Alignment.merged``).
 
 >>> lex = lexical_matrix(["稳定粮食生产面积", "建设示范镇"], ["稳定粮食生产", "加强党的领导"])
 >>> lex.shape, bool(lex[0, 0] > 0.5), float(lex[1].max())
@@ -59,6 +61,17 @@ class Weights:
     threshold_embedding: float = 0.35  # when the embedding term takes part (it lifts every score)
     back_penalty: float = 0.35
     reuse_penalty: float = 0.05
+    # strong content evidence overrides order: the backward-jump penalty falls linearly from
+    # ``back_penalty`` (score at the threshold) to ``back_floor`` (score ≥ ``back_sure``), and the
+    # position penalty fades as lexical overlap approaches ``position_relief``.
+    back_floor: float = 0.05
+    back_sure: float = 0.6
+    position_relief: float = 0.6
+    position_floor: float = 0.3
+    # merged items: an upper left unassigned also goes to a lower item whose score for it clears
+    # ``merge_min`` and ``merge_ratio`` × the score of that lower item's own pair.
+    merge_min: float = 0.45
+    merge_ratio: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,7 @@ class Alignment:
     lower_only: list[Unit] = field(default_factory=list)
     upper_only: list[Unit] = field(default_factory=list)
     embedding: bool = False  # whether embedding similarity took part
+    merged: list[Pair] = field(default_factory=list)  # extra uppers a lower item merges (not in pairs)
 
     def mapping(self) -> dict[str, str | None]:
         """lower provision id → upper provision id (None for local additions)."""
@@ -194,14 +208,20 @@ def title_matrix(lower: Sequence[str], upper: Sequence[str]) -> np.ndarray:
 
 
 def monotone_assign(
-    score: np.ndarray, threshold: float, back_penalty: float = 0.35, reuse_penalty: float = 0.05
+    score: np.ndarray, threshold: float, back_penalty: float | np.ndarray = 0.35, reuse_penalty: float = 0.05
 ) -> list[int | None]:
     """Best assignment of each row (in order) to a column or None, mostly keeping column order.
 
     Gain of assigning row i to column j is ``score[i, j] - threshold``; leaving it unassigned
-    gains 0. Assigning a column left of the last assigned one costs ``back_penalty``; assigning
-    the same column again costs ``reuse_penalty``. O(rows × cols).
+    gains 0. Assigning a column left of the last assigned one costs ``back_penalty`` (a number,
+    or one per cell, shaped like ``score``); assigning the same column again costs
+    ``reuse_penalty``. O(rows × cols).
+
+    >>> s = np.array([[0.1, 0.5], [0.9, 0.1]])
+    >>> monotone_assign(s, 0.3), monotone_assign(s, 0.3, back_penalty=np.full((2, 2), 0.05))
+    ([None, 0], [1, 0])
     """
+    back = np.broadcast_to(np.asarray(back_penalty, dtype=np.float64), score.shape)
     n, m = score.shape
     if n == 0:
         return []
@@ -219,7 +239,7 @@ def monotone_assign(
         rev = value[::-1]
         suf = np.maximum.accumulate(rev)[::-1]  # suf[k] = max over states k..m
         suf_arg = (m - _running_argmax(rev))[::-1]
-        bwd = np.append(suf[2:], neg) - back_penalty  # states ≥ j + 2
+        bwd = np.append(suf[2:], neg) - back[i]  # states ≥ j + 2
         bwd_arg = np.append(suf_arg[2:], 0)
         best = np.maximum(np.maximum(fwd, same), bwd)
         best_arg = np.where(best == fwd, fwd_arg, np.where(best == same, cols + 1, bwd_arg))
@@ -337,7 +357,8 @@ def _score(
         score += w.embedding * _embedding_term(*emb)
     lp = np.array([u.position for u in lower])[:, None]
     upos = np.array([u.position for u in upper])[None, :]
-    score -= w.position * np.abs(lp - upos)
+    relief = np.clip(1.0 - lex / max(w.position_relief, 1e-6), w.position_floor, 1.0)
+    score -= w.position * np.abs(lp - upos) * relief
     if parent_map:
         tops = {t: i for i, t in enumerate(dict.fromkeys(u.top for u in upper))}
         lo_top = np.array([tops.get(parent_map.get(a.top) or "", -1) for a in lower])
@@ -352,21 +373,57 @@ def _align_tier(
     w: Weights,
     emb: tuple[np.ndarray, np.ndarray] | None,
     parent_map: dict[str, str | None] | None = None,
-) -> tuple[list[Pair], list[Unit], list[Unit]]:
+) -> tuple[list[Pair], list[Unit], list[Unit], list[Pair]]:
     if not lower or not upper:
-        return [], list(lower), list(upper)
+        return [], list(lower), list(upper), []
     score, lex = _score(lower, upper, w, emb, parent_map)
     threshold = w.threshold if emb is None else w.threshold_embedding
-    assign = monotone_assign(score, threshold, w.back_penalty, w.reuse_penalty)
+    assign = monotone_assign(score, threshold, back_penalties(score, threshold, w), w.reuse_penalty)
     pairs = [
         Pair(lower[i], upper[j], float(score[i, j]), float(lex[i, j]))
         for i, j in enumerate(assign)
         if j is not None
     ]
-    used = {j for j in assign if j is not None}
+    merged = [Pair(lower[i], upper[j], float(score[i, j]), float(lex[i, j]))
+              for i, j in merged_uppers(score, assign, w.merge_min, w.merge_ratio)]
+    used = {j for j in assign if j is not None} | {upper.index(p.upper) for p in merged}
     lower_only = [lower[i] for i, j in enumerate(assign) if j is None]
     upper_only = [u for j, u in enumerate(upper) if j not in used]
-    return pairs, lower_only, upper_only
+    return pairs, lower_only, upper_only, merged
+
+
+def back_penalties(score: np.ndarray, threshold: float, w: Weights) -> np.ndarray:
+    """Per-cell backward-jump penalty: full for a weak match, ``w.back_floor`` for a sure one.
+
+    >>> back_penalties(np.array([[0.28, 0.44, 0.9]]), 0.28, Weights()).round(2).tolist()
+    [[0.35, 0.2, 0.05]]
+    """
+    sure = np.clip((score - threshold) / max(w.back_sure - threshold, 1e-6), 0.0, 1.0)
+    return w.back_penalty - (w.back_penalty - w.back_floor) * sure
+
+
+def merged_uppers(score: np.ndarray, assign: list[int | None], minimum: float, ratio: float) -> list[tuple[int, int]]:
+    """(row, column) for columns no row was assigned to that a row merges into its own item:
+    the row's best unassigned column, when its score clears ``minimum`` and ``ratio`` × the
+    score of the row's own assignment. Each column goes to at most one row (its best).
+
+    >>> merged_uppers(np.array([[0.7, 0.65, 0.1], [0.1, 0.1, 0.9]]), [0, 2], 0.45, 0.8)
+    [(0, 1)]
+    """
+    used = {j for j in assign if j is not None}
+    best: dict[int, tuple[float, int]] = {}
+    for i, j in enumerate(assign):
+        if j is None:
+            continue
+        for k in np.argsort(-score[i]):
+            k = int(k)
+            if k in used:
+                continue
+            s = float(score[i, k])
+            if s >= minimum and s >= ratio * float(score[i, j]) and s > best.get(k, (-1.0, -1))[0]:
+                best[k] = (s, i)
+            break
+    return sorted((i, k) for k, (_, i) in best.items())
 
 
 def align(
@@ -391,9 +448,9 @@ def align(
         got = [vectors(lower, ltop), vectors(upper, utop), vectors(lower, lleaf), vectors(upper, uleaf)]
         if all(g is not None for g in got):
             emb_top, emb_leaf = (got[0], got[1]), (got[2], got[3])
-    tp, tlo, tuo = _align_tier(ltop, utop, weights, emb_top)
+    tp, tlo, tuo, tm = _align_tier(ltop, utop, weights, emb_top)
     parent_map: dict[str, str | None] = {p.lower.provision_id: p.upper.provision_id for p in tp}
-    lp, llo, luo = _align_tier(lleaf, uleaf, weights, emb_leaf, parent_map)
+    lp, llo, luo, lm = _align_tier(lleaf, uleaf, weights, emb_leaf, parent_map)
     return Alignment(
         upper_id=upper.id,
         lower_id=lower.id,
@@ -401,4 +458,5 @@ def align(
         lower_only=tlo + llo,
         upper_only=tuo + luo,
         embedding=emb_top is not None,
+        merged=tm + lm,
     )
