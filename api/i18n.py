@@ -98,6 +98,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cascade.pairs": ("条文对齐", "Aligned provisions"),
     "cascade.lower_only": ("下级新增（本地内容）", "Local additions (lower only)"),
     "cascade.upper_only": ("上级未落实的条文", "Upper provisions not taken up"),
+    "cascade.merged": ("并入下级条文的上级条文", "Upper provisions merged into a lower one"),
     "cascade.targets": ("目标变化（层层加码）", "Target moves"),
     "cascade.slogans": ("提法演变", "Slogan genealogy"),
     "cascade.findings": ("发现", "Findings"),

@@ -80,3 +80,13 @@ def test_moved_parts_align_at_top_tier():
 
 if __name__ == "__main__":
     print(json.dumps(scores(SPEC, _result()), ensure_ascii=False, indent=1))
+
+
+def test_cascade_json_lists_merged_upper_items():
+    """The JSON view names each upper provision folded into a lower one (and not as dropped)."""
+    from kg.cascade.cli_views import cascade_json
+
+    obj = cascade_json(_result())
+    merged_uppers = {m["upper"]["provision_id"] for m in obj["merged"]}
+    assert merged_uppers and obj["summary"]["merged"] == len(obj["merged"])
+    assert not merged_uppers & {u["provision_id"] for u in obj["upper_only"]}

@@ -131,3 +131,15 @@ def test_highlight_markup_escapes_the_text_it_wraps():
     text = "推进<b>粮食</b>生产&安全"
     for out in (str(mark_query(text, "粮食")), str(mark_query_window(text, "粮食", width=3))):
         assert "<mark>粮食</mark>" in out and "<b>" not in out and "&lt;b&gt;" in out
+
+
+def test_cascade_page_lists_merged_upper_provisions(client, monkeypatch):
+    """A lower item that folds two upper items in shows the second under 'merged'."""
+    kg = client.app.state.kg
+    real = kg.cascade("001", "000")
+    up, low = real["pairs"][-1]["upper"], real["pairs"][-1]["lower"]
+    fake = {**real, "merged": [{"upper": {**up, "number": "（九十九）", "title": "并入的上级条文"},
+                                "lower": low, "score": 0.5}]}
+    monkeypatch.setattr(kg, "cascade", lambda upper, lower: fake)
+    page = client.get("/cascade", params={"upper": "001", "lower": "000"}).text
+    assert "并入下级条文的上级条文" in page and "（九十九）" in page and "并入的上级条文" in page

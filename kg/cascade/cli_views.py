@@ -79,11 +79,15 @@ def cascade_json(result: CascadeResult) -> dict:
         "pairs": pairs,
         "lower_only": [_unit_ref(low, u) for u in al.lower_only],
         "upper_only": [_unit_ref(up, u, with_text=False) for u in al.upper_only],
+        # an upper provision folded into a lower one that already has its main counterpart
+        "merged": [{"upper": _unit_ref(up, p.upper, with_text=False), "lower": _unit_ref(low, p.lower, with_text=False),
+                    "score": round(p.score, 4)} for p in al.merged],
         "targets": [m.to_dict() for m in result.targets],
         "slogans": [s.to_dict() for s in result.slogans],
         "findings": findings,
         "summary": {
             "pairs": len(pairs), "lower_only": len(al.lower_only), "upper_only": len(al.upper_only),
+            "merged": len(al.merged),
             "relations": {r: sum(p["relation"] == r for p in pairs) for r in ("copied", "adapted", "reworded")},
             "moves": {m: sum(t.move == m for t in result.targets) for m in ("raised", "lowered", "same", "incomparable")},
         },
