@@ -141,5 +141,5 @@ def test_cascade_page_lists_merged_upper_provisions(client, monkeypatch):
     fake = {**real, "merged": [{"upper": {**up, "number": "（九十九）", "title": "并入的上级条文"},
                                 "lower": low, "score": 0.5}]}
     monkeypatch.setattr(kg, "cascade", lambda upper, lower: fake)
-    page = client.get("/cascade", params={"upper": "001", "lower": "000"}).text
+    page = client.get("/cascade", params={"upper": "001", "lower": "000", "lang": "zh"}).text
     assert "并入下级条文的上级条文" in page and "（九十九）" in page and "并入的上级条文" in page
