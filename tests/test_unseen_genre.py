@@ -13,92 +13,22 @@ from __future__ import annotations
 import io
 import json
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from corpus.ingest import parse_bytes, parse_file
+from corpus.ingest import parse_bytes
 from corpus.model import Document
-from kg.extract import extract_corpus
 from kg.records import DocumentExtraction
+from tests.unseen_support import load_fixtures, norm, responsibility_scores, slogan_scores, target_scores
 
 UNSEEN = Path(__file__).resolve().parent / "unseen"
 SPECS = sorted(UNSEEN.glob("*.json"))
 IDS = [p.stem for p in SPECS]
 
 
-@lru_cache(maxsize=1)
 def _corpus() -> tuple[dict[str, Document], dict[str, DocumentExtraction], dict[str, dict]]:
-    specs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in SPECS}
-    docs = {k: parse_file(UNSEEN / s["source"]) for k, s in specs.items()}
-    ex = extract_corpus(list(docs.values()))
-    return docs, {k: ex[d.id] for k, d in docs.items()}, specs
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"[\s“”\"]", "", s)
-
-
-def _ind_match(gold: str | list[str], pred: str) -> bool:
-    """The canonical indicator is one of the names a reader accepts for the measured thing."""
-    names = [gold] if isinstance(gold, str) else gold
-    return _norm(pred) in {_norm(n) for n in names}
-
-
-def _target_match(g: dict, t) -> bool:
-    return (abs(t.value - g["value"]) < 1e-9 and t.unit == g["unit"] and t.comparator == g["comparator"]
-            and ("year" not in g or t.year == g["year"])
-            and ("baseline" not in g or (t.baseline is not None and t.baseline.value == g["baseline"]))
-            and _ind_match(g["indicator"], t.indicator))
-
-
-def target_scores(spec: dict, ex: DocumentExtraction) -> dict:
-    """Recall over the gold targets, precision over the predicted ones (see ``_target_match``)."""
-    gold = spec["targets"]
-    found = [g for g in gold if any(_target_match(g, t) for t in ex.targets)]
-    correct = [t for t in ex.targets if any(_target_match(g, t) for g in gold)]
-    return {
-        "recall": len(found) / len(gold) if gold else 1.0,
-        "precision": len(correct) / len(ex.targets) if ex.targets else 1.0,
-        "missed": [g for g in gold if g not in found],
-        "spurious": [(t.indicator, t.value, t.unit, t.comparator, t.year) for t in ex.targets if t not in correct],
-    }
-
-
-def slogan_scores(spec: dict, ex: DocumentExtraction) -> dict:
-    """Names found; components right for those that the text defines."""
-    names = {s.name for s in ex.slogans}
-    best: dict[str, list[str]] = {}
-    for s in ex.slogans:
-        if len(s.components) > len(best.get(s.name, [])):
-            best[s.name] = s.components
-    ok_names = [g["name"] for g in spec["slogans"] if g["name"] in names]
-    defined = [g for g in spec["slogans"] if g["components"]]
-    ok_comps = [g["name"] for g in defined if [_norm(c) for c in best.get(g["name"], [])] == g["components"]]
-    false = [n for n in spec.get("not_slogans", []) if n in names]
-    return {"names": len(ok_names) / len(spec["slogans"]) if spec["slogans"] else 1.0,
-            "components": len(ok_comps) / len(defined) if defined else 1.0,
-            "wrong_components": {g["name"]: best.get(g["name"]) for g in defined if g["name"] not in ok_comps},
-            "false_slogans": false}
-
-
-def responsibility_scores(spec: dict, ex: DocumentExtraction) -> dict:
-    """(provision, unit) pairs and lead lists; a list may sit in a child of the expected provision."""
-    def owner(pid: str) -> str | None:
-        return next((g["provision"] for g in spec["responsibilities"]
-                     if pid == g["provision"] or pid.startswith(g["provision"] + "/")), None)
-
-    pred = {(owner(r.provision_id) or r.provision_id, u) for r in ex.responsibilities for u in r.units}
-    gold = {(g["provision"], u) for g in spec["responsibilities"] for u in g["units"]}
-    leads = {}
-    for r in ex.responsibilities:
-        leads.setdefault(owner(r.provision_id) or r.provision_id, []).extend(r.lead)
-    lead_ok = [g for g in spec["responsibilities"] if leads.get(g["provision"], []) == g["lead"]]
-    return {"precision": len(pred & gold) / len(pred) if pred else 1.0,
-            "recall": len(pred & gold) / len(gold) if gold else 1.0,
-            "lead": len(lead_ok) / len(spec["responsibilities"]) if spec["responsibilities"] else 1.0,
-            "missed": sorted(gold - pred), "spurious": sorted(pred - gold)}
+    return load_fixtures(UNSEEN)
 
 
 # ------------------------------------------------------------------------------- metadata
@@ -186,12 +116,12 @@ def test_places_resolved_in_document_county(key):
 @pytest.mark.parametrize("key", IDS)
 def test_citations(key):
     docs, _, specs = _corpus()
-    cites = {_norm(c.title): c for c in docs[key].cites}
+    cites = {norm(c.title): c for c in docs[key].cites}
     for g in specs[key].get("citations", []):
-        assert _norm(g["title"]) in cites, sorted(cites)
-        assert cites[_norm(g["title"])].number == g["number"]
+        assert norm(g["title"]) in cites, sorted(cites)
+        assert cites[norm(g["title"])].number == g["number"]
     for title in specs[key].get("not_citations", []):
-        assert _norm(title) not in cites
+        assert norm(title) not in cites
 
 
 def test_formats_agree():

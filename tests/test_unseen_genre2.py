@@ -10,17 +10,14 @@ reading ``X.txt``. ``python -m tests.test_unseen_genre2`` prints the scores per 
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from corpus.ingest import parse_file
 from corpus.model import Document
-from kg.extract import extract_corpus
 from kg.records import DocumentExtraction
-from tests.test_unseen_genre import responsibility_scores, slogan_scores, target_scores
+from tests.unseen_support import load_fixtures, norm, responsibility_scores, slogan_scores, target_scores
 
 UNSEEN = Path(__file__).resolve().parent / "unseen2"
 SPECS = sorted(UNSEEN.glob("*.json"))
@@ -28,22 +25,14 @@ IDS = [p.stem for p in SPECS]
 META = ("title", "doc_number", "date", "level", "place", "place_code", "issuers", "genre")
 
 
-@lru_cache(maxsize=1)
 def _corpus() -> tuple[dict[str, Document], dict[str, DocumentExtraction], dict[str, dict]]:
-    specs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in SPECS}
-    docs = {k: parse_file(UNSEEN / s["source"]) for k, s in specs.items()}
-    ex = extract_corpus(list(docs.values()))
-    return docs, {k: ex[d.id] for k, d in docs.items()}, specs
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"[\s“”\"]", "", s)
+    return load_fixtures(UNSEEN)
 
 
 def meta_ok(spec: dict, doc: Document, field: str) -> bool:
     got, want = getattr(doc, field), spec[field]
     if field == "title":  # a reader accepts the title with or without the issuer line
-        return _norm(got or "") in {_norm(t) for t in (want if isinstance(want, list) else [want])}
+        return norm(got or "") in {norm(t) for t in (want if isinstance(want, list) else [want])}
     return got == want
 
 
@@ -76,8 +65,8 @@ def cascade_fact_scores(spec: dict, result) -> dict:
     tm = [g for g in c["target_moves"] if any((n, g["upper"], g["lower"]) in moves for n in names(g))]
     sl = {(p.upper.name, p.lower.name): p.to_dict() for p in result.slogans}
     sm = [g for g in c["slogan_moves"] if (g["upper"], g["lower"]) in sl
-          and [_norm(x) for x in sl[(g["upper"], g["lower"])].get("added", [])] == g["added"]
-          and [_norm(x) for x in sl[(g["upper"], g["lower"])].get("dropped", [])] == g["removed"]]
+          and [norm(x) for x in sl[(g["upper"], g["lower"])].get("added", [])] == g["added"]
+          and [norm(x) for x in sl[(g["upper"], g["lower"])].get("dropped", [])] == g["removed"]]
     left = {f["provision_id"] for f in result.findings if f["kind"] == "unlocalised_copy"}
     return {"target_moves": len(tm) / len(c["target_moves"]),
             "missed_moves": [g for g in c["target_moves"] if g not in tm],
@@ -168,10 +157,10 @@ def test_places_and_citations(key):
     for name, code in specs[key].get("places", {}).items():
         hit = [e for e in ents.values() if e.attrs.get("admin_code") == code and (e.name == name or name in e.aliases)]
         assert hit, (name, code, sorted(ents))
-    cites = {_norm(c.title): c for c in docs[key].cites}
+    cites = {norm(c.title): c for c in docs[key].cites}
     for g in specs[key].get("citations", []):
-        assert _norm(g["title"]) in cites, sorted(cites)
-        assert cites[_norm(g["title"])].number == g["number"]
+        assert norm(g["title"]) in cites, sorted(cites)
+        assert cites[norm(g["title"])].number == g["number"]
 
 
 # ------------------------------------------------------------------------------- cascade (town vs county)
