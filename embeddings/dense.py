@@ -3,7 +3,8 @@
 Exact search (``IndexFlatIP``) below :data:`HNSW_THRESHOLD` vectors, HNSW (M=32) above; both
 wrapped in ``IndexIDMap2`` so vectors can be reconstructed by id (to score arbitrary
 candidates) and removed per document. HNSW cannot delete in place: removed ids become
-tombstones excluded through an id selector until the next rebuild.
+tombstones excluded through an id selector; once they exceed :data:`COMPACT_AT` of the stored
+vectors the graph is rebuilt from the live ones (:meth:`DenseIndex.compact`).
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -28,6 +29,7 @@ HNSW_M = 32
 EF_CONSTRUCTION = 40
 EF_SEARCH = 128
 EXACT_SUBSET = 50_000  # filtered searches over at most this many ids are exact
+COMPACT_AT = 0.25  # HNSW: rebuild without tombstones once they are this share of stored vectors
 
 
 class DenseIndex:
@@ -72,6 +74,17 @@ class DenseIndex:
             self.index.remove_ids(faiss.IDSelectorBatch(ids))
         else:
             self.deleted = np.union1d(self.deleted, ids)
+            if self.deleted.size > COMPACT_AT * self.index.ntotal:
+                self.compact()
+
+    def compact(self) -> None:
+        """Rebuild an HNSW graph from its live vectors, dropping the tombstones."""
+        if self.kind != "hnsw" or self.deleted.size == 0:
+            return
+        live = np.setdiff1d(faiss.vector_to_array(self.index.id_map), self.deleted)
+        fresh = DenseIndex.create(self.dim, live.size, kind="hnsw")
+        fresh.add(live, self.vectors(live))
+        self.index, self.deleted = fresh.index, np.zeros(0, dtype=np.int64)
 
     # ---- queries --------------------------------------------------------------------------
     def vectors(self, ids: np.ndarray) -> np.ndarray:

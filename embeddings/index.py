@@ -364,8 +364,11 @@ def _as_set(v) -> set:
     return {v} if isinstance(v, (str, int)) else set(v)
 
 
-def encode_cached(encoder, texts: list[str], batch: int = 64) -> np.ndarray:
-    """Passage vectors for ``texts``, encoding only those not already cached for this model."""
+def encode_cached(encoder, texts: list[str], batch: int = 2048) -> np.ndarray:
+    """Passage vectors for ``texts``, encoding only those not already cached for this model.
+
+    Texts go to the encoder ``batch`` at a time (it sorts each call by length and batches it).
+    """
     fp = encoder.fingerprint
     todo = list(dict.fromkeys(t for t in texts if (fp, t) not in _VEC_CACHE))
     for i in range(0, len(todo), batch):

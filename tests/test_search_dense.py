@@ -36,6 +36,21 @@ def test_filtered_search_removal_and_round_trip(kind, tmp_path, monkeypatch):
     np.testing.assert_array_equal(back.search(v[10:30], 3)[0], ix.search(v[10:30], 3)[0])
 
 
+def test_hnsw_compacts_once_tombstones_pile_up():
+    v = unit(400)
+    ix = DenseIndex.create(32, 400, kind="hnsw")
+    ids = np.arange(400, dtype=np.int64) + 1000
+    ix.add(ids, v)
+    ix.remove(ids[:50])  # 12.5%: tombstones only
+    assert ix.index.ntotal == 400 and ix.deleted.size == 50 and len(ix) == 350
+    ix.remove(ids[50:120])  # 30% > COMPACT_AT: rebuilt from the 280 live vectors
+    assert ix.kind == "hnsw" and ix.index.ntotal == 280 and ix.deleted.size == 0 and len(ix) == 280
+    got, sims = ix.search(v[120:140], 1)
+    assert (got[:, 0] == ids[120:140]).all() and np.allclose(sims[:, 0], 1, atol=1e-4)
+    assert not np.isin(ix.search(v[:120], 5)[0], ids[:120]).any()
+    np.testing.assert_allclose(ix.vectors(ids[300:302]), v[300:302], atol=1e-6)
+
+
 def test_index_type_follows_size():
     assert DenseIndex.create(8, dense_mod.HNSW_THRESHOLD - 1).kind == "flat"
     assert DenseIndex.create(8, dense_mod.HNSW_THRESHOLD).kind == "hnsw"
