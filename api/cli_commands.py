@@ -165,5 +165,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     status = 0
     for name in wanted:
         print(f"== {name}")
-        status |= importlib.import_module(modules[name]).main([]) or 0
+        # extraction reads the corpus; search indexes it in memory when DATA holds no index;
+        # cascade uses the stored index's vectors only when there is one
+        has_index = (Path(args.data) / "index" / "manifest.json").exists()
+        argv = ["--data", str(args.data)] if name == "search" or (name == "cascade" and has_index) else []
+        status |= importlib.import_module(modules[name]).main(argv) or 0
     return status

@@ -1,6 +1,8 @@
-"""Evaluate search on the hand-written dev set: hit@1, hit@3, MRR per ranker and query kind.
+"""Evaluate search on the hand-written gold sets: hit@1, hit@3, MRR, nDCG@10, Recall@10 per ranker and kind.
 
     python -m embeddings.eval_search [--data DATA_DIR] [--gold tests/gold/search_dev.json] [--json]
+
+Without ``--gold`` both the dev set and the held-out set are reported.
 
 ``tests/gold/search_heldout.json`` (:data:`HELDOUT`) is a second set written later by reading the
 documents; parameters are chosen on the dev set only, the held-out set checks that they generalise.
@@ -46,20 +48,29 @@ def resolve_targets(gold: dict, docs: list) -> dict[str, set[tuple[str, str]]]:
 
 
 def evaluate(index, docs: list, gold: dict, k: int = 10) -> dict:
-    """``{method: {kind: {hit@1, hit@3, mrr, n}}}`` plus per-query ranks under ``"ranks"``."""
+    """``{method: {kind: {hit@1, hit@3, mrr, ndcg@10, recall@10, n}}}`` plus per-query ranks.
+
+    hit@k and MRR use the first target provision found; nDCG@10 and Recall@10 count every
+    target provision of the query (binary relevance), as sentence-transformers' IR evaluator does.
+    """
     targets = resolve_targets(gold, docs)
     queries = gold["queries"]
     report: dict = {"ranks": {}}
     for method in METHODS:
         hits = index.search([q["query"] for q in queries], k=k, method=method)
-        per_kind: dict[str, list[int | None]] = {}
+        per_kind: dict[str, list[tuple[list[bool], int]]] = {}
         for q, hs in zip(queries, hits):
-            rank = next((i + 1 for i, h in enumerate(hs) if (h.doc_id, h.provision_id) in targets[q["id"]]), None)
-            per_kind.setdefault(q["kind"], []).append(rank)
-            per_kind.setdefault("all", []).append(rank)
-            report["ranks"].setdefault(q["id"], {})[method] = rank
-        report[method] = {kind: _metrics(r) for kind, r in per_kind.items()}
+            relevant = [(h.doc_id, h.provision_id) in targets[q["id"]] for h in hs]
+            judged = (relevant, len(targets[q["id"]]))
+            per_kind.setdefault(q["kind"], []).append(judged)
+            per_kind.setdefault("all", []).append(judged)
+            report["ranks"].setdefault(q["id"], {})[method] = _first(relevant)
+        report[method] = {kind: {**_metrics([_first(r) for r, _ in j]), **_graded(j)} for kind, j in per_kind.items()}
     return report
+
+
+def _first(relevant: list[bool]) -> int | None:
+    return next((i + 1 for i, r in enumerate(relevant) if r), None)
 
 
 def _metrics(ranks: list[int | None]) -> dict:
@@ -72,11 +83,31 @@ def _metrics(ranks: list[int | None]) -> dict:
     }
 
 
+def _graded(judged: list[tuple[list[bool], int]]) -> dict:
+    """Mean nDCG@10 and Recall@10 given, per query, (relevance of each result, number of targets).
+
+    >>> _graded([([True, False], 1), ([False, True], 2)])
+    {'ndcg@10': 0.6934, 'recall@10': 0.75}
+    """
+    import math
+
+    ndcg, recall = [], []
+    for relevant, n_targets in judged:
+        top = relevant[:10]
+        dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(top) if r)
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(n_targets, 10)))
+        ndcg.append(dcg / ideal if ideal else 0.0)
+        recall.append(sum(top) / n_targets if n_targets else 0.0)
+    n = max(len(judged), 1)
+    return {"ndcg@10": round(sum(ndcg) / n, 4), "recall@10": round(sum(recall) / n, 4)}
+
+
 def render(report: dict) -> str:
-    lines = [f"{'ranker':14} {'kind':11} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'n':>4}"]
+    lines = [f"{'ranker':14} {'kind':11} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'nDCG10':>6} {'R@10':>6} {'n':>4}"]
     for method in METHODS:
         for kind, m in sorted(report[method].items()):
-            lines.append(f"{method:14} {kind:11} {m['hit@1']:6.3f} {m['hit@3']:6.3f} {m['mrr']:6.3f} {m['n']:4d}")
+            lines.append(f"{method:14} {kind:11} {m['hit@1']:6.3f} {m['hit@3']:6.3f} {m['mrr']:6.3f} "
+                         f"{m['ndcg@10']:6.3f} {m['recall@10']:6.3f} {m['n']:4d}")
     misses = [f"{qid}: {r}" for qid, r in report["ranks"].items() if r["fused"] != 1]
     if misses:
         lines.append("fused misses (rank per ranker): " + "; ".join(misses))
@@ -86,7 +117,7 @@ def render(report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("data"))
-    ap.add_argument("--gold", type=Path, default=GOLD)
+    ap.add_argument("--gold", type=Path, default=None, help="one gold file (default: the dev and held-out sets)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     from corpus import BUNDLED_DIR
@@ -94,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
     from embeddings.encoder import load_encoder
     from embeddings.search import SearchIndex
 
-    gold = json.loads(args.gold.read_text(encoding="utf-8"))
     if (args.data / "index" / "manifest.json").exists():
         index = SearchIndex.load(args.data)
         from corpus.model import Document
@@ -108,8 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         docs, _ = ingest_dir(BUNDLED_DIR)
         encoder = load_encoder(ensure_model(args.data / "model"))
         index = SearchIndex(HybridIndex.build(docs, encoder), encoder)
-    report = evaluate(index, docs, gold)
-    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render(report))
+    golds = [args.gold] if args.gold else [GOLD, HELDOUT]
+    reports = {g.stem: evaluate(index, docs, json.loads(g.read_text(encoding="utf-8"))) for g in golds}
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False, indent=1))
+    else:
+        print("\n\n".join(f"-- {name}\n{render(r)}" for name, r in reports.items()))
     return 0
 
 
