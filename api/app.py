@@ -21,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import render
 from api.http_errors import error_response, status_of
 from api.i18n import LANGS, pick_lang, translator
+from api.sparql_http import METHODS as SPARQL_METHODS
+from api.sparql_http import EndpointConfig, sparql_endpoint
 from corpus.model import LEVELS
 from kg import errors
 from kg.service import ENTITY_TYPES, FACT_TYPES, MAX_DRAFT_CHARS, MAX_QUERY_CHARS, PolicyKG
@@ -62,8 +64,11 @@ class PrecedentRequest(BaseModel):
     k: int = Field(5, description="number of precedents (1–100)")
 
 
-def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None) -> FastAPI:
-    """The web application over one built data directory."""
+def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
+               sparql_config: EndpointConfig | None = None) -> FastAPI:
+    """The web application over one built data directory; ``sparql_config`` sets the SPARQL
+    endpoint's public IRI and CORS (default: http://127.0.0.1:8000/sparql, CORS for any origin)."""
+    sparql_config = sparql_config or EndpointConfig()
     kg = kg or PolicyKG(data_dir)
 
     @asynccontextmanager
@@ -258,7 +263,7 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None) -> Fas
         return page(request, "concept.html", {"name": name, "c": kg.concept(name) if name.strip() else None})
 
     # ------------------------------------------------------------------ SPARQL
-    @app.api_route("/sparql", methods=["GET", "POST"], include_in_schema=False)
+    @app.api_route("/sparql", methods=SPARQL_METHODS, include_in_schema=False)
     async def sparql(request: Request) -> Response:
         accept = request.headers.get("accept", "")
         if (request.method == "GET" and "query" not in request.query_params
@@ -267,9 +272,7 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None) -> Fas
 
             examples = [{**q, "query": render.with_prefixes(q["query"], PREFIXES)} for q in kg.example_queries()]
             return page(request, "sparql.html", {"examples": examples})
-        from api.sparql_http import sparql_endpoint  # the SPARQL 1.1 protocol handler
-
-        return await sparql_endpoint(request, kg)
+        return await sparql_endpoint(request, kg, sparql_config)
 
     # -------------------------------------------------------------------- docs
     @app.get("/docs", include_in_schema=False)

@@ -220,15 +220,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     data_arg,
     Arg("--host", default="127.0.0.1"),
     Arg("--port", type=int, default=8000),
+    Arg("--public-url", default=None,
+        help="the public base URL of this server (names the SPARQL endpoint in its service description; "
+             "default $POLICYKG_PUBLIC_URL or http://HOST:PORT)"),
+    Arg("--cors-origin", default="*", help="Access-Control-Allow-Origin of the SPARQL endpoint ('' turns CORS off)"),
 ])
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.sparql_http import EndpointConfig
 
     data_dir = Path(args.data)
     ensure_built(data_dir)
-    app = create_app(data_dir)
+    public = (args.public_url or os.environ.get("POLICYKG_PUBLIC_URL") or f"http://{args.host}:{args.port}").rstrip("/")
+    app = create_app(data_dir, sparql_config=EndpointConfig(public + "/sparql", args.cors_origin or None))
     print(f"policykg: loading {data_dir} …", file=sys.stderr)
     app.state.kg.warm()
     print(f"policykg: serving on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)

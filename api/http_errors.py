@@ -16,6 +16,7 @@ STATUS: dict[type[errors.PolicyKGError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.QueryTimeout: 503,
+    errors.Busy: 503,
     errors.NotBuilt: 503,
     errors.IncompatibleIndex: 503,
 }
@@ -31,6 +32,11 @@ def error_body(code: str, message: str) -> dict:
     return {"error": {"code": code, "message": message}}
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """``error_body`` as a JSON response with ``status``."""
-    return JSONResponse(error_body(code, message), status_code=status)
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def error_headers(exc: errors.PolicyKGError) -> dict[str, str]:
+    """Headers a domain error carries to HTTP (``Retry-After`` when the service is busy)."""
+    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.Busy) else {}

@@ -54,3 +54,13 @@ class IncompatibleIndex(PolicyKGError):
     """An index built with another embedding model or format."""
 
     code = "incompatible_index"
+
+
+class Busy(PolicyKGError):
+    """Every worker is taken and the wait queue is full: retry after ``retry_after`` seconds."""
+
+    code = "busy"
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after

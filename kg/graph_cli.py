@@ -46,7 +46,7 @@ def sparql_command(data_dir: str | Path, query: str, fmt: str | None = None, *,
     if fmt is not None and fmt not in SPARQL_FORMATS:
         raise BadRequest(f"unknown format {fmt!r}; use one of {', '.join(SPARQL_FORMATS)}")
     text = read_query_arg(query)
-    with SparqlService(_graph_dir(data_dir), timeout=timeout, row_cap=row_cap) as svc:
+    with SparqlService(_graph_dir(data_dir), timeout=timeout, row_cap=row_cap, workers=1) as svc:
         return svc.query(text, fmt)
 
 

@@ -524,14 +524,21 @@ class PolicyKG:
 
         return self._once("sparql", load)
 
-    def sparql(self, query: str | None, accept: str | None = None, fmt: str | None = None):
+    def sparql(self, query: str | None, fmt: str | None = None, *, accept: str | None = None,
+               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None):
         """Run a read-only, bounded SPARQL query in a worker process; returns a
-        ``kg.sparql.SparqlResult`` (body, media_type, rows, truncated). Raises BadRequest,
-        Forbidden (UPDATE) or QueryTimeout."""
+        ``kg.sparql.SparqlResult`` (body, media_type, rows, truncated). A dataset given here (the
+        protocol's ``default-graph-uri`` / ``named-graph-uri``) overrides the query's FROM / FROM NAMED.
+        Raises BadRequest, Forbidden (UPDATE), QueryTimeout or Busy."""
         from kg.sparql import MAX_QUERY_CHARS as limit
 
         query = self.check_text(query, "query", limit)
-        return self._sparql_service.query(query, fmt, accept=accept)
+        return self._sparql_service.query(query, fmt, accept=accept, default_graphs=default_graphs,
+                                          named_graphs=named_graphs)
+
+    def sparql_graphs(self) -> list[str]:
+        """The named graphs a SPARQL query can see (for the service description)."""
+        return self._sparql_service.graphs()
 
     def close(self) -> None:
         """Stop the SPARQL worker processes (if any were started)."""

@@ -1,116 +1,170 @@
-"""Bounded, read-only SPARQL: checks, a time limit enforced by killing a worker process, a row cap,
-and result serialisation.
+"""Bounded, read-only SPARQL: the query check, content negotiation and a pool of query workers.
 
-``prepare`` checks a query in the calling process (UPDATE → Forbidden, SERVICE → BadRequest,
-syntax error → BadRequest with the parser's message). ``SparqlService`` runs it in a warm worker
-process that opens the on-disk store read-only; a query past the time limit gets its worker killed
-(a thread cannot be stopped) and ``QueryTimeout`` — never a truncated answer. ``execute`` is the
-in-process core, also used by the worker.
+``prepare`` checks a query in the calling process without the native parser: a size limit and a
+bracket-nesting limit first (so no parser ever recurses deeply), then rdflib's SPARQL parser and
+algebra. UPDATE → Forbidden; SERVICE anywhere in the algebra → BadRequest; a syntax error →
+BadRequest with the parser's message. FROM / FROM NAMED come out of the algebra as the query's
+dataset.
+
+``SparqlService`` runs checked queries in a pool of worker processes (``kg.sparql_worker``), each
+opening the on-disk store read-only and, where the platform allows (``unshare -rn``), living in
+a network namespace with no interface up: a query that slipped past the check still cannot reach
+any address. Each query has its own time limit (its worker is killed and replaced when it runs
+over); waiting for a worker is bounded by a queue length and a wait, past which ``Busy``.
 
 >>> prepare("SELECT ?d WHERE { ?d a pk:PolicyDocument }").form
 'SELECT'
+>>> prepare("ASK FROM <http://g/1> FROM NAMED <http://g/2> {}").default_graphs
+('http://g/1',)
 >>> prepare("INSERT DATA { <a:b> <a:c> <a:d> }")
 Traceback (most recent call last):
 ...
 kg.errors.Forbidden: SPARQL UPDATE is not allowed on this endpoint
+>>> prepare("SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }")
+Traceback (most recent call last):
+...
+kg.errors.BadRequest: SERVICE (federated query) is not allowed on this endpoint
 """
 from __future__ import annotations
 
-import io
-import json
+import logging
 import os
-import pickle
 import queue
 import re
 import select
-import struct
+import shutil
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
-import pyoxigraph as ox
+import mimeparse
+from rdflib.plugins.sparql import algebra, parser
+from rdflib.plugins.sparql.parserutils import CompValue
 
-from kg.errors import BadRequest, Forbidden, PolicyKGError, QueryTimeout
+from kg import sparql_worker as wire
+from kg.errors import BadRequest, Busy, Forbidden, NotBuilt, PolicyKGError, QueryTimeout
+from kg.iris import BASE, CONTRIB_BASE
+from kg.sparql_worker import GRAPH_FORMATS, RESULT_FORMATS, Request, SparqlResult
 from kg.vocab import PREFIXES
+
+__all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "Prepared", "SparqlResult", "SparqlService", "prepare",
+           "negotiate", "media_type", "format_for", "DEFAULT_TIMEOUT", "DEFAULT_ROW_CAP"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_ROW_CAP = 10_000
 MAX_QUERY_CHARS = 100_000
+MAX_NESTING = 64  # brackets { ( [ open at once; real queries stay below 15
 STARTUP_TIMEOUT = 60.0
+BASE_IRI = f"{BASE}/"
+HIDDEN_GRAPH_PREFIXES = (CONTRIB_BASE,)
 
-# format name -> media type
-RESULT_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_FORMATS = {
-    "turtle": "text/turtle",
-    "jsonld": "application/ld+json",
-    "ntriples": "application/n-triples",
-    "xml": "application/rdf+xml",
-}
-_GRAPH_RDF = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
-              "ntriples": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML}
+# content negotiation: media type -> format name, per query form (the default comes last: ties go to it)
+_RESULT_TYPES = [("text/tab-separated-values", "tsv"), ("text/csv", "csv"),
+                 ("application/xml", "xml"), ("application/sparql-results+xml", "xml"),
+                 ("application/json", "json"), ("application/sparql-results+json", "json")]
+_GRAPH_TYPES = [("application/xml", "xml"), ("application/rdf+xml", "xml"), ("application/json", "jsonld"),
+                ("application/ld+json", "jsonld"), ("text/plain", "ntriples"), ("application/n-triples", "ntriples"),
+                ("application/x-turtle", "turtle"), ("text/turtle", "turtle")]
+# `format` / `output` parameter values (short names and media types) -> format name, per form
+_SHORT = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv",
+          "turtle": "turtle", "ttl": "turtle", "jsonld": "jsonld", "json-ld": "jsonld",
+          "ntriples": "ntriples", "nt": "ntriples", "n-triples": "ntriples", "rdfxml": "xml", "rdf": "xml"}
+_GRAPH_ALIAS = {"json": "jsonld", "xml": "xml"}
+
 _STRIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
                     r'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
-_KW = r"(?<![?$:\w\-]){}(?![\w:\-])"
-_UPDATE = re.compile(_KW.format(r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)"), re.I)
-_SERVICE = re.compile(_KW.format("SERVICE"), re.I)
-_FORM = re.compile(_KW.format(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)"), re.I)
+_parse_lock = threading.Lock()  # rdflib's pyparsing grammar keeps state: one parse at a time
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A checked query: its text and form (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
+    """A checked query: its text, form (SELECT, ASK, CONSTRUCT, DESCRIBE) and FROM / FROM NAMED graphs."""
 
     text: str
     form: str
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
 
     @property
     def is_graph(self) -> bool:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
-@dataclass
-class SparqlResult:
-    """A serialised result."""
+def nesting_depth(text: str) -> int:
+    """The deepest bracket nesting outside strings, IRIs and comments.
 
-    body: bytes
-    media_type: str
-    form: str
-    rows: int
-    truncated: bool
-    seconds: float
+    >>> nesting_depth('ASK { { ?s ?p "{{{" } }'), nesting_depth("ASK " + "{" * 300 + "}" * 300)
+    (2, 300)
+    """
+    depth = deepest = 0
+    for ch in _STRIP.sub(" ", text):
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]":
+            depth = max(0, depth - 1)
+    return deepest
 
 
-def _strip(text: str) -> str:
-    """The query without comments, strings and IRIs (for keyword checks)."""
-    return _STRIP.sub(" ", text)
+def _walk(node):
+    """Every CompValue in an rdflib parse tree / algebra."""
+    stack, seen = [node], set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, CompValue):
+            yield n
+            stack.extend(n.values())
+        elif isinstance(n, (list, tuple)):
+            stack.extend(n)
+        elif isinstance(n, dict):
+            stack.extend(n.values())
 
 
+@lru_cache(maxsize=512)
 def prepare(query: str) -> Prepared:
     """Check a query without running it; raises Forbidden or BadRequest."""
     if not query or not query.strip():
         raise BadRequest("empty SPARQL query")
     if len(query) > MAX_QUERY_CHARS:
         raise BadRequest(f"SPARQL query longer than {MAX_QUERY_CHARS} characters")
-    bare = _strip(query)
-    if _SERVICE.search(bare):
-        raise BadRequest("SERVICE (federated query) is not allowed on this endpoint")
-    try:
-        ox.Store().query(query, prefixes=PREFIXES)  # parses; evaluation is lazy and never started
-    except SyntaxError as e:
-        if _UPDATE.search(bare):
+    if nesting_depth(query) > MAX_NESTING:
+        raise BadRequest(f"SPARQL query nested deeper than {MAX_NESTING} brackets")
+    with _parse_lock:
+        try:
+            tree = parser.parseQuery(query)
+        except Exception as e:  # noqa: BLE001 - pyparsing raises ParseException, RecursionError, ...
+            try:
+                parser.parseUpdate(query)
+            except Exception:  # noqa: BLE001
+                raise BadRequest(f"SPARQL syntax error: {e}") from None
             raise Forbidden("SPARQL UPDATE is not allowed on this endpoint") from None
-        raise BadRequest(f"SPARQL syntax error: {e}") from None
-    m = _FORM.search(bare)
-    return Prepared(query, m.group(1).upper() if m else "SELECT")
+        if any(n.name == "ServiceGraphPattern" for n in _walk(tree)):
+            raise BadRequest("SERVICE (federated query) is not allowed on this endpoint")
+        try:
+            q = algebra.translateQuery(tree, base=BASE_IRI, initNs=PREFIXES)
+        except Exception as e:  # noqa: BLE001 - unknown prefix, bad aggregate, ...
+            raise BadRequest(f"SPARQL error: {e}") from None
+    if any(n.name in ("ServiceGraphPattern", "Service") for n in _walk(q.algebra)):
+        raise BadRequest("SERVICE (federated query) is not allowed on this endpoint")
+    form = q.algebra.name.removesuffix("Query").upper()
+    default, named = [], []
+    for clause in q.algebra.get("datasetClause") or ():
+        if "default" in clause:
+            default.append(str(clause["default"]))
+        else:
+            named.append(str(clause["named"]))
+    if not default and not named:
+        return Prepared(query, form)
+    return Prepared(query, form, tuple(default), tuple(named))
 
 
 def default_format(prepared: Prepared) -> str:
@@ -119,42 +173,48 @@ def default_format(prepared: Prepared) -> str:
 
 
 def negotiate(accept: str | None, prepared: Prepared) -> str | None:
-    """The best format for an Accept header (None when nothing acceptable is offered).
+    """The best format for an Accept header, by RFC 9110 rules (python-mimeparse); None when
+    nothing acceptable is offered.
 
     >>> p = prepare("SELECT * { ?s ?p ?o }")
     >>> negotiate("text/csv;q=0.9, application/sparql-results+xml", p), negotiate("*/*", p)
     ('xml', 'json')
+    >>> negotiate("application/sparql-results+json;q=0, */*;q=0.1", p)
+    'xml'
     >>> negotiate("text/turtle", prepare("CONSTRUCT WHERE { ?s ?p ?o }"))
     'turtle'
     """
-    offered = GRAPH_FORMATS if prepared.is_graph else RESULT_FORMATS
-    if not accept:
+    if not accept or not accept.strip():
         return default_format(prepared)
-    choices = []
-    for i, part in enumerate(accept.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media, q = fields[0].lower(), 1.0
-        for f in fields[1:]:
-            if f.startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        choices.append((-q, i, media))
-    for _q, _i, media in sorted(choices):
-        if _q == 0:
-            continue
-        if media in ("*/*", "application/*"):
-            return default_format(prepared)
-        if media == "application/json" and not prepared.is_graph:
-            return "json"
-        if media == "application/xml" and not prepared.is_graph:
-            return "xml"
-        if media == "text/*":
-            return "csv" if not prepared.is_graph else "turtle"
-        for name, mt in offered.items():
-            if media == mt:
-                return name
+    offered = GRAPH_FORMATS if prepared.is_graph else RESULT_FORMATS
+    table = _GRAPH_TYPES if prepared.is_graph else _RESULT_TYPES
+    canonical = [mt for mt, _ in table if mt in offered.values()]
+    aliases = [mt for mt, _ in table if mt not in offered.values()]
+    try:  # the formats' own media types first; generic aliases (application/json, …) only if none fits
+        best = mimeparse.best_match(canonical, accept) or mimeparse.best_match(aliases, accept)
+    except (ValueError, IndexError):
+        return None
+    return dict(table).get(best) if best else None
+
+
+def format_for(values: list[str], prepared: Prepared) -> str | None:
+    """The first ``format``/``output`` parameter value that names a format for this query form
+    (short names or media types); None when none does (then content negotiation decides).
+
+    >>> format_for(["tsv", "text/tab-separated-values"], prepare("SELECT * {}"))
+    'tsv'
+    >>> format_for(["png", "json"], prepare("CONSTRUCT WHERE { ?s ?p ?o }"))
+    'jsonld'
+    """
+    table = GRAPH_FORMATS if prepared.is_graph else RESULT_FORMATS
+    by_type = dict(_GRAPH_TYPES if prepared.is_graph else _RESULT_TYPES)
+    for raw in values:
+        v = raw.strip().lower()
+        name = by_type.get(v.split(";")[0].strip()) or _SHORT.get(v)
+        if prepared.is_graph:
+            name = _GRAPH_ALIAS.get(name, name)
+        if name in table:
+            return name
     return None
 
 
@@ -166,193 +226,38 @@ def media_type(prepared: Prepared, fmt: str) -> str:
     return table[fmt]
 
 
-# --- serialisation of solutions ------------------------------------------------------------
-
-def _term_json(t) -> dict:
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    if isinstance(t, ox.Literal):
-        out = {"type": "literal", "value": t.value}
-        if t.language:
-            out["xml:lang"] = t.language
-        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = t.datatype.value
-        return out
-    return {"type": "triple", "value": {"subject": _term_json(t.subject), "predicate": _term_json(t.predicate),
-                                        "object": _term_json(t.object)}}
-
-
-def _term_xml(t) -> str:
-    if isinstance(t, ox.NamedNode):
-        return f"<uri>{escape(t.value)}</uri>"
-    if isinstance(t, ox.BlankNode):
-        return f"<bnode>{escape(t.value)}</bnode>"
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
-        if t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            return f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
-        return f"<literal>{escape(t.value)}</literal>"
-    return f"<literal>{escape(str(t))}</literal>"
-
-
-def _csv_cell(t) -> str:
-    if t is None:
-        return ""
-    v = t.value if not isinstance(t, ox.BlankNode) else f"_:{t.value}"
-    if isinstance(t, (ox.Triple,)):
-        v = str(t)
-    return '"' + v.replace('"', '""') + '"' if re.search(r'[",\r\n]', v) else v
-
-
-def serialise_solutions(variables: list[str], rows: list[list], fmt: str, truncated: bool = False) -> bytes:
-    """SPARQL 1.1 JSON / XML / CSV / TSV results for SELECT rows (None = unbound).
-
-    >>> print(serialise_solutions(["x"], [[ox.Literal("a,b")]], "csv").decode(), end="")
-    x\r
-    "a,b"\r
-    """
-    if fmt == "json":
-        doc: dict = {"head": {"vars": variables},
-                     "results": {"bindings": [{v: _term_json(t) for v, t in zip(variables, r) if t is not None}
-                                              for r in rows]}}
-        if truncated:
-            doc["policykg"] = {"truncated": True, "note": f"result truncated to {len(rows)} rows"}
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    if fmt == "xml":
-        out = io.StringIO()
-        out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>')
-        out.write("".join(f"<variable name={quoteattr(v)}/>" for v in variables))
-        if truncated:
-            out.write('<link href="urn:policykg:truncated"/>')
-        out.write("</head>\n<results>\n")
-        for r in rows:
-            out.write("<result>" + "".join(f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
-                                           for v, t in zip(variables, r) if t is not None) + "</result>\n")
-        out.write("</results>\n</sparql>\n")
-        return out.getvalue().encode("utf-8")
-    if fmt == "csv":
-        lines = [",".join(_csv_cell(ox.Literal(v)) for v in variables)]
-        lines += [",".join(_csv_cell(t) for t in r) for r in rows]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    if fmt == "tsv":
-        lines = ["\t".join("?" + v for v in variables)]
-        lines += ["\t".join("" if t is None else str(t) for t in r) for r in rows]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    raise BadRequest(f"unknown result format {fmt!r}")
-
-
-def serialise_boolean(value: bool, fmt: str) -> bytes:
-    """An ASK result."""
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
-                f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
-    if fmt in ("csv", "tsv"):
-        nl = "\r\n" if fmt == "csv" else "\n"
-        return (("_askResult" if fmt == "csv" else "?_askResult") + nl + ("true" if value else "false") + nl).encode()
-    raise BadRequest(f"unknown result format {fmt!r}")
-
-
-def execute(store: ox.Store, prepared: Prepared, fmt: str, row_cap: int = DEFAULT_ROW_CAP) -> SparqlResult:
-    """Run a prepared query in this process (unbounded in time; the caller bounds it)."""
-    t0 = time.perf_counter()
-    mt = media_type(prepared, fmt)
-    try:
-        from kg.store import visible_graphs
-
-        visible = visible_graphs(store)
-        result = store.query(prepared.text, default_graph=visible, named_graphs=visible, prefixes=PREFIXES)
-        if isinstance(result, ox.QueryBoolean):
-            body, rows, truncated = serialise_boolean(bool(result), fmt), 1, False
-        elif isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows, truncated = [], False
-            for sol in result:
-                if len(rows) >= row_cap:
-                    truncated = True
-                    break
-                rows.append([sol[v] for v in variables])
-            body, rows = serialise_solutions(variables, rows, fmt, truncated), len(rows)
-        else:
-            triples, truncated = [], False
-            for t in result:
-                if len(triples) >= row_cap:
-                    truncated = True
-                    break
-                triples.append(t)
-            body = ox.serialize(triples, format=_GRAPH_RDF[fmt], prefixes=PREFIXES if fmt == "turtle" else None)
-            rows = len(triples)
-    except (OSError, ValueError, RuntimeError) as e:
-        raise BadRequest(f"SPARQL evaluation error: {e}") from None
-    return SparqlResult(body, mt, prepared.form, rows, truncated, time.perf_counter() - t0)
-
-
 # --- the worker pool ---------------------------------------------------------------------------
 
-def _store_token(path: str) -> tuple:
-    st = os.stat(path)
-    return (st.st_ino, st.st_dev)
-
-
-def _send(f, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    f.write(struct.pack("<Q", len(data)) + data)
-    f.flush()
-
-
-def _recv(f):
-    head = f.read(8)
-    if len(head) < 8:
-        raise EOFError("worker pipe closed")
-    (n,) = struct.unpack("<Q", head)
-    data = f.read(n)
-    if len(data) < n:
-        raise EOFError("worker pipe closed")
-    return pickle.loads(data)
-
-
-def worker_main(store_path: str) -> None:  # pragma: no cover - runs in a child process
-    """Serve queries over stdin/stdout (length-prefixed pickles) against a read-only store."""
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing else may write to the protocol pipe
-    store, token = None, None
+@lru_cache(maxsize=1)
+def network_namespace_available() -> bool:
+    """Whether ``unshare -rn`` can start a process with no network (Linux user namespaces)."""
+    exe = shutil.which("unshare")
+    if not exe:
+        return False
     try:
-        store, token = ox.Store.read_only(store_path), _store_token(store_path)
-    except OSError:
-        pass
-    _send(out, ("ready", None))
-    while True:
-        try:
-            msg = _recv(inp)
-        except EOFError:
-            return
-        if msg is None:
-            return
-        text, form, fmt, row_cap = msg
-        try:
-            now = _store_token(store_path)
-            if store is None or now != token:
-                store, token = ox.Store.read_only(store_path), now
-            _send(out, ("ok", execute(store, Prepared(text, form), fmt, row_cap)))
-        except PolicyKGError as e:
-            _send(out, ("error", (type(e).__name__, e.message)))
-        except Exception as e:  # noqa: BLE001 - reported to the caller
-            _send(out, ("error", ("BadRequest", f"{type(e).__name__}: {e}")))
+        return subprocess.run([exe, "-rn", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def available_cores() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
 
 
 class _Worker:
-    """A child process running ``worker_main``: independent of the caller's ``__main__``."""
+    """A child process running ``kg.sparql_worker.main``, in its own network namespace when isolated."""
 
-    def __init__(self, store_path: str):
+    def __init__(self, store_path: str, isolated: bool):
         root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from kg.sparql import worker_main; worker_main(sys.argv[1])", store_path],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env)
+        cmd = [sys.executable, "-c", "import sys; from kg.sparql_worker import main; main(sys.argv[1])", store_path]
+        if isolated:
+            cmd = [shutil.which("unshare") or "unshare", "-rn", *cmd]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env)
         self.ready = False
 
     def poll(self, timeout: float) -> bool:
@@ -361,10 +266,10 @@ class _Worker:
         return bool(r)
 
     def send(self, obj) -> None:
-        _send(self.proc.stdin, obj)
+        wire.send(self.proc.stdin, obj)
 
     def recv(self):
-        return _recv(self.proc.stdout)
+        return wire.recv(self.proc.stdout)
 
     def wait_ready(self, timeout: float) -> bool:
         """Wait for the start-up handshake (start-up time never counts against a query)."""
@@ -377,7 +282,10 @@ class _Worker:
 
     def kill(self) -> None:
         self.proc.kill()
-        self.proc.wait(5)
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            pass
         for f in (self.proc.stdin, self.proc.stdout):
             try:
                 f.close()
@@ -386,24 +294,43 @@ class _Worker:
 
 
 class SparqlService:
-    """Warm worker processes that run queries against the on-disk store at ``store_path``."""
+    """A pool of query workers over the on-disk store at ``store_path``.
+
+    ``workers``: pool size (default: the available cores, at least 2, so one heavy query never
+    blocks a light one); ``max_waiting``: queries allowed to wait for a worker (default 4 per
+    worker) before ``Busy``; ``wait``: how long one waits (default 5 s); ``isolate_network``:
+    None = use a network namespace when the platform offers one, True = require it.
+    """
 
     def __init__(self, store_path: str | Path, *, timeout: float = DEFAULT_TIMEOUT,
-                 row_cap: int = DEFAULT_ROW_CAP, workers: int = 1):
+                 row_cap: int = DEFAULT_ROW_CAP, workers: int | None = None, max_waiting: int | None = None,
+                 wait: float = 5.0, isolate_network: bool | None = None,
+                 hidden_prefixes: tuple[str, ...] = HIDDEN_GRAPH_PREFIXES, base_iri: str = BASE_IRI):
         self.store_path = str(store_path)
         if not Path(self.store_path).is_dir():
-            from kg.errors import NotBuilt
-
             raise NotBuilt(f"no graph store at {self.store_path}")
-        self.timeout, self.row_cap = timeout, row_cap
+        available = network_namespace_available()
+        if isolate_network and not available:
+            raise PolicyKGError("isolate_network=True but `unshare -rn` is not available on this machine")
+        self.network_isolated = available if isolate_network is None else bool(isolate_network)
+        if not self.network_isolated:
+            log.warning("SPARQL workers run without a network namespace; SERVICE is refused by the query check only")
+        self.timeout, self.row_cap, self.wait = timeout, row_cap, wait
+        self.size = max(1, workers) if workers else max(2, available_cores())
+        self.max_waiting = self.size * 4 if max_waiting is None else max_waiting
+        self.hidden_prefixes, self.base_iri = tuple(hidden_prefixes), base_iri
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._waiting = 0
         self._workers: list[_Worker] = []
-        for _ in range(max(1, workers)):
+        self._closed = False
+        for _ in range(self.size):
             self._add_worker()
 
     def _add_worker(self) -> None:
-        w = _Worker(self.store_path)
+        if self._closed:
+            return
+        w = _Worker(self.store_path, self.network_isolated)
         with self._lock:
             self._workers.append(w)
         self._idle.put(w)
@@ -414,43 +341,84 @@ class SparqlService:
             if w in self._workers:
                 self._workers.remove(w)
 
-    def query(self, query: str, fmt: str | None = None, *, accept: str | None = None,
-              timeout: float | None = None, row_cap: int | None = None) -> SparqlResult:
-        """Check and run a query; raises BadRequest, Forbidden or QueryTimeout."""
-        prepared = prepare(query)
-        if fmt is None:
-            fmt = negotiate(accept, prepared) or default_format(prepared)
-        media_type(prepared, fmt)
-        limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
+    def _checkout(self) -> _Worker:
+        with self._lock:
+            if self._waiting >= self.max_waiting and self._idle.empty():
+                raise Busy(f"the SPARQL service is busy ({self._waiting} queries waiting); retry shortly",
+                           retry_after=max(1, round(self.timeout / 2)))
+            self._waiting += 1
         try:
-            w = self._idle.get(timeout=limit)
+            w = self._idle.get(timeout=self.wait)
         except queue.Empty:
-            raise QueryTimeout(f"the SPARQL service is busy; no worker became free within {limit:g} s") from None
+            raise Busy(f"the SPARQL service is busy; no worker became free within {self.wait:g} s",
+                       retry_after=max(1, round(self.timeout / 2))) from None
+        finally:
+            with self._lock:
+                self._waiting -= 1
         if not w.wait_ready(STARTUP_TIMEOUT):
             self._retire(w)
             self._add_worker()
             raise PolicyKGError("the SPARQL worker did not start")
-        deadline = time.monotonic() + limit
+        return w
+
+    def _call(self, message, limit: float):
+        """Send one message to a free worker and wait up to ``limit`` seconds for its reply."""
+        w = self._checkout()
         try:
-            w.send((prepared.text, prepared.form, fmt, self.row_cap if row_cap is None else row_cap))
-            if not w.poll(deadline - time.monotonic()):
+            w.send(message)
+            if not w.poll(limit):
                 self._retire(w)
                 self._add_worker()
                 raise QueryTimeout(f"the query ran past the {limit:g} s time limit and was stopped")
             status, payload = w.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._retire(w)
             self._add_worker()
             raise PolicyKGError("the SPARQL worker died while running the query") from None
         self._idle.put(w)
-        if status == "ok":
-            return payload
-        name, message = payload
-        raise {"Forbidden": Forbidden, "QueryTimeout": QueryTimeout}.get(name, BadRequest)(message)
+        if status != "ok":
+            raise BadRequest(payload)
+        return payload
+
+    def run(self, prepared: Prepared, fmt: str, *, default_graphs: list[str] | None = None,
+            named_graphs: list[str] | None = None, timeout: float | None = None,
+            row_cap: int | None = None) -> SparqlResult:
+        """Run an already checked query. A protocol dataset (``default_graphs`` / ``named_graphs``)
+        overrides the query's FROM / FROM NAMED, as the SPARQL 1.1 Protocol says."""
+        media_type(prepared, fmt)
+        if default_graphs is None and named_graphs is None:
+            default_graphs, named_graphs = prepared.default_graphs, prepared.named_graphs
+        req = Request(prepared.text, prepared.form, fmt, self.row_cap if row_cap is None else row_cap,
+                      None if default_graphs is None and named_graphs is None else tuple(default_graphs or ()),
+                      None if default_graphs is None and named_graphs is None else tuple(named_graphs or ()),
+                      self.base_iri, tuple(PREFIXES.items()), self.hidden_prefixes)
+        return self._call(("query", req), self.timeout if timeout is None else timeout)
+
+    def query(self, query: str, fmt: str | None = None, *, accept: str | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+              timeout: float | None = None, row_cap: int | None = None) -> SparqlResult:
+        """Check and run a query; raises BadRequest, Forbidden, QueryTimeout or Busy."""
+        prepared = prepare(query)
+        if fmt is None:
+            fmt = negotiate(accept, prepared) or default_format(prepared)
+        return self.run(prepared, fmt, default_graphs=default_graphs, named_graphs=named_graphs,
+                        timeout=timeout, row_cap=row_cap)
+
+    def sparql(self, query: str, fmt: str | None = None, **kwargs) -> SparqlResult:
+        """The protocol edge's entry point (same as ``query``)."""
+        return self.query(query, fmt, **kwargs)
+
+    def sparql_graphs(self) -> list[str]:
+        """The protocol edge's entry point for the service description (same as ``graphs``)."""
+        return self.graphs()
+
+    def graphs(self) -> list[str]:
+        """The IRIs of the named graphs a query can see."""
+        return self._call(("graphs", self.hidden_prefixes), self.timeout)
 
     def close(self) -> None:
         """Stop every worker."""
+        self._closed = True
         with self._lock:
             workers, self._workers = list(self._workers), []
         for w in workers:

@@ -45,7 +45,7 @@ def test_service_is_refused_but_the_word_in_strings_is_fine():
 
 
 def test_syntax_error_carries_the_parser_message():
-    with pytest.raises(BadRequest, match=r"1:\d+"):
+    with pytest.raises(BadRequest, match=r"line:1, col:\d+"):
         prepare("SELECT ?s WHERE { ?s ?p }")
 
 

@@ -15,20 +15,12 @@ from kg.sparql import SparqlService
 Q = "SELECT ?d WHERE { ?d a pk:PolicyDocument ; pk:inCorpus true }"
 
 
-class Service:
-    def __init__(self, svc):
-        self.svc = svc
-
-    def sparql(self, query, accept=None, fmt=None):
-        return self.svc.query(query, fmt, accept=accept)
-
-
 @pytest.fixture(scope="module")
 def client(corpus_docs, tmp_path_factory):
     docs, _, path = graph_store(corpus_docs, tmp_path_factory, "http")
     svc = SparqlService(path, timeout=1.5, row_cap=3)
     app = FastAPI()
-    app.include_router(router(lambda: Service(svc)))
+    app.include_router(router(lambda: svc))
     with TestClient(app) as c:
         c.n_docs = len(docs)
         yield c
@@ -69,7 +61,8 @@ def test_not_acceptable(client):
 def test_service_description_on_bare_get(client):
     r = client.get("/sparql", headers={"Accept": "text/turtle"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
-    assert "sd:Service" in r.text
+    assert "sd:Service" in r.text and "<http://127.0.0.1:8000/sparql>" in r.text  # the configured IRI
+    assert "sd:namedGraph" in r.text and "/graph/shared>" in r.text
 
 
 @pytest.mark.parametrize("query,status,code", [
@@ -101,7 +94,7 @@ def test_truncated_header(client):
 @pytest.mark.parametrize("exc", [errors.IncompatibleIndex("index of another model"), errors.NotBuilt("no graph")])
 def test_domain_error_subclasses_map_to_their_status_not_500(exc):
     class Failing:
-        def sparql(self, query, accept=None, fmt=None):
+        def sparql(self, query, fmt=None, **kwargs):
             raise exc
 
     app = FastAPI()
