@@ -16,49 +16,12 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
 
+import api.cli_commands  # noqa: F401 - registers the query subcommands
+from api.cli_registry import (COMMANDS, DEFAULT_DATA, Arg, Command, bundled_corpus, command, data_arg,  # noqa: F401
+                              ensure_built, json_arg, run_build)
 from kg.errors import PolicyKGError
-
-DEFAULT_DATA = os.environ.get("POLICYKG_DATA", "data")
-
-
-@dataclass
-class Arg:
-    """One ``add_argument`` call."""
-
-    names: tuple[str, ...]
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-    def __init__(self, *names: str, **kwargs: Any):
-        self.names, self.kwargs = names, kwargs
-
-
-@dataclass
-class Command:
-    name: str
-    help: str
-    run: Callable[[argparse.Namespace], int]
-    args: list[Arg]
-
-
-COMMANDS: dict[str, Command] = {}
-
-
-def command(name: str, help: str, args: list[Arg] | None = None):
-    """Register a subcommand; the function takes the parsed args and returns an exit code."""
-
-    def register(fn: Callable[[argparse.Namespace], int]):
-        COMMANDS[name] = Command(name, help, fn, list(args or []))
-        return fn
-
-    return register
-
-
-data_arg = Arg("--data", default=DEFAULT_DATA, help="data directory (default: ./data or $POLICYKG_DATA)")
-json_arg = Arg("--json", action="store_true", help="print one JSON document on stdout")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,48 +62,6 @@ def _fail(args: argparse.Namespace, code: str, message: str) -> int:
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def bundled_corpus() -> Path:
-    from corpus import BUNDLED_DIR
-
-    return BUNDLED_DIR
-
-
-def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: str | None = None) -> int:
-    """Build and report on stderr; returns the build's exit code."""
-    from embeddings.encoder import configured_spec
-    from kg.build import BuildFailed, build, print_rejections
-
-    try:
-        configured_spec(encoder)  # an unknown model fails before any parsing
-        report = build(corpus_dir, data_dir, progress=progress, options={"encoder": encoder} if encoder else None)
-    except (BuildFailed, FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"policykg: build failed: {e}", file=sys.stderr)
-        print(f"policykg: previous data in {data_dir} left unchanged", file=sys.stderr)
-        return 1
-    print_rejections(report.rejected)
-    if report.exit_code == 1:
-        print(f"policykg: nothing usable in {corpus_dir}; {data_dir} left unchanged", file=sys.stderr)
-    else:
-        print(f"built {len(report.documents)} documents into {report.data_dir} "
-              f"({len(report.rejected)} rejected) in {report.seconds:.1f}s", file=sys.stderr)
-    return report.exit_code
-
-
-def ensure_built(data_dir: Path) -> None:
-    """Build the bundled corpus into ``data_dir`` if it holds no build yet."""
-    from kg.build import MANIFEST
-
-    if (data_dir / MANIFEST).is_file():
-        return
-    print(f"policykg: no build in {data_dir}; building the bundled corpus first …", file=sys.stderr)
-    code = run_build(bundled_corpus(), data_dir)
-    if code == 1:
-        from kg.errors import NotBuilt
-
-        raise NotBuilt(f"could not build {data_dir}")
-
 
 def _load(data_dir: Path):
     from kg.build import load_documents
@@ -241,9 +162,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
-
-# Query subcommands (facts, search, cascade, SPARQL, export, eval) register themselves on import.
-import api.cli_commands  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from api.cli import Arg, command, data_arg, ensure_built, json_arg
+from kg.sparql import DEFAULT_ROW_CAP
+from api.cli_registry import Arg, command, data_arg, ensure_built, json_arg
 
 
 def _print_json(obj) -> None:
@@ -131,7 +132,7 @@ def cmd_concept(args: argparse.Namespace) -> int:
     Arg("query", metavar="QUERY|@FILE"),
     Arg("--format", dest="fmt", choices=["json", "csv", "tsv", "xml", "turtle", "jsonld", "ntriples"]),
     Arg("--timeout", type=float, default=10.0, help="seconds (default 10)"),
-    Arg("--limit", type=int, default=10000, help="row cap (default 10000)"), data_arg])
+    Arg("--limit", type=int, default=DEFAULT_ROW_CAP, help=f"row cap (default {DEFAULT_ROW_CAP})"), data_arg])
 def cmd_sparql(args: argparse.Namespace) -> int:
     from kg.graph_cli import sparql_command
 

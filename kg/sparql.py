@@ -36,7 +36,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,7 +56,7 @@ __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "Prepared", "SparqlResult", "Sparq
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_ROW_CAP = 10_000
+DEFAULT_ROW_CAP = 100_000
 MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 64  # brackets { ( [ open at once; real queries stay below 15
 STARTUP_TIMEOUT = 60.0
