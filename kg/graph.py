@@ -19,7 +19,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from corpus.model import Document
 from kg import iris
 from kg.records import DocumentExtraction, Entity, Span
-from kg.vocab import DCTERMS, ELI, OA, ORG, PK, PROV, RDF, SKOS, TIME, XSD
+from kg.vocab import DCTERMS, ELI, OA, ORG, PK, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 LEVEL_RANK = {"central": 0, "provincial": 1, "prefectural": 2, "county": 3, "township": 4, "village": 5}
 _GAZ_LEVEL = {"province": "provincial", "prefecture": "prefectural", "county": "county",
@@ -44,6 +44,16 @@ def N(iri: str) -> NamedNode:
 def zh(text: str) -> Literal:
     """A Chinese-tagged literal."""
     return Literal(text, language="zh")
+
+
+def short_label(text: str, limit: int = 40) -> str:
+    """A label for a long text: its first ``limit`` characters, with an ellipsis when cut.
+
+    >>> short_label("推进乡村全面振兴", 4)
+    '推进乡村…'
+    """
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def integer(n: int) -> Literal:
@@ -242,7 +252,7 @@ def _describe_entity(q: _Quads, entity: Entity) -> None:
                   iris.place_iri(code=place) if place.isdigit() else iris.entity_iri(place) if place.startswith("place:")
                   else iris.place_iri(name=place))
     elif entity.type in ("program", "brand") and isinstance(attrs.get("kind"), str):
-        q.add(iri, PK.kind, zh(attrs["kind"]))
+        q.add(iri, PK.kind, Literal(attrs["kind"]))  # range xsd:string (a sub-kind tag)
 
 
 def _agency_for(name: str, by_name: Mapping[str, str]) -> str:
@@ -328,7 +338,7 @@ def document_quads(
         q.add(pi, PK.inDocument, d)
         q.add(pi, PK.localId, Literal(p.id))
         if p.number:
-            q.add(pi, ELI.number, zh(p.number))
+            q.add(pi, ELI.number, Literal(p.number))  # a numbering mark (（三）, 第二章), not Chinese prose
         if p.ordinal:
             q.add(pi, PK.ordinal, integer(p.ordinal))
         q.add(pi, ELI.type_subdivision, getattr(PK, "sub_" + p.kind))
@@ -345,6 +355,7 @@ def document_quads(
             q.add(si, PK.inDocument, d)
             q.add(si, PK.localId, Literal(s.id))
             q.add(si, PK.text, zh(s.text))
+            q.add(si, RDFS.label, zh(short_label(s.text)))
             q.add(si, PK.charStart, integer(s.start))
             q.add(si, PK.charEnd, integer(s.end))
 
@@ -368,6 +379,7 @@ def document_quads(
         ti = f"{sent(t.span)}/target_{n}"
         ind = iris.entity_iri(t.indicator_id)
         q.add(ti, RDF.type, PK.Target)
+        q.add(ti, RDFS.label, zh(f"{t.indicator} {t.value_text}" + (f"（{t.year}年）" if t.year else "")))
         q.add(ti, PK.indicator, ind)
         q.add(ind, RDF.type, PK.Indicator)
         q.add(ind, SKOS.inScheme, PK.IndicatorScheme)
@@ -468,6 +480,7 @@ def document_quads(
             q.add(d, relation, target)
         ci = f"{d}/citation_{k}"
         q.add(ci, RDF.type, PK.Citation)
+        q.add(ci, RDFS.label, zh(f"《{c.title}》" + (f"（{c.number}）" if c.number else "")))
         q.add(ci, PK.citedDocument, target)
         q.add(ci, PK.citationRelation, relation)
         if c.provision_id:

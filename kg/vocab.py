@@ -91,6 +91,7 @@ class PK(DefinedNamespace):
     placeText: URIRef
     position: URIRef
     similarity: URIRef
+    alignmentScore: URIRef
     sourceFile: URIRef
     targetYear: URIRef
     text: URIRef

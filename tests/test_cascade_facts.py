@@ -89,6 +89,15 @@ def test_rdf_alignments_and_moves_queryable(result, corpus_docs, extractions):
         SELECT (COUNT(?a) AS ?n) WHERE { ?a a pk:Alignment ; pk:alignedFrom ?l ; pk:alignedTo ?u ; pk:kind ?k }""",
         use_default_graph_as_union=True))
     assert int(n_align[0]["n"].value) == len(result.alignment.pairs)
+    sims = [float(q.object.value) for q in store.quads_for_pattern(
+        None, ox.NamedNode("https://w3id.org/policykg/ont#similarity"), None, None)]
+    assert len(sims) == len(result.alignment.pairs) and all(0.0 <= s <= 1.0 for s in sims)
+    unlabelled = list(store.query("""
+        PREFIX pk: <https://w3id.org/policykg/ont#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?x WHERE { ?x a ?c VALUES ?c { pk:Alignment pk:TargetMove } FILTER NOT EXISTS { ?x rdfs:label ?l } }""",
+        use_default_graph_as_union=True))
+    assert not unlabelled
 
 
 RAISED_BY_TOWNSHIPS = """

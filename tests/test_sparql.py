@@ -179,3 +179,30 @@ def test_cli_handlers(env, tmp_path):
     back = ox.Store()
     back.load(data, format=ox.RdfFormat.N_QUADS)
     assert set(back) == set(env["store"].quads())
+
+
+def test_example_queries_declare_their_prefixes():
+    """Each example runs unchanged on any SPARQL store: no predeclared prefixes needed."""
+    for path in QUERIES.glob("*.rq"):
+        list(ox.Store().query(path.read_text("utf-8")))  # raises SyntaxError on an undeclared prefix
+
+
+def _kind(term) -> str:
+    if isinstance(term, ox.Literal):
+        return "rdf:langString" if term.language else term.datatype.value
+    return "node"
+
+
+def test_one_range_per_property_and_labels_on_every_fact_node(env):
+    """Every predicate's objects are of one kind (IRIs, or one datatype, or language-tagged text);
+    targets, sentences and citations carry an rdfs:label."""
+    store = env["store"]
+    kinds: dict[str, set[str]] = {}
+    for q in store.quads():
+        kinds.setdefault(q.predicate.value, set()).add(_kind(q.object))
+    mixed = {p: k for p, k in kinds.items() if len(k) > 1}
+    assert not mixed
+    for cls in ("Target", "Sentence", "Citation"):
+        missing = list(store.query(f"SELECT ?x WHERE {{ ?x a pk:{cls} FILTER NOT EXISTS {{ ?x rdfs:label ?l }} }}"))
+        total = list(store.query(f"SELECT ?x WHERE {{ ?x a pk:{cls} }}"))
+        assert total and not missing, cls

@@ -26,7 +26,7 @@ from kg import iris
 from kg.cascade import CascadeResult
 from kg.graph import N, decimal, document_iri_of
 from kg.records import DocumentExtraction, TargetRecord
-from kg.vocab import PK, RDF
+from kg.vocab import PK, RDF, RDFS
 
 ANALYSIS_GRAPH = f"{iris.GRAPH_BASE}/analysis"
 
@@ -69,7 +69,9 @@ def analysis_quads(
         add(a, RDF.type, PK.Alignment)
         add(a, PK.alignedFrom, iris.provision_iri(ld, pair.lower.provision_id))
         add(a, PK.alignedTo, iris.provision_iri(ud, pair.upper.provision_id))
-        add(a, PK.similarity, decimal(round(pair.score, 4)))
+        add(a, RDFS.label, ox.Literal(f"{pair.lower.provision_id} ≈ {pair.upper.provision_id}"))
+        add(a, PK.similarity, decimal(round(min(1.0, max(0.0, pair.lexical)), 4)))
+        add(a, PK.alignmentScore, decimal(round(pair.score, 4)))
         if pair.relation:
             add(a, PK.kind, ox.Literal(pair.relation))
     if result.targets and upper_ex is not None and lower_ex is not None:
@@ -80,6 +82,8 @@ def analysis_quads(
                 continue
             m = f"{prefix}move/{n}"
             add(m, RDF.type, PK.TargetMove)
+            add(m, RDFS.label, ox.Literal(f"{mv.upper.indicator}：{mv.upper.value_text} → {mv.lower.value_text}",
+                                          language="zh"))
             add(m, PK.fromTarget, ut)
             add(m, PK.toTarget, lt)
             add(m, PK.move, getattr(PK, f"move_{mv.move}"))
