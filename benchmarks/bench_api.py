@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from api.app import create_app  # noqa: E402
+from api.web.app import create_app  # noqa: E402
 
 QUERIES = ["高标准农田建设", "农业科技进步贡献率", "让农民在家门口就能找到活干", "农村人居环境整治", "粮食安全"]
 DRAFTS = ["到2025年，农作物耕种收综合机械化率达到60%以上。", "深入实施农村人居环境整治提升行动，推进厕所革命。"]
@@ -81,7 +81,7 @@ def main() -> int:
         data = Path(args.data)
     else:
         from corpus import BUNDLED_DIR
-        from kg.build import build
+        from api.pipeline.build import build
 
         data = Path(tempfile.mkdtemp(prefix="policykg-bench-")) / "data"
         t = time.perf_counter()

@@ -55,7 +55,7 @@ def bench_bundled(data: Path, n_queries: int) -> dict:
     from corpus.ingest import ingest_dir
     from embeddings.convert import ensure_model
     from embeddings.encoder import load_encoder
-    from embeddings.eval_search import GOLD
+    from api.evaluation.search import GOLD
     from embeddings.index import HybridIndex
     from embeddings.search import SearchIndex
 

@@ -23,7 +23,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from api.sparql_http import router
+from api.web.sparql_http import router
 from kg.sparql import SparqlService
 
 QUERIES = Path(__file__).resolve().parent.parent / "kg" / "queries"

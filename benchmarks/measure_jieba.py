@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from embeddings.eval_search import GOLD, HELDOUT, _metrics, resolve_targets
+from api.evaluation.search import GOLD, HELDOUT, _metrics, resolve_targets
 from embeddings.fusion import fuse
 from embeddings.lexical import LexicalIndex, normalize
 from embeddings.search import N_CANDIDATES, N_PROVISIONS, Core, coverage_of, dense_scores

@@ -32,7 +32,7 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from embeddings.eval_search import GOLD, HELDOUT, _metrics, resolve_targets  # noqa: E402
+from api.evaluation.search import GOLD, HELDOUT, _metrics, resolve_targets  # noqa: E402
 from embeddings.fusion import minmax  # noqa: E402
 
 

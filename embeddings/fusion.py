@@ -5,7 +5,7 @@ weight depends on the query: when the best lexical candidate contains most of th
 bigrams (a near-verbatim draft), lexical evidence dominates; when it contains few (a paraphrase
 in other words), dense similarity dominates. Plain reciprocal-rank fusion gives both rankers the
 same say whatever the query, which loses to dense alone on paraphrases; :func:`rrf` is kept for
-comparison (``python -m embeddings.eval_search``).
+comparison (``python -m api.evaluation.search``).
 
 >>> import numpy as np
 >>> lex = np.array([9.0, 1.0, 0.0]); den = np.array([0.80, 0.86, 0.90])

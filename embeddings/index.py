@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.errors import IncompatibleIndex
+from embeddings.core import Core
 from embeddings.dense import DenseIndex
 from embeddings.lexical import LexicalIndex
-from kg.errors import IncompatibleIndex
 
 FORMAT = 1
 _VEC_CACHE: dict[tuple[str, str], np.ndarray] = {}  # (fingerprint, text) -> vector
@@ -53,26 +54,10 @@ def doc_meta(doc, place_chain: list[str] | None = None) -> dict:
     }
 
 
-def default_place_chain(doc) -> list[str]:
-    """Names and codes of the places enclosing ``doc.place_code`` (empty when unresolvable)."""
-    if not doc.place_code:
-        return []
-    try:
-        from kg.gazetteer import Gazetteer
+def no_place_chain(doc) -> list[str]:
+    """The default place chain: none (the application passes the gazetteer's enclosing places)."""
+    return []
 
-        gaz = _gazetteer(Gazetteer)
-        return [x for a in gaz.ancestors(doc.place_code) for x in (a.name, a.code)]
-    except Exception:  # noqa: BLE001 - the gazetteer is optional for search
-        return []
-
-
-_GAZ: list = []
-
-
-def _gazetteer(cls):
-    if not _GAZ:
-        _GAZ.append(cls.load())
-    return _GAZ[0]
 
 
 @dataclass
@@ -121,10 +106,8 @@ class HybridIndex:
         self._core = None
 
     def core(self):
-        """The retrieval view (embeddings.search.Core) of this index."""
+        """The retrieval view (embeddings.core.Core) of this index."""
         if self._core is None:
-            from embeddings.search import Core
-
             self._core = Core(self.lexical, self.dense, self.t.ids, self.prov_dense, self.row_pid)
         return self._core
 
@@ -136,7 +119,7 @@ class HybridIndex:
     # ---- construction -------------------------------------------------------------------
     @classmethod
     def build(cls, docs: list, encoder, extractions: dict | None = None, previous: Path | None = None,
-              place_chain: Callable = default_place_chain) -> "HybridIndex":
+              place_chain: Callable = no_place_chain) -> "HybridIndex":
         """Index every sentence of ``docs`` (encoding only sentences not seen before)."""
         model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": int(encoder.dim)}
         if previous is not None:
@@ -149,7 +132,7 @@ class HybridIndex:
         return ix
 
     def add_documents(self, docs: list, encoder, extractions: dict | None = None,
-                      place_chain: Callable = default_place_chain) -> None:
+                      place_chain: Callable = no_place_chain) -> None:
         """Add (or replace) documents: rows are appended, vectors encoded as needed."""
         self.check_encoder(encoder)
         for d in docs:
@@ -402,25 +385,3 @@ def iter_rows(ix: HybridIndex, rows: Iterable[int]):
     for r in rows:
         d = ix.t.doc[r]
         yield r, ix.docs[d], ix.t.provisions.get(f"{d}#{ix.t.prov[r]}", {})
-
-
-# ---------------------------------------------------------------------------- build stage
-def index_stage(ctx) -> None:
-    """Build stage: convert the model if needed, index ``ctx.docs`` into ``staging/index``.
-
-    Vectors of unchanged sentences are taken from the previous data dir's index when it was
-    built with the same model. Entity filters use the extraction stage's output when present.
-    """
-    from embeddings.convert import ensure_model
-    from embeddings.encoder import configured_spec, load_encoder
-    from kg.build import stage_extraction
-
-    model_dir = ensure_model(ctx.staging_dir / "model")
-    encoder = load_encoder(model_dir, spec=configured_spec(ctx.options.get("encoder")))
-    extractions = stage_extraction(ctx) or None
-    previous = ctx.previous_dir / "index" if ctx.previous_dir is not None else None
-    t = time.perf_counter()
-    ix = HybridIndex.build(ctx.docs, encoder, extractions, previous if previous and previous.is_dir() else None)
-    ix.save(ctx.staging_dir / "index")
-    ctx.results["index_stage"] = {**ix.manifest()["counts"], "index_type": ix.dense.kind,
-                                  "seconds": round(time.perf_counter() - t, 2)}

@@ -11,19 +11,21 @@ sentences with a mention of that entity type, or "target").
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from corpus.errors import BadRequest, NotBuilt
 from corpus.structure import split_sentences
-from embeddings.dense import DenseIndex
+from embeddings.core import Core
+from embeddings.encoder import DEFAULT_SPEC, SPECS, load_encoder
 from embeddings.fusion import fuse, rrf
 from embeddings.highlight import char_diff, highlights, shared_phrases
 from embeddings.index import HybridIndex, iter_rows, read_manifest
 from embeddings.lexical import LexicalIndex, normalize, query_terms, runs
-from kg.errors import BadRequest, NotBuilt
 
 N_CANDIDATES = 100  # per ranker, before fusion
 N_PROVISIONS = 20  # provisions whose sentences join the candidates
@@ -85,27 +87,6 @@ def coverage_of(lex: LexicalIndex, query: str, rows: np.ndarray) -> float:
     for r in rows:
         best = max(best, int(np.isin(c.indices[c.indptr[r] : c.indptr[r + 1]], ids).sum()))
     return best / len(terms)
-
-
-@dataclass
-class Core:
-    """What retrieval reads: lexical rows, sentence vectors by id, provision vectors by pid."""
-
-    lexical: LexicalIndex
-    dense: DenseIndex
-    ids: np.ndarray  # row -> sentence id (ascending)
-    prov_dense: DenseIndex | None = None
-    row_pid: np.ndarray | None = None  # row -> provision id
-
-    def __post_init__(self) -> None:
-        if self.row_pid is not None:
-            self._by_pid = np.argsort(self.row_pid, kind="stable")
-            self._pid_sorted = self.row_pid[self._by_pid]
-
-    def rows_of_pids(self, pids: np.ndarray) -> np.ndarray:
-        lo = np.searchsorted(self._pid_sorted, pids, "left")
-        hi = np.searchsorted(self._pid_sorted, pids, "right")
-        return np.concatenate([self._by_pid[a:b] for a, b in zip(lo, hi)]) if len(pids) else np.zeros(0, np.int64)
 
 
 def dense_scores(core: Core, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -184,8 +165,6 @@ class SearchIndex:
             model_dir = data_dir / "model"
             if not model_dir.exists():
                 raise NotBuilt(f"no embedding model in {model_dir}; run the build first")
-            from embeddings.encoder import DEFAULT_SPEC, SPECS, load_encoder
-
             # the spec the index was built with; an unknown one fails in check_encoder, clearly
             built_with = read_manifest(index_dir)["model"]["name"]
             encoder = load_encoder(model_dir, spec=built_with if built_with in SPECS else DEFAULT_SPEC)
@@ -407,6 +386,5 @@ def phrase_spans(text: str, phrase: str) -> list[list[int]]:
 
 
 def _ratio(a: str, b: str) -> float:
-    import difflib
 
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()

@@ -327,3 +327,17 @@ ZONE_CANON = {"经济技术开发区": "经开区", "高新技术产业开发区
 ZONE_RE = re.compile(
     r"^(?P<base>[\u4e00-\u9fff]{2,6}?)(?P<kind>经济技术开发区|经开区|高新技术产业开发区|高新区|工业园区|开发区|新区)$"
 )
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The bundled gazetteer, loaded once per process."""
+    return Gazetteer.load()
+
+
+def enclosing_places(doc) -> list[str]:
+    """Names and codes of the divisions enclosing a document's ``place_code`` (empty when it
+    has none or the code is unknown): the place chain the search index filters on."""
+    if not getattr(doc, "place_code", None):
+        return []
+    return [x for a in default_gazetteer().ancestors(doc.place_code) for x in (a.name, a.code)]

@@ -18,6 +18,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from corpus.model import Document
 from kg import iris
+from kg.gazetteer import Gazetteer
 from kg.records import DocumentExtraction, Entity, Span
 from kg.vocab import DCTERMS, ELI, OA, ORG, PK, PROV, RDF, RDFS, SKOS, TIME, XSD
 
@@ -562,8 +563,6 @@ def places_quads(codes: Iterable[str]) -> list[Quad]:
 
 @lru_cache(maxsize=1)
 def _gazetteer():
-    from kg.gazetteer import Gazetteer
-
     return Gazetteer.load()
 
 

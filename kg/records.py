@@ -5,11 +5,12 @@ All offsets are character offsets into ``Document.text``.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
 EntityType = Literal["place", "agency", "program", "slogan", "brand", "indicator"]
+ENTITY_TYPES: tuple[str, ...] = get_args(EntityType)  # the one list of entity types
 Comparator = Literal["gte", "lte", "approx", "eq", "increaseBy", "percentagePoint"]
 
 

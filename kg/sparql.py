@@ -19,11 +19,11 @@ over); waiting for a worker is bounded by a queue length and a wait, past which 
 >>> prepare("INSERT DATA { <a:b> <a:c> <a:d> }")
 Traceback (most recent call last):
 ...
-kg.errors.Forbidden: SPARQL UPDATE is not allowed on this endpoint
+corpus.errors.Forbidden: SPARQL UPDATE is not allowed on this endpoint
 >>> prepare("SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
-kg.errors.BadRequest: SERVICE (federated query) is not allowed on this endpoint
+corpus.errors.BadRequest: SERVICE (federated query) is not allowed on this endpoint
 """
 from __future__ import annotations
 
@@ -44,8 +44,15 @@ import mimeparse
 from rdflib.plugins.sparql import algebra, parser
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from corpus.errors import (
+    BadRequest,
+    Busy,
+    Forbidden,
+    NotBuilt,
+    PolicyKGError,
+    QueryTimeout,
+)
 from kg import sparql_worker as wire
-from kg.errors import BadRequest, Busy, Forbidden, NotBuilt, PolicyKGError, QueryTimeout
 from kg.iris import BASE, CONTRIB_BASE
 from kg.sparql_worker import GRAPH_FORMATS, RESULT_FORMATS, Request, SparqlResult
 from kg.vocab import PREFIXES
@@ -62,6 +69,7 @@ MAX_NESTING = 64  # brackets { ( [ open at once; real queries stay below 15
 STARTUP_TIMEOUT = 60.0
 BASE_IRI = f"{BASE}/"
 HIDDEN_GRAPH_PREFIXES = (CONTRIB_BASE,)
+EXAMPLE_QUERIES_DIR = Path(__file__).resolve().parent / "queries"  # kg/queries/*.rq
 
 # content negotiation: media type -> format name, per query form (the default comes last: ties go to it)
 _RESULT_TYPES = [("text/tab-separated-values", "tsv"), ("text/csv", "csv"),

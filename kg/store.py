@@ -20,8 +20,9 @@ from typing import Iterable, Iterator, Protocol
 
 import pyoxigraph as ox
 
+from corpus.errors import BadRequest, NotBuilt
 from kg import iris
-from kg.graph import N, inferred_quads, places_quads
+from kg.graph import N, document_iri_of, document_quads, inferred_quads, places_quads
 from kg.vocab import ELI, PK, PREFIXES, RDF
 from ontology import ONTOLOGY_TTL
 
@@ -195,8 +196,6 @@ class Store:
         """Serialise the visible dataset: ``nquads``/``trig``/``jsonld`` keep the named graphs;
         ``turtle``/``ntriples`` write the union of all graphs as one graph."""
         if fmt not in EXPORT_FORMATS:
-            from kg.errors import BadRequest
-
             raise BadRequest(f"unknown export format {fmt!r}; expected one of {sorted(EXPORT_FORMATS)}")
         rdf_format = EXPORT_FORMATS[fmt]
         if fmt in DATASET_FORMATS:
@@ -213,39 +212,15 @@ def open_store(data_dir: str | Path) -> Store:
     """The built store of a data directory, read-only (NotBuilt when absent)."""
     path = Path(data_dir) / "graph"
     if not path.is_dir():
-        from kg.errors import NotBuilt
-
         raise NotBuilt(f"no graph store in {data_dir}; run `policykg build`")
     return Store(path, read_only=True)
 
 
 def build_store(path: str | Path | None, docs, extraction: dict | None = None) -> Store:
     """A store holding every document (``docs``: ``corpus.model.Document``) with its extraction."""
-    from kg.graph import document_iri_of, document_quads
-
     extraction = extraction or {}
     doc_iris = {d.id: document_iri_of(d) for d in docs}
     store = Store(path)
     store.load_documents((d.id, document_quads(d, extraction.get(d.id), doc_iris)) for d in docs)
     store.flush()
     return store
-
-
-def graph_stage(ctx) -> None:
-    """Build stage: the graph of every document into ``ctx.staging_dir / "graph"``.
-
-    Reads the extraction from ``ctx.results["extraction"]`` (doc id → DocumentExtraction), or
-    from ``ctx.staging_dir / "extraction" / *.json`` when the stage left only files.
-    """
-    import gc
-    import time
-
-    from kg.build import stage_extraction
-
-    t0 = time.perf_counter()
-    store = build_store(Path(ctx.staging_dir) / "graph", ctx.docs, stage_extraction(ctx))
-    summary = {"quads": store.count(), "documents": len(store.document_ids()),
-               "seconds": round(time.perf_counter() - t0, 3)}
-    del store
-    gc.collect()  # release the RocksDB handle before the staging dir is swapped in
-    ctx.results["graph_stage"] = summary  # the build writes results[stage name] to the manifest

@@ -13,8 +13,8 @@ from itertools import combinations
 
 import networkx as nx
 
+from corpus.errors import NotFound
 from kg import iris
-from kg.errors import NotFound
 from kg.graph import LEVEL_RANK
 
 _PK = "https://w3id.org/policykg/ont#"

@@ -16,7 +16,19 @@ AttributeError: term 'Taget' not in namespace 'https://w3id.org/policykg/ont#'
 from __future__ import annotations
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DCTERMS, GEO, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD, DefinedNamespace
+from rdflib.namespace import (
+    DCTERMS,
+    GEO,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    TIME,
+    XSD,
+    DefinedNamespace,
+)
 
 __all__ = ["PK", "ELI", "OA", "ORG", "GEO", "TIME", "PROV", "SKOS", "DCTERMS", "RDF", "RDFS", "OWL", "XSD",
            "PK_NS", "PREFIXES"]

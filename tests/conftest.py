@@ -56,7 +56,7 @@ def doc_by_prefix(corpus_docs):
 @pytest.fixture(scope="session")
 def built_data(tmp_path_factory) -> Path:
     """One full build (every stage) of the bundled corpus per test session; returns the data dir."""
-    from kg.build import build
+    from api.pipeline.build import build
 
     data_dir = tmp_path_factory.mktemp("built") / "data"
     report = build(BUNDLED_DIR, data_dir, progress=False)

@@ -7,7 +7,8 @@ import pytest
 
 from kg.extract.agencies import AgencyNormaliser, extract_agencies
 from kg.extract.places import place_context
-from kg.extract.responsibility import evaluate_responsibilities, extract_responsibilities
+from api.evaluation.extraction import evaluate_responsibilities
+from kg.extract.responsibility import extract_responsibilities
 from kg.gazetteer import Gazetteer
 
 GOLD = Path(__file__).parent / "gold" / "responsibility_003.json"

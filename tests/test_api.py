@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from kg.service import MAX_DRAFT_CHARS, MAX_QUERY_CHARS, PolicyKG
+from api.web.app import create_app
+from api.service import MAX_DRAFT_CHARS, MAX_QUERY_CHARS, PolicyKG
 
 
 @pytest.fixture(scope="module")
@@ -221,18 +221,17 @@ def test_openapi_and_offline_docs(client):
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
 
 
-def test_service_cascade_reuses_loaded_data_and_matches_the_cli_view(client, built_data):
-    from kg.cascade import cli_views
+def test_rest_and_cli_give_the_same_cascade(client, built_data, capsys):
+    from api.cli import main
 
-    kg = client.app.state.kg
-    body = kg.cascade("001", "000")
-    docs = {d["source"][:3]: d["id"] for d in kg.documents()}
-    assert body == cli_views.cascade(built_data, docs["001"], docs["000"])
+    body = client.get("/api/cascade", params={"upper": "001", "lower": "000"}).json()
+    assert main(["cascade", "001", "000", "--json", "--data", str(built_data)]) == 0
+    assert json.loads(capsys.readouterr().out) == body
 
 
 def test_one_document_resolver_for_cli_and_api(built_data, corpus_docs, capsys):
     from api.cli import main
-    from kg.service import resolve_document
+    from api.service import resolve_document
 
     d4 = corpus_docs["004"]
     kg = PolicyKG(built_data)

@@ -25,7 +25,7 @@ pytestmark = [
 def server(built_data: Path):
     import uvicorn
 
-    from api.app import create_app
+    from api.web.app import create_app
 
     app = create_app(built_data)
     app.state.kg.warm()

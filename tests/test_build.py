@@ -7,8 +7,10 @@ import shutil
 import pytest
 
 from corpus import BUNDLED_DIR
-from kg.build import BuildContext, BuildFailed, build, load_documents, load_manifest
-from kg.errors import NotBuilt
+from api.datadir import load_documents, load_manifest
+from api.pipeline.build import BuildFailed, build
+from api.pipeline.context import BuildContext
+from corpus.errors import NotBuilt
 
 
 def small_corpus(tmp_path, *prefixes):
@@ -134,7 +136,8 @@ def test_documents_json_round_trip(built_data):
 
 def test_encoder_is_a_build_option(tmp_path, e5_model_dir):
     """The embedding model is configuration: the index records its spec and loads with it."""
-    from embeddings.index import index_stage, read_manifest
+    from api.pipeline.stages import index_stage
+    from embeddings.index import read_manifest
     from embeddings.search import SearchIndex
 
     corpus, data = small_corpus(tmp_path, "004"), tmp_path / "data"

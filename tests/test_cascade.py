@@ -13,7 +13,7 @@ from corpus.ingest import parse_bytes
 from kg.cascade import analyse, jurisdiction_rank
 from kg.cascade.align import align, alignment_units, monotone_assign
 from kg.cascade.diff import diff_texts
-from kg.eval_cascade import DEFAULT_GOLD, predicted_numbers, score
+from api.evaluation.cascade import DEFAULT_GOLD, predicted_numbers, score
 
 
 @pytest.fixture(scope="module")

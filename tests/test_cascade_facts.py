@@ -5,7 +5,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.cascade import analyse
-from kg.cascade.cli_views import cascade_json, render_cascade
+from api.views.cascade import cascade_json, render_cascade
 from kg.cascade.rdf import ANALYSIS_GRAPH, analysis_quads, store_analysis
 
 

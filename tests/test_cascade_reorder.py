@@ -84,7 +84,7 @@ if __name__ == "__main__":
 
 def test_cascade_json_lists_merged_upper_items():
     """The JSON view names each upper provision folded into a lower one (and not as dropped)."""
-    from kg.cascade.cli_views import cascade_json
+    from api.views.cascade import cascade_json
 
     obj = cascade_json(_result())
     merged_uppers = {m["upper"]["provision_id"] for m in obj["merged"]}

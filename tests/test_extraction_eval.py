@@ -7,11 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from kg.eval_extraction import GOLD_DIR, evaluate_all, evaluate_targets
-from kg.extract import extract_corpus, extraction_stage
-from kg.extract.cli_views import entities_view, slogans_view, targets_view
+from api.evaluation.extraction import GOLD_DIR, evaluate_all, evaluate_targets
+from api.pipeline.stages import extraction_stage
+from kg.extract import extract_corpus
+from api.views.facts import entities_view, slogans_view, targets_view
 
-# what the rules reach on the seeds (kg.eval_extraction); the floor tests keep them there
+# what the rules reach on the seeds (api.evaluation.extraction); the floor tests keep them there
 FLOORS = {"slogans": (1.0, 1.0), "slogan_names": (1.0, 1.0), "targets": (1.0, 1.0)}
 
 
@@ -71,15 +72,16 @@ def test_stage_and_views(corpus_docs, tmp_path):
     saved = json.loads((tmp_path / "documents" / f"{d001.id}.json").read_text(encoding="utf-8"))
     assert saved["doc_number_inferred"] is True
 
-    slogans = slogans_view(tmp_path, doc="000")
+    records, sources = ctx.results["extraction"].values(), {d.id: d.source for d in docs}
+    slogans = slogans_view(records, sources, doc="000")
     four = next(s for s in slogans if s["name"] == "四千行动" and s["components"])
     assert set(four) >= {"name", "doc_id", "numeral", "components", "count_matches", "provision_id"}
     assert four["numeral"] == 4 and four["count_matches"] is True
-    targets = targets_view(tmp_path, indicator="农业科技进步贡献率")
+    targets = targets_view(records, sources, indicator="农业科技进步贡献率")
     assert {t["doc_id"] for t in targets} >= {d.id for d in docs if d.source[:3] in ("000", "001")}
     assert set(targets[0]) >= {"indicator", "value", "unit", "comparator", "year", "baseline", "nature",
                                "doc_id", "provision_id", "sentence", "value_text"}
-    progs = entities_view(tmp_path, type="program")
+    progs = entities_view(records, sources, type="program")
     kw = next(p for p in progs if p["id"] == "program:千村示范、万村整治工程")
     assert "千万工程" in kw["aliases"] and len({m["doc_id"] for m in kw["mentions"]}) >= 2
     assert all(p["type"] == "program" for p in progs)

@@ -7,7 +7,6 @@ from graph_support import graph_inputs
 from kg import iris
 from kg.graph import document_iri_of, document_quads, title_core
 from kg.store import Store
-from kg.vocab import ELI, PK, PROV
 
 
 @pytest.fixture(scope="module")

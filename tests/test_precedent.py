@@ -5,7 +5,7 @@ import pytest
 from search_support import corpus_search_index
 
 from embeddings.lexical import runs
-from embeddings.cli_views import precedent_command, render_precedent, render_search, search_command
+from api.views.search import render_precedent, render_search
 
 pytestmark = pytest.mark.model
 
@@ -69,12 +69,12 @@ def test_concept_search_exact_mentions_first_then_semantic(si, corpus_docs):
 
 
 def test_cli_views_shapes_and_text(si):
-    res = search_command(si, "就地就近就业", k=3, level="provincial")
+    res = si.search("就地就近就业", k=3, filters={"level": "provincial"})
     assert res["query"] == "就地就近就业" and 1 <= len(res["results"]) <= 3
     assert all(r["level"] == "provincial" for r in res["results"])
     text = render_search(res)
     assert "[就地就近就业]" in text and res["results"][0]["doc_title"] in text
-    pres = precedent_command(si, "积极开拓农村劳动力就地就近就业岗位", k=2)
+    pres = si.precedent("积极开拓农村劳动力就地就近就业岗位", k=2)
     assert set(pres["results"][0]) >= {"doc_id", "provision_id", "provision_number", "text", "score", "citation", "diff"}
     out = render_precedent(pres)
     assert pres["results"][0]["citation"]["text"] in out and "reuse:" in out
@@ -144,7 +144,7 @@ def test_single_sentence_draft_keeps_the_old_shape(si):
 
 
 def test_render_precedent_prints_each_part(si):
-    res = precedent_command(si, PARAGRAPH, k=2)
+    res = si.precedent(PARAGRAPH, k=2)
     out = render_precedent(res)
     for n, part in enumerate(res["parts"], 1):
         assert f"[{n}] {part['start']}–{part['end']}: {part['text']}" in out

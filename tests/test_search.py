@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from search_support import corpus_search_index
 
-from embeddings.index import HybridIndex, doc_meta, doc_passes, index_stage
-from kg.errors import BadRequest, IncompatibleIndex
+from api.pipeline.stages import index_stage
+from embeddings.index import HybridIndex, doc_meta, doc_passes
+from corpus.errors import BadRequest, IncompatibleIndex
 
 pytestmark = pytest.mark.model
 
@@ -80,9 +81,9 @@ def test_place_filter_includes_documents_of_enclosed_places(corpus_docs):
     gaz = Gazetteer.load()
     town = next(c for c in gaz.resolve("三溪镇") if any(a.name.startswith("垫江") for a in gaz.ancestors(c.division.code)))
     doc = corpus_docs["000"].model_copy(update={"place": "三溪镇", "place_code": town.division.code})
-    from embeddings.index import default_place_chain
+    from kg.gazetteer import enclosing_places
 
-    meta = doc_meta(doc, default_place_chain(doc))
+    meta = doc_meta(doc, enclosing_places(doc))
     county = next(a for a in gaz.ancestors(town.division.code) if a.name.startswith("垫江"))
     assert doc_passes(meta, {"place": county.name}) and doc_passes(meta, {"place": county.code})
     assert not doc_passes(meta, {"place": "开江县"})
@@ -137,7 +138,7 @@ def test_remove_and_add_document_incrementally(corpus_docs, e5_model_dir):
 
 
 def test_build_stage_and_search_open_no_network_connection(corpus_docs, e5_model_dir, tmp_path, no_network):
-    from kg.build import BuildContext
+    from api.pipeline.context import BuildContext
     from embeddings.encoder import clear_encoder_cache
     from embeddings.search import SearchIndex
 

@@ -6,9 +6,9 @@ import json
 import pytest
 from search_support import corpus_search_index
 
-from embeddings.eval_search import GOLD, HELDOUT, evaluate, resolve_targets
+from api.evaluation.search import GOLD, HELDOUT, evaluate, resolve_targets
 
-# Floors at the measured values (see `python -m embeddings.eval_search [--gold ...]`); raise them when
+# Floors at the measured values (see `python -m api.evaluation.search [--gold ...]`); raise them when
 # search improves. The held-out set is never used to choose parameters, only to check generalisation.
 FLOORS = {
     "dev": {"verbatim": {"hit@1": 1.0, "mrr": 1.0, "ndcg@10": 1.0},

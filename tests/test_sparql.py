@@ -14,7 +14,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from graph_support import graph_store
-from kg.errors import BadRequest, Forbidden, QueryTimeout
+from corpus.errors import BadRequest, Forbidden, QueryTimeout
 from kg.sparql import SparqlService, prepare
 from kg.store import open_store
 
@@ -164,21 +164,21 @@ def test_query_lead_units_003(env):
     assert expected and got == ids
 
 
-def test_cli_handlers(env, tmp_path):
-    from kg.graph_cli import export_command, sparql_command
+def test_cli_sparql_and_export(built_data, tmp_path, capsys):
+    from api.cli import main
 
     qfile = tmp_path / "q.rq"
     qfile.write_text("SELECT ?d WHERE { ?d a pk:PolicyDocument ; pk:inCorpus true }", "utf-8")
-    res = sparql_command(env["path"].parent, f"@{qfile}", "csv")
-    assert len(res.body.decode().strip().splitlines()) == len(env["docs"]) + 1
-    with pytest.raises(BadRequest):
-        sparql_command(env["path"].parent, "@" + str(tmp_path / "missing.rq"))
+    assert main(["sparql", f"@{qfile}", "--format", "csv", "--data", str(built_data)]) == 0
+    n_docs = len(open_store(built_data).document_ids())
+    assert len(capsys.readouterr().out.strip().splitlines()) == n_docs + 1
+    assert main(["sparql", "@" + str(tmp_path / "missing.rq"), "--data", str(built_data)]) == 1
+    assert "no query file" in capsys.readouterr().err
     out = tmp_path / "g.nq"
-    data = export_command(env["path"].parent, "nquads", out)
-    assert out.read_bytes() == data
+    assert main(["export", "--format", "nquads", "-o", str(out), "--data", str(built_data)]) == 0
     back = ox.Store()
-    back.load(data, format=ox.RdfFormat.N_QUADS)
-    assert set(back) == set(env["store"].quads())
+    back.load(out.read_bytes(), format=ox.RdfFormat.N_QUADS)
+    assert set(back) == set(open_store(built_data).quads())
 
 
 def test_example_queries_declare_their_prefixes():

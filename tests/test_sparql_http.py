@@ -7,8 +7,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.sparql_http import TRUNCATED_HEADER, router
-from kg import errors
+from api.web.sparql_http import TRUNCATED_HEADER, router
+from corpus import errors
 from graph_support import graph_store
 from kg.sparql import SparqlService
 

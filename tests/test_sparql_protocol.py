@@ -17,9 +17,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.sparql_http import TRUNCATED_HEADER, EndpointConfig, router
+from api.web.sparql_http import TRUNCATED_HEADER, EndpointConfig, router
 from graph_support import graph_store
-from kg.errors import BadRequest, Busy, PolicyKGError, QueryTimeout
+from corpus.errors import BadRequest, Busy, PolicyKGError, QueryTimeout
 from kg.sparql import Prepared, SparqlService, network_namespace_available
 
 W3C = Path(__file__).resolve().parents[2] / "shared" / "w3c" / "sparql11-protocol"

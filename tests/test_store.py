@@ -10,7 +10,8 @@ import rdflib
 from graph_support import graph_inputs
 from kg import iris
 from kg.graph import document_iri_of, document_quads
-from kg.store import Store, build_store, graph_stage, open_store
+from api.pipeline.stages import graph_stage
+from kg.store import Store, build_store, open_store
 
 
 @pytest.fixture(scope="module")

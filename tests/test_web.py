@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.render import entity_url
-from kg.service import MAX_QUERY_CHARS
+from api.web.app import create_app
+from api.web.render import entity_url
+from api.service import MAX_QUERY_CHARS
 
 HTML = {"accept": "text/html"}
 
@@ -147,7 +147,7 @@ def test_user_input_echoed_into_pages_is_escaped(client, url):
 
 
 def test_highlight_markup_escapes_the_text_it_wraps():
-    from api.render import mark_query, mark_query_window
+    from api.web.render import mark_query, mark_query_window
 
     text = "推进<b>粮食</b>生产&安全"
     for out in (str(mark_query(text, "粮食")), str(mark_query_window(text, "粮食", width=3))):

@@ -4,7 +4,7 @@
 and types it (:mod:`kg.cascade.diff`), flags un-localised copying, compares the numeric targets
 (:mod:`kg.cascade.targets`) and the slogans (:mod:`kg.cascade.slogans`). ``concept`` lives in
 :mod:`kg.cascade.concept`, RDF output in :mod:`kg.cascade.rdf`, CLI/JSON shapes in
-:mod:`kg.cascade.cli_views`.
+:mod:`api.views.cascade`.
 """
 from __future__ import annotations
 

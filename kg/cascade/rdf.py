@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from corpus.model import Document
-from kg import iris
+from kg import iris, views
 from kg.cascade import CascadeResult
 from kg.graph import N, decimal, document_iri_of
 from kg.records import DocumentExtraction, TargetRecord
@@ -115,8 +115,6 @@ def store_analysis(store, results: Iterable[tuple[str, str, list[ox.Quad]]]) -> 
 def corpus_pairs(store) -> list[tuple[str, str]]:
     """(upper doc id, lower doc id) for every corpus document and each corpus document above it
     in the cascade (stated or inferred links, also through documents outside the corpus)."""
-    from kg import views
-
     out: list[tuple[str, str]] = []
     for low in sorted(store.document_ids()):
         try:
@@ -125,33 +123,3 @@ def corpus_pairs(store) -> list[tuple[str, str]]:
             continue
         out += [(r["doc_id"], low) for r in rows if r.get("doc_id") and r["doc_id"] != low]
     return list(dict.fromkeys(out))
-
-
-def analysis_stage(ctx) -> None:
-    """Build stage (register after the graph stage): analyse every (upper, lower) pair of
-    :func:`corpus_pairs` — lexical + structure alignment, target moves — and write the results
-    into the analysis graph of ``staging_dir/graph``. Summary in ``ctx.results["cascade"]``."""
-    import gc
-    import time
-    from pathlib import Path
-
-    from kg.build import stage_extraction
-    from kg.cascade import analyse
-    from kg.store import Store
-
-    t0 = time.perf_counter()
-    extraction = stage_extraction(ctx)
-    docs = {d.id: d for d in ctx.docs}
-    store = Store(Path(ctx.staging_dir) / "graph")
-    pairs = [(u, l) for u, l in corpus_pairs(store) if u in docs and l in docs]
-    doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
-    batches = []
-    for u, l in pairs:
-        res = analyse(docs[u], docs[l], upper_ex=extraction.get(u), lower_ex=extraction.get(l))
-        batches.append((u, l, analysis_quads(res, extraction.get(u), extraction.get(l), doc_iris)))
-    n = store_analysis(store, batches)
-    store.flush()
-    del store
-    gc.collect()
-    ctx.results["cascade"] = {"pairs": [list(p) for p in pairs], "quads": n,
-                              "seconds": round(time.perf_counter() - t0, 3)}

@@ -6,45 +6,21 @@ of every document, then runs every extractor on each document: places, agencies 
 responsibility lists (``kg.extract.places`` / ``agencies`` / ``responsibility``), programs,
 brands, slogans, targets (indicators shared through one :class:`IndicatorRegistry`). Entities
 are deduplicated per document (aliases and attributes merged); every fact keeps its span.
-
-``extraction_stage`` is the build stage: it writes ``extraction/{doc_id}.json``, rewrites
-``documents/{doc_id}.json`` for documents whose metadata changed, and leaves the extraction
-dict in ``ctx.results["extraction"]`` (a JSON summary in ``ctx.results["extraction_stage"]``).
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from corpus.model import Document
+from kg.extract import agencies, places, responsibility
 from kg.extract.brands import extract_brands
 from kg.extract.citations import resolve_citations
 from kg.extract.indicators import IndicatorRegistry, indicator_id
 from kg.extract.programs import collect_aliases, extract_programs
 from kg.extract.slogans import extract_slogans
 from kg.extract.targets import extract_targets
+from kg.gazetteer import Gazetteer, default_gazetteer
 from kg.records import DocumentExtraction, Entity, Mention
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kg.build import BuildContext
-
-EXTRACTION_DIR = "extraction"
-
-
-class ExtractorMissing(RuntimeError):
-    """A sibling extractor module (places, agencies, responsibility) is not available."""
-
-
-def _sibling(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name and module.startswith(e.name):
-            raise ExtractorMissing(
-                f"{module} is required by kg.extract.extract_document but is not installed/written yet"
-            ) from e
-        raise
 
 
 @dataclass
@@ -53,11 +29,11 @@ class ExtractionContext:
 
     indicators: IndicatorRegistry = field(default_factory=IndicatorRegistry)
     program_aliases: dict[str, str] = field(default_factory=dict)
-    gazetteer: Any = None  # kg.gazetteer.Gazetteer, loaded on first use
+    gazetteer: Gazetteer | None = None  # the bundled one unless given
 
-    def gaz(self) -> Any:
+    def gaz(self) -> Gazetteer:
         if self.gazetteer is None:
-            self.gazetteer = _sibling("kg.gazetteer").Gazetteer.load()
+            self.gazetteer = default_gazetteer()
         return self.gazetteer
 
 
@@ -91,9 +67,6 @@ def _dedupe_mentions(mentions: list[Mention]) -> list[Mention]:
 def extract_document(doc: Document, ctx: ExtractionContext | None = None) -> DocumentExtraction:
     """Every fact of one document (citations are resolved by :func:`extract_corpus`)."""
     ctx = ctx or ExtractionContext()
-    places = _sibling("kg.extract.places")
-    agencies = _sibling("kg.extract.agencies")
-    responsibility = _sibling("kg.extract.responsibility")
     gaz = ctx.gaz()
 
     place_ctx = places.place_context(doc, gaz)
@@ -133,22 +106,17 @@ def prepare_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -
     ctx = ctx or ExtractionContext()
     changed = set(resolve_citations(docs))
     ctx.program_aliases.update(collect_aliases(docs))
-    try:
-        places = _sibling("kg.extract.places")
-        gaz = ctx.gaz()
-    except ExtractorMissing:
-        places = gaz = None
-    if places is not None:
-        for doc in docs:
-            if doc.place_code:
-                continue
-            found = places.resolve_document_place(doc, gaz)
-            if found is None:
-                continue
-            name, code, _level = found
-            if code and doc.place in (None, name):
-                doc.place, doc.place_code = name, code
-                changed.add(doc.id)
+    gaz = ctx.gaz()
+    for doc in docs:
+        if doc.place_code:
+            continue
+        found = places.resolve_document_place(doc, gaz)
+        if found is None:
+            continue
+        name, code, _level = found
+        if code and doc.place in (None, name):
+            doc.place, doc.place_code = name, code
+            changed.add(doc.id)
     return ctx, sorted(changed)
 
 
@@ -164,31 +132,4 @@ def _registry_indicators(ctx: ExtractionContext) -> list[dict]:
             for n, s in sorted(ctx.indicators.names.items())]
 
 
-def extraction_stage(ctx: "BuildContext") -> None:
-    """Build stage: extraction/{doc_id}.json for every document (see module docstring)."""
-    ectx, changed = prepare_corpus(ctx.docs)
-    results = {doc.id: extract_document(doc, ectx) for doc in ctx.docs}
-    out = ctx.staging_dir / EXTRACTION_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    for doc_id, ex in results.items():
-        (out / f"{doc_id}.json").write_text(ex.model_dump_json(), encoding="utf-8")
-    docs_dir = ctx.staging_dir / "documents"
-    by_id = {d.id: d for d in ctx.docs}
-    # citations always get resolved_doc_id; rewrite every document that cites or changed
-    for doc in ctx.docs:
-        if doc.id in changed or doc.cites:
-            docs_dir.mkdir(parents=True, exist_ok=True)
-            (docs_dir / f"{doc.id}.json").write_text(by_id[doc.id].model_dump_json(), encoding="utf-8")
-    ctx.results["extraction"] = results
-    ctx.results["extraction_stage"] = {
-        "documents": len(results),
-        "entities": sum(len(e.entities) for e in results.values()),
-        "targets": sum(len(e.targets) for e in results.values()),
-        "slogans": sum(len(e.slogans) for e in results.values()),
-        "responsibilities": sum(len(e.responsibilities) for e in results.values()),
-        "metadata_changed": changed,
-    }
-
-
-__all__ = ["ExtractionContext", "ExtractorMissing", "extract_corpus", "extract_document", "extraction_stage",
-           "prepare_corpus"]
+__all__ = ["ExtractionContext", "extract_corpus", "extract_document", "prepare_corpus"]

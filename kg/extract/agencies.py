@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from corpus.model import Document
 from kg.extract.places import PlaceContext
-from kg.gazetteer import name_aliases
 from kg.extract.text import iter_sentences, make_span
+from kg.extract.unit_lists import iter_unit_lists
+from kg.gazetteer import name_aliases
 from kg.records import Entity, Mention
 
 _CJK = "\u4e00-\u9fff"
@@ -235,8 +236,6 @@ def extract_agencies(doc: Document, places_ctx: PlaceContext | None,
     """Agency entities and their mentions: issuers, agencies named in sentences with a
     jurisdiction prefix (县委组织部, 开江县互联网大数据中心, 中共垫江县委), town offices, and every
     unit of the 责任单位 / 牵头单位 lists."""
-    from kg.extract.responsibility import iter_unit_lists  # local import: responsibility uses this module
-
     norm = normaliser or AgencyNormaliser.from_context(places_ctx)
     place_names = {d.name for d in (places_ctx.chain if places_ctx else [])}
     if places_ctx and places_ctx.zone:

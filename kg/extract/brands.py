@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 
 from corpus.model import Document
-from kg.extract.text import QUOTE_CHARS, iter_sentences, make_span, strip_quotes
 from kg.extract.slogans import COUNT_CHARS, is_slogan_name
+from kg.extract.text import QUOTE_CHARS, iter_sentences, make_span, strip_quotes
 from kg.records import Entity, Mention
 
 _BRAND_WORD = re.compile(

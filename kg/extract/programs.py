@@ -26,8 +26,16 @@ import re
 from dataclasses import dataclass
 
 from corpus.model import Document
-from kg.extract.text import find_quoted, in_ranges, iter_sentences, make_span, strip_quotes, strip_ws, title_ranges
 from kg.extract.slogans import is_slogan_name
+from kg.extract.text import (
+    find_quoted,
+    in_ranges,
+    iter_sentences,
+    make_span,
+    strip_quotes,
+    strip_ws,
+    title_ranges,
+)
 from kg.records import Entity, Mention
 
 PROGRAM_WORDS = ("行动计划", "专项行动", "行动", "工程", "计划", "试点")

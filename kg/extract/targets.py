@@ -28,7 +28,13 @@ from dataclasses import dataclass
 
 from corpus.model import Document, Provision, Sentence, Table
 from kg.extract.indicators import HEADS, IndicatorRegistry, head_of, normalise_indicator
-from kg.extract.text import FIVE_YEAR_PLANS, make_span, split_clauses, strip_quotes, strip_ws
+from kg.extract.text import (
+    FIVE_YEAR_PLANS,
+    make_span,
+    split_clauses,
+    strip_quotes,
+    strip_ws,
+)
 from kg.records import Quantity, TargetRecord
 
 UNITS = sorted([

@@ -2,16 +2,16 @@
 
 ``PolicyKG(data_dir)`` loads the built data directory lazily (documents, extraction
 records, graph store, search index — each once, on first use), validates input and
-raises ``kg.errors.*``; it returns plain JSON-able dicts and lists. The heavy
+raises ``corpus.errors.*``; it returns plain JSON-able dicts and lists. The heavy
 lifting is delegated to the extraction, graph, search and cascade modules, which are
-imported lazily so that opening a document page never loads the embedding model.
+loaded lazily (the embedding model on the first search), so opening a document page never loads it.
 
 >>> PolicyKG.check_text("  稳定粮食生产 ", "q", 500)
 '稳定粮食生产'
 >>> PolicyKG.check_text("", "q", 500)
 Traceback (most recent call last):
 ...
-kg.errors.BadRequest: q must not be empty
+corpus.errors.BadRequest: q must not be empty
 >>> PolicyKG.check_k(None, default=10), PolicyKG.check_k(3)
 (10, 3)
 """
@@ -24,9 +24,18 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
+from api.datadir import EXTRACTION, GRAPH, INDEX, MANIFEST, load_documents, load_extractions
+from api.views.cascade import cascade_pair, concept_json, stored_index
+from api.views.facts import entities_view, slogans_view, targets_view
+from corpus.errors import BadRequest, NotBuilt, NotFound
 from corpus.model import LEVELS, Document, Provision, Sentence
-from kg.errors import BadRequest, NotBuilt, NotFound
-from kg.records import DocumentExtraction
+from embeddings.search import SearchIndex
+from kg import views
+from kg.cascade.concept import EntityTable
+from kg.records import ENTITY_TYPES, DocumentExtraction
+from kg.sparql import EXAMPLE_QUERIES_DIR, SparqlService
+from kg.sparql import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
+from kg.store import open_store
 
 T = TypeVar("T")
 
@@ -34,7 +43,6 @@ MAX_QUERY_CHARS = 500
 MAX_DRAFT_CHARS = 2000
 MAX_NAME_CHARS = 200
 MAX_K = 100
-ENTITY_TYPES = ("place", "agency", "program", "slogan", "brand", "indicator")
 FACT_TYPES = ENTITY_TYPES + ("target",)
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _LEADING_NUMBER = re.compile(r"^\d{1,4}$")
@@ -89,8 +97,10 @@ def resolve_document(docs: Iterable[Document], ref: str | None) -> Document:
 class PolicyKG:
     """Everything a researcher can ask of one built data directory."""
 
-    def __init__(self, data_dir: str | Path = "data"):
+    def __init__(self, data_dir: str | Path = "data", *, sparql_workers: int | None = None):
+        """``sparql_workers``: size of the SPARQL worker pool (default: the available cores)."""
         self.data_dir = Path(data_dir)
+        self.sparql_workers = sparql_workers
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -123,7 +133,6 @@ class PolicyKG:
     def _docs(self) -> dict[str, Document]:
         def load() -> dict[str, Document]:
             self._require_built()
-            from kg.build import load_documents
 
             docs = load_documents(self.data_dir)
             items = docs.values() if isinstance(docs, dict) else docs
@@ -134,8 +143,6 @@ class PolicyKG:
     @property
     def _extraction(self) -> dict[str, DocumentExtraction]:
         def load() -> dict[str, DocumentExtraction]:
-            from kg.build import EXTRACTION, load_extractions
-
             loaded = load_extractions(self.data_dir / EXTRACTION)
             return {d: loaded[d] for d in self._docs if d in loaded}  # in document order
 
@@ -166,7 +173,6 @@ class PolicyKG:
     def _index(self):
         def load():
             self._require_built()
-            from embeddings.search import SearchIndex
 
             return SearchIndex.load(self.data_dir) if hasattr(SearchIndex, "load") else SearchIndex(self.data_dir)
 
@@ -224,6 +230,11 @@ class PolicyKG:
     def documents(self) -> list[dict]:
         """Every document's metadata, in file order."""
         return list(self._once("documents", lambda: [self._summary(d) for d in self._docs.values()]))
+
+    def parsed_documents(self) -> list[Document]:
+        """Every document of the build (``corpus.model.Document``), by source file name."""
+        self._require_built()
+        return list(self._docs.values())
 
     def resolve(self, ref: str | None) -> Document:
         """The document named by ``ref`` (see :func:`resolve_document`)."""
@@ -318,8 +329,6 @@ class PolicyKG:
         """The documents above ``doc_id`` in the cascade (nearest first), including
         documents outside the corpus and inferred links, from the graph's cascade view."""
         def load() -> list[dict]:
-            from kg import views
-
             return views.chain_above(self._store, doc_id)
 
         return self._once(f"chain:{doc_id}", load)
@@ -328,7 +337,6 @@ class PolicyKG:
     def _store(self):
         def load():
             self._require_built()
-            from kg.store import open_store
 
             return open_store(self.data_dir)
 
@@ -414,6 +422,16 @@ class PolicyKG:
         out.sort(key=lambda e: (-e["n_documents"], -e["n_mentions"], e["name"]))
         return out
 
+    def fact_list(self, kind: str, **filters) -> list[dict]:
+        """The CLI's fact listings: ``entities`` (type, doc), ``targets`` (doc, indicator) or
+        ``slogans`` (doc), from the loaded extraction records (see ``api.views.facts``)."""
+        views = {"entities": entities_view, "targets": targets_view, "slogans": slogans_view}
+        if kind not in views:
+            raise BadRequest(f"unknown fact list {kind!r}; expected one of {', '.join(views)}")
+        self._require_built()
+        sources = {d.id: d.source for d in self._docs.values()}
+        return views[kind](self._extraction.values(), sources, **filters)
+
     def entity(self, entity_id: str) -> dict:
         """One entity: attributes, every mention grouped by level, and for slogans their
         components per document, for indicators their targets over levels."""
@@ -484,8 +502,6 @@ class PolicyKG:
             raise BadRequest("upper and lower must be two different documents")
 
         def load() -> dict:
-            from kg.cascade.cli_views import cascade_pair, stored_index
-
             # reuse the loaded search index when there is one; else load its vectors only, once
             hybrid = (self._index.ix if "index" in self._cache
                       else self._once("hybrid", lambda: stored_index(self.data_dir)))
@@ -494,51 +510,54 @@ class PolicyKG:
 
         return self._once(f"cascade:{up.id}:{low.id}", load)
 
-    def concept(self, name: str | None) -> dict:
-        """Where a concept appears (label, alias and semantic matches), grouped by level and
-        place, with the document chain linking the occurrences (``kg.cascade.concept``)."""
+    def concept(self, name: str | None, semantic: bool = True) -> dict:
+        """Where a concept appears (label, alias and, when ``semantic`` and a search index was
+        built, semantic matches), grouped by level and place, with the document chain linking
+        the occurrences (``kg.cascade.concept``)."""
         name = self.check_text(name, "name", MAX_NAME_CHARS)
 
         def load() -> dict:
-            from kg.cascade.cli_views import concept_json
-            from kg.cascade.concept import EntityTable
-
             table = self._once("entity_table", lambda: EntityTable.from_extractions(self._extraction))
-            return concept_json(name, table, self._docs, search=self._index, chain=self.chain)
+            search = self._index if semantic and (self.data_dir / INDEX / MANIFEST).is_file() else None
+            return concept_json(name, table, self._docs, search=search, chain=self.chain)
 
         if len(self._cache) > 2000:  # bounded: drop memoised concepts (and their load locks)
             with self._lock:
                 for key in [k for k in self._locks if k.startswith("concept:")]:
                     self._cache.pop(key, None)
                     self._locks.pop(key, None)
-        return self._once(f"concept:{name}", load)
+        return self._once(f"concept:{name}:{semantic}", load)
 
     # ------------------------------------------------------------------ SPARQL
     @property
     def _sparql_service(self):
         def load():
             self._require_built()
-            from kg.sparql import SparqlService
 
-            return SparqlService(self.data_dir / "graph")
+            return SparqlService(self.data_dir / GRAPH, workers=self.sparql_workers)
 
         return self._once("sparql", load)
 
     def sparql(self, query: str | None, fmt: str | None = None, *, accept: str | None = None,
-               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None):
+               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+               timeout: float | None = None, row_cap: int | None = None):
         """Run a read-only, bounded SPARQL query in a worker process; returns a
         ``kg.sparql.SparqlResult`` (body, media_type, rows, truncated). A dataset given here (the
         protocol's ``default-graph-uri`` / ``named-graph-uri``) overrides the query's FROM / FROM NAMED.
         Raises BadRequest, Forbidden (UPDATE), QueryTimeout or Busy."""
-        from kg.sparql import MAX_QUERY_CHARS as limit
-
-        query = self.check_text(query, "query", limit)
+        query = self.check_text(query, "query", SPARQL_MAX_CHARS)
         return self._sparql_service.query(query, fmt, accept=accept, default_graphs=default_graphs,
-                                          named_graphs=named_graphs)
+                                          named_graphs=named_graphs, timeout=timeout, row_cap=row_cap)
 
     def sparql_graphs(self) -> list[str]:
         """The named graphs a SPARQL query can see (for the service description)."""
         return self._sparql_service.graphs()
+
+    def export(self, fmt: str = "turtle", output: str | Path | None = None) -> bytes:
+        """The whole visible graph in ``fmt`` (turtle, ntriples, nquads, trig, jsonld); also
+        written to ``output`` when given."""
+        self._require_built()
+        return open_store(self.data_dir).export(fmt, output)
 
     def close(self) -> None:
         """Stop the SPARQL worker processes (if any were started)."""
@@ -550,7 +569,7 @@ class PolicyKG:
         """The example SPARQL queries shipped in ``kg/queries/*.rq``: name, title, query text."""
 
         def load() -> list[dict]:
-            folder = Path(__file__).parent / "queries"
+            folder = EXAMPLE_QUERIES_DIR
             out = []
             for path in sorted(folder.glob("*.rq")):
                 text = path.read_text("utf-8")

@@ -1,6 +1,6 @@
 """Precision / recall of extraction against the hand-written gold files.
 
-``python -m kg.eval_extraction [--json]`` parses the bundled corpus, runs
+``python -m api.evaluation.extraction [--json]`` parses the bundled corpus, runs
 :func:`kg.extract.extract_corpus` and prints, per fact type:
 
 * ``slogans``: slogan definitions — (name, components in order) per document, a multiset;
@@ -9,7 +9,7 @@
   comparator are equal and the indicators agree (same normalised name, or one contains the
   other); ``year``/``baseline``/``nature`` accuracy is reported over matched pairs. Only the
   gold scope is scored: the named section (``part_1`` …) or the document's tables;
-* ``responsibilities``: via ``kg.extract.responsibility.evaluate_responsibilities`` when present.
+* ``responsibilities``: (provision, unit) pairs and lead units against ``responsibility_003.json``.
 """
 from __future__ import annotations
 
@@ -18,12 +18,19 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from corpus import BUNDLED_DIR
+from corpus.ingest import ingest_dir
 from corpus.model import Document
+from kg.extract import extract_corpus
+from kg.extract.agencies import AgencyNormaliser
 from kg.extract.indicators import normalise_indicator
+from kg.extract.places import place_context
+from kg.extract.responsibility import extract_responsibilities
 from kg.extract.text import strip_ws
-from kg.records import DocumentExtraction, TargetRecord
+from kg.gazetteer import default_gazetteer
+from kg.records import DocumentExtraction, ResponsibilityRecord, TargetRecord
 
-GOLD_DIR = Path(__file__).resolve().parent.parent / "tests" / "gold"
+GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "gold"
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
@@ -141,26 +148,69 @@ def evaluate_all(docs: list[Document], extractions: dict[str, DocumentExtraction
     out["targets"] = t["targets"]
     errors += t["errors"]
     resp_gold = gold_dir / "responsibility_003.json"
-    try:
-        from kg.extract.responsibility import evaluate_responsibilities
-    except ImportError:
-        evaluate_responsibilities = None
-    if evaluate_responsibilities is not None and resp_gold.is_file():
+    if resp_gold.is_file():
         records = {k: v.responsibilities for k, v in extractions.items()}
         out["responsibilities"] = evaluate_responsibilities(resp_gold, docs, records)
     out["errors"] = errors
     return out
 
 
+def provision_key(doc: Document, provision_id: str) -> tuple[str, str]:
+    """(parent's number, own number) of a provision: how the gold files name provisions."""
+    prov = doc.provision(provision_id)
+    parent = doc.provision(prov.parent).number if prov.parent else ""
+    return parent, prov.number
+
+
+def evaluate_responsibilities(gold_path: str | Path, docs: list[Document],
+                              records: dict[str, list[ResponsibilityRecord]] | None = None) -> dict:
+    """Precision / recall of (provision, unit) pairs and lead accuracy against a gold file.
+
+    ``docs`` must include the gold file's source document; ``records`` (doc_id → records) are
+    extracted here with the document's own normaliser when not given.
+    """
+    gold = json.loads(Path(gold_path).read_text(encoding="utf-8"))
+    doc = next((d for d in docs if d.source == gold["source"]), None)
+    if doc is None:
+        raise ValueError(f"gold source {gold['source']} not among the documents")
+    if records is not None and doc.id in records:
+        recs = records[doc.id]
+    else:
+        gaz = default_gazetteer()
+        recs = extract_responsibilities(doc, AgencyNormaliser.from_context(place_context(doc, gaz)))
+    pred: set[tuple[str, str, str]] = set()
+    pred_lead: dict[tuple[str, str], list[str]] = {}
+    for r in recs:
+        key = provision_key(doc, r.provision_id)
+        pred |= {(*key, u) for u in r.units}
+        pred_lead[key] = pred_lead.get(key, []) + r.lead
+    gold_pairs: set[tuple[str, str, str]] = set()
+    lead_ok = lead_n = 0
+    for p in gold["provisions"]:
+        key = (p["part"], p["number"])
+        gold_pairs |= {(*key, u) for u in p["units"]}
+        if "lead" in p:
+            lead_n += 1
+            lead_ok += pred_lead.get(key, []) == p["lead"]
+    tp = len(pred & gold_pairs)
+    return {
+        "doc": gold["source"],
+        "gold_units": len(gold_pairs),
+        "predicted_units": len(pred),
+        "true_positives": tp,
+        "precision": tp / len(pred) if pred else 0.0,
+        "recall": tp / len(gold_pairs) if gold_pairs else 0.0,
+        "lead_accuracy": lead_ok / lead_n if lead_n else None,
+        "missed": sorted(gold_pairs - pred),
+        "spurious": sorted(pred - gold_pairs),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m kg.eval_extraction", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m api.evaluation.extraction", description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON document")
     ap.add_argument("--errors", action="store_true", help="also list mismatches")
     args = ap.parse_args(argv)
-    from corpus import BUNDLED_DIR
-    from corpus.ingest import ingest_dir
-    from kg.extract import extract_corpus
-
     docs, _ = ingest_dir(BUNDLED_DIR)
     res = evaluate_all(docs, extract_corpus(docs))
     if args.json:

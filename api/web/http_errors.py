@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi.responses import JSONResponse
 
-from kg import errors
+from corpus import errors
 
 STATUS: dict[type[errors.PolicyKGError], int] = {
     errors.BadRequest: 400,

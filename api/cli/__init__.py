@@ -17,11 +17,24 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import api.cli_commands  # noqa: F401 - registers the query subcommands
-from api.cli_registry import (COMMANDS, DEFAULT_DATA, Arg, Command, bundled_corpus, command, data_arg,  # noqa: F401
-                              ensure_built, json_arg, run_build)
-from kg.errors import PolicyKGError
+import api.cli.commands  # noqa: F401 - registers the query subcommands
+from api.cli.registry import (  # noqa: F401
+    COMMANDS,
+    DEFAULT_DATA,
+    Arg,
+    Command,
+    bundled_corpus,
+    command,
+    data_arg,
+    ensure_built,
+    json_arg,
+    run_build,
+)
+if TYPE_CHECKING:  # pragma: no cover
+    from api.service import PolicyKG
+from corpus.errors import PolicyKGError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,11 +76,11 @@ def _fail(args: argparse.Namespace, code: str, message: str) -> int:
 
 # ------------------------------------------------------------------ helpers
 
-def _load(data_dir: Path):
-    from kg.build import load_documents
+def _service(data_dir: Path) -> PolicyKG:
+    from api.service import PolicyKG  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
     ensure_built(data_dir)
-    return load_documents(data_dir)
+    return PolicyKG(data_dir)
 
 
 def doc_json(doc) -> dict:
@@ -99,7 +112,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 @command("docs", help="list the documents", args=[json_arg, data_arg])
 def cmd_docs(args: argparse.Namespace) -> int:
-    docs = _load(Path(args.data))
+    docs = _service(Path(args.data)).parsed_documents()
     if args.json:
         print(json.dumps([doc_json(d) for d in docs], ensure_ascii=False, indent=2))
         return 0
@@ -118,9 +131,7 @@ def _doc_line(d) -> str:
     json_arg, data_arg,
 ])
 def cmd_show(args: argparse.Namespace) -> int:
-    from kg.service import resolve_document
-
-    doc = resolve_document(_load(Path(args.data)), args.doc)
+    doc = _service(Path(args.data)).resolve(args.doc)
     if args.json:
         print(json.dumps(show_json(doc), ensure_ascii=False, indent=2))
         return 0
@@ -149,8 +160,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
-    from api.sparql_http import EndpointConfig
+    from api.web.app import create_app  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from api.web.sparql_http import EndpointConfig  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
     data_dir = Path(args.data)
     ensure_built(data_dir)
@@ -161,7 +172,3 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"policykg: serving on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -10,9 +10,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kg.sparql import DEFAULT_ROW_CAP
-from api.cli_registry import Arg, command, data_arg, ensure_built, json_arg
+from api.cli.registry import Arg, command, data_arg, ensure_built, json_arg
+from corpus.errors import BadRequest
+from kg.records import ENTITY_TYPES
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+from kg.sparql import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT
 
 
 def _print_json(obj) -> None:
@@ -20,11 +26,28 @@ def _print_json(obj) -> None:
 
 
 def _service(args: argparse.Namespace):
-    from kg.service import PolicyKG
-
     data_dir = Path(args.data)
     ensure_built(data_dir)
+    from api.service import PolicyKG  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+
     return PolicyKG(data_dir)
+
+
+def read_query_arg(arg: str) -> str:
+    """``@FILE`` → the file's text (``@-`` is stdin); anything else is the query itself.
+
+    >>> read_query_arg("SELECT * { ?s ?p ?o }")
+    'SELECT * { ?s ?p ?o }'
+    """
+    if arg.startswith("@"):
+        name = arg[1:]
+        if name == "-":
+            return sys.stdin.read()
+        path = Path(name)
+        if not path.is_file():
+            raise BadRequest(f"no query file {name!r}")
+        return path.read_text("utf-8")
+    return arg
 
 
 def _data(args: argparse.Namespace) -> Path:
@@ -33,15 +56,12 @@ def _data(args: argparse.Namespace) -> Path:
     return data_dir
 
 
-ENTITY_TYPES = ["place", "agency", "program", "slogan", "brand", "indicator"]
 
 
 @command("entities", help="extracted entities with their mentions", args=[
-    Arg("--type", choices=ENTITY_TYPES), Arg("--doc", metavar="DOC"), json_arg, data_arg])
+    Arg("--type", choices=list(ENTITY_TYPES)), Arg("--doc", metavar="DOC"), json_arg, data_arg])
 def cmd_entities(args: argparse.Namespace) -> int:
-    from kg.extract.cli_views import entities_view
-
-    rows = entities_view(_data(args), type=args.type, doc=args.doc)
+    rows = _service(args).fact_list("entities", type=args.type, doc=args.doc)
     if args.json:
         _print_json(rows)
         return 0
@@ -54,9 +74,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
 @command("targets", help="numeric targets (indicator, value, unit, comparator, year)", args=[
     Arg("--doc", metavar="DOC"), Arg("--indicator", metavar="TEXT"), json_arg, data_arg])
 def cmd_targets(args: argparse.Namespace) -> int:
-    from kg.extract.cli_views import targets_view
-
-    rows = targets_view(_data(args), doc=args.doc, indicator=args.indicator)
+    rows = _service(args).fact_list("targets", doc=args.doc, indicator=args.indicator)
     if args.json:
         _print_json(rows)
         return 0
@@ -70,9 +88,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
 @command("slogans", help="numbered slogans (提法) and their components", args=[
     Arg("--doc", metavar="DOC"), json_arg, data_arg])
 def cmd_slogans(args: argparse.Namespace) -> int:
-    from kg.extract.cli_views import slogans_view
-
-    rows = slogans_view(_data(args), doc=args.doc)
+    rows = _service(args).fact_list("slogans", doc=args.doc)
     if args.json:
         _print_json(rows)
         return 0
@@ -87,13 +103,13 @@ def cmd_slogans(args: argparse.Namespace) -> int:
     Arg("query", metavar="QUERY"), Arg("--k", type=int, default=10), Arg("--level"), Arg("--doc"),
     Arg("--place"), Arg("--year", type=int), json_arg, data_arg])
 def cmd_search(args: argparse.Namespace) -> int:
-    from embeddings.cli_views import render_search
-
     res = _service(args).search(args.query, k=args.k, level=args.level, doc=args.doc, place=args.place,
                                 year=args.year)
     if args.json:
         _print_json({"query": res["query"], "results": res["results"], "facets": res.get("facets")})
     else:
+        from api.views.search import render_search  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+
         print(render_search(res))
     return 0
 
@@ -101,9 +117,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 @command("precedent", help="closest existing wording for a draft sentence, cited, with a diff", args=[
     Arg("text", metavar="TEXT"), Arg("--k", type=int, default=5), json_arg, data_arg])
 def cmd_precedent(args: argparse.Namespace) -> int:
-    from embeddings.cli_views import render_precedent
-
     res = _service(args).precedent(args.text, k=args.k)
+    from api.views.search import render_precedent  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+
     print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_precedent(res))
     return 0
 
@@ -111,9 +127,9 @@ def cmd_precedent(args: argparse.Namespace) -> int:
 @command("cascade", help="how an upper document cascades into a lower one", args=[
     Arg("upper", metavar="UPPER"), Arg("lower", metavar="LOWER"), json_arg, data_arg])
 def cmd_cascade(args: argparse.Namespace) -> int:
-    from kg.cascade.cli_views import render_cascade
-
     res = _service(args).cascade(args.upper, args.lower)
+    from api.views.cascade import render_cascade  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+
     print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_cascade(res))
     return 0
 
@@ -121,9 +137,9 @@ def cmd_cascade(args: argparse.Namespace) -> int:
 @command("concept", help="where a concept appears, by level and place, with the linking chain", args=[
     Arg("name", metavar="NAME"), json_arg, data_arg])
 def cmd_concept(args: argparse.Namespace) -> int:
-    from kg.cascade.cli_views import render_concept
-
     res = _service(args).concept(args.name)
+    from api.views.cascade import render_concept  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+
     print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_concept(res))
     return 0
 
@@ -131,12 +147,17 @@ def cmd_concept(args: argparse.Namespace) -> int:
 @command("sparql", help="run a read-only SPARQL 1.1 query (QUERY text or @FILE)", args=[
     Arg("query", metavar="QUERY|@FILE"),
     Arg("--format", dest="fmt", choices=["json", "csv", "tsv", "xml", "turtle", "jsonld", "ntriples"]),
-    Arg("--timeout", type=float, default=10.0, help="seconds (default 10)"),
+    Arg("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds (default {DEFAULT_TIMEOUT:g})"),
     Arg("--limit", type=int, default=DEFAULT_ROW_CAP, help=f"row cap (default {DEFAULT_ROW_CAP})"), data_arg])
 def cmd_sparql(args: argparse.Namespace) -> int:
-    from kg.graph_cli import sparql_command
+    text = read_query_arg(args.query)
+    from api.service import PolicyKG  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
-    res = sparql_command(_data(args), args.query, args.fmt, timeout=args.timeout, row_cap=args.limit)
+    kg = PolicyKG(_data(args), sparql_workers=1)
+    try:
+        res = kg.sparql(text, args.fmt, timeout=args.timeout, row_cap=args.limit)
+    finally:
+        kg.close()
     body = res.body.decode("utf-8") if isinstance(res.body, bytes) else res.body
     sys.stdout.write(body if body.endswith("\n") else body + "\n")
     if res.truncated:
@@ -148,9 +169,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     Arg("--format", dest="fmt", default="turtle", choices=["turtle", "nquads", "jsonld", "trig", "ntriples"]),
     Arg("-o", "--output", metavar="FILE"), data_arg])
 def cmd_export(args: argparse.Namespace) -> int:
-    from kg.graph_cli import export_command
-
-    body = export_command(_data(args), args.fmt, args.output)
+    body = _service(args).export(args.fmt, args.output)
     if not args.output:
         sys.stdout.buffer.write(body)
     return 0
@@ -159,9 +178,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 @command("eval", help="evaluation on the gold files: extraction, search, cascade", args=[
     Arg("what", nargs="?", default="all", choices=["all", "extraction", "search", "cascade"]), data_arg])
 def cmd_eval(args: argparse.Namespace) -> int:
-    import importlib
+    from api.evaluation import cascade, extraction, search  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
-    modules = {"extraction": "kg.eval_extraction", "search": "embeddings.eval_search", "cascade": "kg.eval_cascade"}
+    modules = {"extraction": extraction, "search": search, "cascade": cascade}
     wanted = list(modules) if args.what == "all" else [args.what]
     status = 0
     for name in wanted:
@@ -170,5 +189,5 @@ def cmd_eval(args: argparse.Namespace) -> int:
         # cascade uses the stored index's vectors only when there is one
         has_index = (Path(args.data) / "index" / "manifest.json").exists()
         argv = ["--data", str(args.data)] if name == "search" or (name == "cascade" and has_index) else []
-        status |= importlib.import_module(modules[name]).main(argv) or 0
+        status |= modules[name].main(argv) or 0
     return status

@@ -1,8 +1,5 @@
-"""CLI handlers for ``policykg search`` and ``policykg precedent`` as pure functions.
-
-``search_command`` / ``precedent_command`` return the JSON documents of issue 5's CLI section
-(``--json``); ``render_search`` / ``render_precedent`` turn those into readable text. They
-raise ``kg.errors`` exceptions (BadRequest, NotBuilt, IncompatibleIndex) for the edge to map.
+"""Readable text for ``policykg search`` and ``policykg precedent``: ``render_search`` /
+``render_precedent`` turn the service core's JSON (``PolicyKG.search`` / ``.precedent``) into text.
 
 >>> print(render_search({"query": "粮食", "results": []}))
 no results for 粮食
@@ -10,49 +7,6 @@ no results for 粮食
 '稳定[粮食]生产'
 """
 from __future__ import annotations
-
-from pathlib import Path
-
-from kg.errors import BadRequest
-
-MAX_K = 100
-
-
-def _check_k(k: int | None, default: int) -> int:
-    k = default if k is None else int(k)
-    if not 1 <= k <= MAX_K:
-        raise BadRequest(f"k must be between 1 and {MAX_K}, got {k}")
-    return k
-
-
-def search_command(index, query: str, k: int | None = 10, level: str | None = None, doc: str | None = None,
-                   place: str | None = None, year: int | None = None) -> dict:
-    """``policykg search QUERY [--k N] [--level L] [--doc D] [--place P]`` → ``{query, results}``.
-
-    ``index``: an ``embeddings.search.SearchIndex`` or a data dir (loaded once here).
-    ``place`` matches the document's place or any place enclosing it (name or code).
-    """
-    index = _index(index)
-    query = (query or "").strip()
-    if not query:
-        raise BadRequest("query must not be empty")
-    filters = {key: v for key, v in {"level": level, "doc": doc, "place": place, "year": year}.items() if v}
-    return index.search(query, k=_check_k(k, 10), filters=filters or None)
-
-
-def precedent_command(index, text: str, k: int | None = 5) -> dict:
-    """``policykg precedent TEXT [--k N]`` → ``{draft, results, reuse}`` (plus ``parts`` for a
-    draft of several sentences; see ``SearchIndex.precedent``)."""
-    index = _index(index)
-    return index.precedent(text, k=_check_k(k, 5))
-
-
-def _index(index):
-    if isinstance(index, (str, Path)):
-        from embeddings.search import SearchIndex
-
-        return SearchIndex.load(Path(index))
-    return index
 
 
 def mark(text: str, spans: list[list[int]]) -> str:

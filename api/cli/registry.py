@@ -1,6 +1,6 @@
 """The command registry of ``policykg`` and the helpers every subcommand shares.
 
-``api.cli`` (the entry point) and ``api.cli_commands`` both register on :data:`COMMANDS` here, so
+``api.cli`` (the entry point) and ``api.cli.commands`` both register on :data:`COMMANDS` here, so
 ``policykg …`` and ``python -m api.cli …`` see the same commands.
 """
 from __future__ import annotations
@@ -11,6 +11,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from api.datadir import MANIFEST
+from corpus import BUNDLED_DIR
+from corpus.errors import NotBuilt
 
 DEFAULT_DATA = os.environ.get("POLICYKG_DATA", "data")
 
@@ -52,15 +56,13 @@ json_arg = Arg("--json", action="store_true", help="print one JSON document on s
 
 
 def bundled_corpus() -> Path:
-    from corpus import BUNDLED_DIR
-
     return BUNDLED_DIR
 
 
 def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: str | None = None) -> int:
     """Build and report on stderr; returns the build's exit code."""
-    from embeddings.encoder import configured_spec
-    from kg.build import BuildFailed, build, print_rejections
+    from api.pipeline.build import BuildFailed, build, print_rejections  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from embeddings.encoder import configured_spec  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
     try:
         configured_spec(encoder)  # an unknown model fails before any parsing
@@ -80,13 +82,9 @@ def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: 
 
 def ensure_built(data_dir: Path) -> None:
     """Build the bundled corpus into ``data_dir`` if it holds no build yet."""
-    from kg.build import MANIFEST
-
     if (data_dir / MANIFEST).is_file():
         return
     print(f"policykg: no build in {data_dir}; building the bundled corpus first …", file=sys.stderr)
     code = run_build(bundled_corpus(), data_dir)
     if code == 1:
-        from kg.errors import NotBuilt
-
         raise NotBuilt(f"could not build {data_dir}")

@@ -1,6 +1,6 @@
 """Evaluate search on the hand-written gold sets: hit@1, hit@3, MRR, nDCG@10, Recall@10 per ranker and kind.
 
-    python -m embeddings.eval_search [--data DATA_DIR] [--gold tests/gold/search_dev.json] [--json]
+    python -m api.evaluation.search [--data DATA_DIR] [--gold tests/gold/search_dev.json] [--json]
 
 Without ``--gold`` both the dev set and the held-out set are reported.
 
@@ -19,7 +19,15 @@ import json
 import sys
 from pathlib import Path
 
-GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "search_dev.json"
+from corpus import BUNDLED_DIR
+from corpus.ingest import ingest_dir
+from corpus.model import Document
+from embeddings.convert import ensure_model
+from embeddings.encoder import load_encoder
+from embeddings.index import HybridIndex
+from embeddings.search import SearchIndex
+
+GOLD = Path(__file__).resolve().parents[2] / "tests" / "gold" / "search_dev.json"
 HELDOUT = GOLD.with_name("search_heldout.json")
 METHODS = ("lexical", "dense-sentence", "dense", "rrf", "fused")
 
@@ -120,21 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=None, help="one gold file (default: the dev and held-out sets)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    from corpus import BUNDLED_DIR
-    from corpus.ingest import ingest_dir
-    from embeddings.encoder import load_encoder
-    from embeddings.search import SearchIndex
 
     if (args.data / "index" / "manifest.json").exists():
         index = SearchIndex.load(args.data)
-        from corpus.model import Document
 
         docs = [Document.model_validate_json(p.read_text(encoding="utf-8"))
                 for p in sorted((args.data / "documents").glob("*.json"))]
     else:
-        from embeddings.convert import ensure_model
-        from embeddings.index import HybridIndex
-
         docs, _ = ingest_dir(BUNDLED_DIR)
         encoder = load_encoder(ensure_model(args.data / "model"))
         index = SearchIndex(HybridIndex.build(docs, encoder), encoder)

@@ -5,7 +5,7 @@ HEAD, OPTIONS (CORS preflight) and the service description.
 ``/sparql`` route calls it for every request that is not a browser asking for the editor page);
 ``router(get_service, config)`` mounts it as a stand-alone ``APIRouter``. ``service`` is anything
 with ``sparql(query, fmt=, default_graphs=, named_graphs=) -> SparqlResult`` and
-``sparql_graphs() -> list[str]`` (``kg.service.PolicyKG``, ``kg.sparql.SparqlService``).
+``sparql_graphs() -> list[str]`` (``api.service.PolicyKG``, ``kg.sparql.SparqlService``).
 
 Errors use the common shape ``{"error": {"code", "message"}}``: 400 (syntax, SERVICE, too deep,
 duplicate or conflicting parameters, a body that is not UTF-8), 403 (UPDATE), 405 (with
@@ -25,8 +25,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.http_errors import error_headers, error_response, status_of
-from kg import errors
+from api.web.http_errors import error_headers, error_response, status_of
+from corpus import errors
 from kg.sparql import GRAPH_FORMATS, RESULT_FORMATS, format_for, negotiate, prepare
 
 TRUNCATED_HEADER = "X-PolicyKG-Truncated"

@@ -1,6 +1,6 @@
 """The FastAPI application: server-rendered pages, their JSON twins under ``/api``,
-the SPARQL endpoint and offline OpenAPI docs. It maps ``kg.errors`` to HTTP and
-does nothing else: every answer comes from ``kg.service.PolicyKG``.
+the SPARQL endpoint and offline OpenAPI docs. It maps ``corpus.errors`` to HTTP and
+does nothing else: every answer comes from ``api.service.PolicyKG``.
 """
 from __future__ import annotations
 
@@ -18,14 +18,21 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import render
-from api.http_errors import error_response, status_of
-from api.i18n import LANGS, pick_lang, translator
-from api.sparql_http import METHODS as SPARQL_METHODS
-from api.sparql_http import EndpointConfig, sparql_endpoint
+from api.service import (
+    ENTITY_TYPES,
+    FACT_TYPES,
+    MAX_DRAFT_CHARS,
+    MAX_QUERY_CHARS,
+    PolicyKG,
+)
+from api.web import render
+from api.web.http_errors import error_response, status_of
+from api.web.i18n import LANGS, pick_lang, translator
+from api.web.sparql_http import METHODS as SPARQL_METHODS
+from api.web.sparql_http import EndpointConfig, sparql_endpoint
+from corpus import errors
 from corpus.model import LEVELS
-from kg import errors
-from kg.service import ENTITY_TYPES, FACT_TYPES, MAX_DRAFT_CHARS, MAX_QUERY_CHARS, PolicyKG
+from kg.vocab import PREFIXES
 
 HERE = Path(__file__).parent
 log = logging.getLogger("policykg.api")
@@ -268,8 +275,6 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         accept = request.headers.get("accept", "")
         if (request.method == "GET" and "query" not in request.query_params
                 and "text/html" in accept):
-            from kg.vocab import PREFIXES
-
             examples = [{**q, "query": render.with_prefixes(q["query"], PREFIXES)} for q in kg.example_queries()]
             return page(request, "sparql.html", {"examples": examples})
         return await sparql_endpoint(request, kg, sparql_config)

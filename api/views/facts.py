@@ -1,37 +1,14 @@
-"""Pure views behind ``policykg entities | targets | slogans`` (the CLI wires them up).
-
-Each reads ``extraction/*.json`` (and ``documents/*.json`` for document ids by file name)
-from a data directory and returns JSON-able objects shaped as issue 3 specifies.
-``doc`` filters accept a document id, an id prefix, or the source file name / its prefix.
+"""Pure views behind ``policykg entities | targets | slogans``: the extraction records (as the
+service core loaded them) → JSON-able lists. ``sources`` maps document ids to source file
+names; ``doc`` filters accept a document id, an id prefix, or the source file name / its prefix.
 """
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Iterable
 
-from kg.errors import BadRequest, NotBuilt
-from kg.records import DocumentExtraction
+from corpus.errors import BadRequest
+from kg.records import ENTITY_TYPES, DocumentExtraction
 
-ENTITY_TYPES = ("place", "agency", "program", "slogan", "brand", "indicator")
-
-
-def _load(data_dir: str | Path) -> list[DocumentExtraction]:
-    folder = Path(data_dir) / "extraction"
-    if not folder.is_dir():
-        raise NotBuilt(f"no extraction in {data_dir}: run `policykg build` first")
-    return [DocumentExtraction.model_validate_json(p.read_text(encoding="utf-8"))
-            for p in sorted(folder.glob("*.json"))]
-
-
-def _sources(data_dir: str | Path) -> dict[str, str]:
-    """doc id → source file name (empty when documents/ is missing)."""
-    import json
-
-    out = {}
-    folder = Path(data_dir) / "documents"
-    for p in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        d = json.loads(p.read_text(encoding="utf-8"))
-        out[d["id"]] = d.get("source", "")
-    return out
 
 
 def _doc_matches(doc_id: str, wanted: str | None, sources: dict[str, str]) -> bool:
@@ -40,14 +17,13 @@ def _doc_matches(doc_id: str, wanted: str | None, sources: dict[str, str]) -> bo
     return doc_id.startswith(wanted) or sources.get(doc_id, "").startswith(wanted)
 
 
-def entities_view(data_dir: str | Path, type: str | None = None, doc: str | None = None) -> list[dict]:
+def entities_view(extractions: Iterable[DocumentExtraction], sources: dict[str, str], type: str | None = None, doc: str | None = None) -> list[dict]:
     """Entities merged across documents: ``id, name, type, aliases, mentions`` (each mention:
     ``doc_id, provision_id, sentence_id, start, end, surface``)."""
     if type is not None and type not in ENTITY_TYPES:
         raise BadRequest(f"unknown entity type {type!r}; expected one of {', '.join(ENTITY_TYPES)}")
-    sources = _sources(data_dir)
     merged: dict[str, dict] = {}
-    for ex in _load(data_dir):
+    for ex in extractions:
         if not _doc_matches(ex.doc_id, doc, sources):
             continue
         for e in ex.entities:
@@ -68,13 +44,12 @@ def entities_view(data_dir: str | Path, type: str | None = None, doc: str | None
     return sorted(merged.values(), key=lambda x: (x["type"], x["id"]))
 
 
-def targets_view(data_dir: str | Path, doc: str | None = None, indicator: str | None = None) -> list[dict]:
+def targets_view(extractions: Iterable[DocumentExtraction], sources: dict[str, str], doc: str | None = None, indicator: str | None = None) -> list[dict]:
     """Targets: ``indicator, value, unit, comparator, year, baseline, nature, doc_id, provision_id,
     sentence, value_text`` (plus ``indicator_id``, ``indicator_text``, ``start``, ``end``).
     ``indicator`` matches the canonical name, its id or the text as written (substring)."""
-    sources = _sources(data_dir)
     out = []
-    for ex in _load(data_dir):
+    for ex in extractions:
         if not _doc_matches(ex.doc_id, doc, sources):
             continue
         for t in ex.targets:
@@ -90,12 +65,11 @@ def targets_view(data_dir: str | Path, doc: str | None = None, indicator: str | 
     return out
 
 
-def slogans_view(data_dir: str | Path, doc: str | None = None) -> list[dict]:
+def slogans_view(extractions: Iterable[DocumentExtraction], sources: dict[str, str], doc: str | None = None) -> list[dict]:
     """Slogan occurrences: ``name, doc_id, numeral, components, count_matches, provision_id``
     (plus ``slogan_id``, ``defined``, ``start``, ``end``)."""
-    sources = _sources(data_dir)
     out = []
-    for ex in _load(data_dir):
+    for ex in extractions:
         if not _doc_matches(ex.doc_id, doc, sources):
             continue
         for s in ex.slogans:

@@ -6,69 +6,33 @@
 directory into place. Any stage exception fails the build: the staging directory is
 removed and the previous data directory is left exactly as it was.
 
-The stages of a full build are named in :data:`STAGE_SPECS` (``"module:function"``), imported
-lazily at build time and appended to
-:data:`STAGES` in order: extraction → graph → search index. To add a stage, write a function
-taking a :class:`BuildContext` and either add its spec to :data:`STAGE_SPECS` or append it to
-:data:`STAGES` from your module::
-
-    def my_stage(ctx: BuildContext) -> None:
-        ...  # read ctx.docs / ctx.results, write under ctx.staging_dir
-    STAGES.append(my_stage)
+The stages of a full build are the functions of :data:`api.pipeline.stages.STAGES`, in order:
+extraction → graph → cascade analysis → search index. A stage is a function taking a
+:class:`~api.pipeline.context.BuildContext`; pass ``stages=[...]`` to run others.
 
 Stages run in list order, each once. A stage may put objects in ``ctx.results`` for later
 stages; the JSON-serialisable value under its own function name is written to the manifest.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
+from api.datadir import DOCUMENTS, MANIFEST, MODEL
+from api.pipeline.context import BuildContext, Stage
+from api.pipeline.stages import STAGES
 from corpus.ingest import ingest_dir
-from corpus.model import Document, Rejection
-from kg.errors import NotBuilt
-from kg.records import DocumentExtraction
+from corpus.model import Rejection
 
-MANIFEST = "manifest.json"
-DOCUMENTS = "documents"
-EXTRACTION = "extraction"
-CARRIED = ("model",)  # kept across rebuilds (the converted embedding model)
+CARRIED = (MODEL,)  # kept across rebuilds (the converted embedding model)
 
 
-@dataclass
-class BuildContext:
-    """What every stage sees."""
-
-    docs: list[Document]
-    rejected: list[Rejection]
-    # Write your outputs here (e.g. staging_dir / "graph"). staging_dir / "model" is hard-linked
-    # from the previous build when it had one: add or replace files there, never edit them in place.
-    staging_dir: Path
-    previous_dir: Path | None  # the data dir being replaced, if any (read-only)
-    progress: bool = False
-    corpus_dir: Path | None = None
-    results: dict = field(default_factory=dict)  # stage name → anything (shared between stages)
-    options: dict = field(default_factory=dict)  # build options, e.g. {"encoder": spec name}
-
-
-Stage = Callable[[BuildContext], None]
-STAGES: list[Stage] = []
-# The stages of a full build, in order, as "module:function" (a bare "module" is imported for
-# its side effect of appending to STAGES).
-STAGE_SPECS: list[str] = [
-    "kg.extract:extraction_stage",
-    "kg.store:graph_stage",
-    "kg.cascade.rdf:analysis_stage",
-    "embeddings.index:index_stage",
-]
 
 
 class BuildFailed(Exception):
@@ -98,24 +62,11 @@ class BuildReport:
 
 def _version() -> str:
     try:
-        from importlib.metadata import version
+        from importlib.metadata import version  # noqa: PLC0415 - only when writing a manifest
 
         return version("policykg")
     except Exception:
         return "0"
-
-
-def resolve_stages() -> list[Stage]:
-    """Import every spec of :data:`STAGE_SPECS` and append its function to :data:`STAGES`
-    (once); returns STAGES."""
-    for spec in STAGE_SPECS:
-        module_name, _, func = spec.partition(":")
-        module = importlib.import_module(module_name)
-        if func:
-            stage = getattr(module, func)
-            if stage not in STAGES:
-                STAGES.append(stage)
-    return STAGES
 
 
 def _link_tree(src: Path, dst: Path) -> None:
@@ -146,7 +97,7 @@ def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
     if not docs:
         return BuildReport(data_dir, [], rejected, [], time.perf_counter() - t0)
     if stages is None:
-        stages = resolve_stages()
+        stages = list(STAGES)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = data_dir.parent / f".{data_dir.name}.staging-{os.getpid()}"
     if staging.exists():
@@ -168,7 +119,7 @@ def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
                            progress=progress, corpus_dir=corpus_dir, options=dict(options or {}))
         bar = None
         if progress and stages:
-            from tqdm import tqdm
+            from tqdm import tqdm  # noqa: PLC0415 - progress bars only when asked for
 
             bar = tqdm(total=len(stages), desc="build", unit="stage", file=sys.stderr)
         for stage in list(stages):
@@ -226,49 +177,6 @@ def _swap(staging: Path, data_dir: Path) -> None:
         raise
     if had_old:
         shutil.rmtree(trash, ignore_errors=True)
-
-
-def load_manifest(data_dir: str | Path) -> dict:
-    """The manifest of a built data dir (:class:`~kg.errors.NotBuilt` if there is none)."""
-    path = Path(data_dir) / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotBuilt(f"no build in {Path(data_dir)} (run `policykg build`)") from None
-    except (OSError, ValueError) as e:
-        raise NotBuilt(f"unreadable manifest in {Path(data_dir)}: {e}") from e
-
-
-def load_documents(data_dir: str | Path) -> list[Document]:
-    """Every document of a built data dir, in manifest order."""
-    data_dir = Path(data_dir)
-    manifest = load_manifest(data_dir)
-    out = []
-    for entry in manifest["documents"]:
-        path = data_dir / DOCUMENTS / f"{entry['id']}.json"
-        try:
-            out.append(Document.model_validate_json(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise NotBuilt(f"document {entry['id']} listed in the manifest is missing from {data_dir}") from None
-    return out
-
-
-def stage_extraction(ctx: BuildContext) -> dict[str, DocumentExtraction]:
-    """doc id → extraction, for the stages after extraction: the extraction stage's result, or
-    the files it left in the staging dir; empty when there is neither."""
-    ex = ctx.results.get("extraction")
-    if isinstance(ex, dict) and all(isinstance(v, DocumentExtraction) for v in ex.values()):
-        return ex
-    return load_extractions(Path(ctx.staging_dir) / EXTRACTION)
-
-
-def load_extractions(folder: str | Path) -> dict[str, DocumentExtraction]:
-    """doc id → extraction of every ``{doc_id}.json`` in ``folder`` (empty if there is no folder)."""
-    out = {}
-    for path in sorted(Path(folder).glob("*.json")):
-        ex = DocumentExtraction.model_validate_json(path.read_text(encoding="utf-8"))
-        out[ex.doc_id] = ex
-    return out
 
 
 def print_rejections(rejected: list[Rejection], stream=None) -> None:

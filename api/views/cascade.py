@@ -12,7 +12,6 @@ Diff offsets in ``pairs[].diff.changes`` refer to ``pairs[].upper.text`` / ``pai
 """
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -20,11 +19,12 @@ from typing import Any, Callable
 import numpy as np
 
 from corpus.model import Document
+from embeddings.index import HybridIndex
 from kg.cascade import CascadeResult, analyse
 from kg.cascade.align import Unit, provision_vectors
 from kg.cascade.concept import DocInfo, EntityTable, concept_cascade
 from kg.cascade.diff import compared_text
-from kg.errors import NotBuilt, NotFound
+from kg.gazetteer import Gazetteer
 from kg.records import DocumentExtraction
 
 _FINDING_TEXT = {
@@ -226,50 +226,6 @@ _CACHE: dict[tuple[str, str], dict[str, Any]] = {}
 _LOCK = threading.RLock()
 
 
-def _state(data_dir: Path) -> dict[str, Any]:
-    manifest_path = data_dir / "manifest.json"
-    if not manifest_path.is_file():
-        raise NotBuilt(f"no build in {data_dir} (run `policykg build` first)")
-    manifest = json.loads(manifest_path.read_text("utf-8"))
-    key = (str(data_dir.resolve()), str(manifest.get("built_at", "")))
-    with _LOCK:
-        if key not in _CACHE:
-            for k in [k for k in _CACHE if k[0] == key[0]]:
-                del _CACHE[k]
-            _CACHE[key] = {"manifest": manifest, "docs": {}, "ex": {}}
-        return _CACHE[key]
-
-
-def _once(state: dict, key: str, load: Callable[[], Any]) -> Any:
-    with _LOCK:
-        if key not in state:
-            state[key] = load()
-        return state[key]
-
-
-def _document(data_dir: Path, state: dict, doc_id: str) -> Document:
-    with _LOCK:
-        if doc_id not in state["docs"]:
-            path = data_dir / "documents" / f"{doc_id}.json"
-            if not path.is_file():
-                raise NotFound("document", doc_id)
-            state["docs"][doc_id] = Document.model_validate_json(path.read_text("utf-8"))
-        return state["docs"][doc_id]
-
-
-def _extraction(data_dir: Path, state: dict, doc_id: str) -> DocumentExtraction | None:
-    with _LOCK:
-        if doc_id not in state["ex"]:
-            path = data_dir / "extraction" / f"{doc_id}.json"
-            state["ex"][doc_id] = (DocumentExtraction.model_validate_json(path.read_text("utf-8"))
-                                   if path.is_file() else None)
-        return state["ex"][doc_id]
-
-
-def _all_documents(data_dir: Path, state: dict) -> dict[str, Document]:
-    return {e["id"]: _document(data_dir, state, e["id"]) for e in state["manifest"].get("documents", [])}
-
-
 def index_vectors(hybrid) -> Callable[[Document, list[str]], np.ndarray | None]:
     """A ``provision_vectors`` lookup over the provision vectors a search index stores
     (``embeddings.index.HybridIndex``: ``t.provisions["doc#prov"]["pid"]`` → ``prov_dense``)."""
@@ -300,8 +256,6 @@ def stored_index(data_dir: Path):
     if not (index_dir / "manifest.json").is_file():
         return None
     try:
-        from embeddings.index import HybridIndex
-
         return HybridIndex.load(index_dir)
     except Exception:  # noqa: BLE001 - no usable index: alignment degrades to lexical only
         return None
@@ -309,64 +263,20 @@ def stored_index(data_dir: Path):
 
 def _gazetteer():
     try:
-        from kg.gazetteer import Gazetteer
-
         return Gazetteer.load()
     except Exception:  # noqa: BLE001 - findings about foreign places need it; others do not
         return None
-
-
-def cascade(data_dir: str | Path, upper_id: str, lower_id: str) -> dict:
-    """``policykg cascade`` over a built data directory (document ids already resolved)."""
-    data_dir = Path(data_dir)
-    state = _state(data_dir)
-    up, low = _document(data_dir, state, upper_id), _document(data_dir, state, lower_id)
-    hybrid = _once(state, "hybrid", lambda: stored_index(data_dir))
-    return cascade_pair(up, low, _extraction(data_dir, state, upper_id), _extraction(data_dir, state, lower_id),
-                        hybrid)
 
 
 def cascade_pair(up: Document, low: Document, upper_ex: DocumentExtraction | None,
                  lower_ex: DocumentExtraction | None, hybrid=None) -> dict:
     """The cascade JSON of two loaded documents; ``hybrid`` (an ``embeddings.index.HybridIndex``,
     or None for lexical alignment only) supplies stored provision vectors. Callers that already
-    hold the documents, extraction and index (``kg.service.PolicyKG``) use this directly."""
+    hold the documents, extraction and index (``api.service.PolicyKG``) use this directly."""
     vectors = provision_vectors(index_vectors(hybrid)) if hybrid is not None else None
     result = analyse(up, low, upper_ex=upper_ex, lower_ex=lower_ex, vectors=vectors, gazetteer=_gazetteer())
     return cascade_json(result)
 
 
-def _search_index(data_dir: Path):
-    try:
-        from embeddings.search import SearchIndex
-
-        return SearchIndex.load(data_dir)
-    except Exception:  # noqa: BLE001 - semantic matches need the model; exact ones do not
-        return None
-
-
-def _chain(data_dir: Path) -> Callable[[str], list[dict]] | None:
-    try:
-        from kg import views
-        from kg.store import open_store
-
-        store = open_store(data_dir)
-    except Exception:  # noqa: BLE001 - no graph: no chain
-        return None
-    return lambda doc_id: views.chain_above(store, doc_id)
-
-
-def concept(data_dir: str | Path, name: str, *, semantic: bool = True) -> dict:
-    """``policykg concept`` over a built data directory."""
-    data_dir = Path(data_dir)
-    state = _state(data_dir)
-    docs = _once(state, "all_docs", lambda: _all_documents(data_dir, state))
-    table = _once(state, "entities", lambda: EntityTable.from_extractions(
-        {d: ex for d in docs if (ex := _extraction(data_dir, state, d)) is not None}))
-    search = _once(state, "search", lambda: _search_index(data_dir)) if semantic else None
-    chain = _once(state, "chain", lambda: _chain(data_dir))
-    return concept_json(name, table, docs, search=search, chain=chain)
-
-
-__all__ = ["cascade", "cascade_pair", "concept", "cascade_json", "concept_json", "render_cascade", "render_concept",
+__all__ = ["cascade_pair", "cascade_json", "concept_json", "render_cascade", "render_concept",
            "finding_message", "index_vectors", "stored_index"]

@@ -1,4 +1,4 @@
-"""Evaluate provision alignment against a hand-made gold file: ``python -m kg.eval_cascade``.
+"""Evaluate provision alignment against a hand-made gold file: ``python -m api.evaluation.cascade``.
 
 The gold file maps each lower provision number to its upper counterpart's number (or null for a
 local addition). Printed: accuracy over all graded provisions, accuracy over aligned ones, and
@@ -14,12 +14,20 @@ import sys
 import time
 from pathlib import Path
 
+from api.views.cascade import index_vectors, stored_index
 from corpus import BUNDLED_DIR
 from corpus.ingest import parse_file
 from corpus.model import Document
-from kg.cascade.align import Alignment, PassageEncoder, UnitVectors, align, provision_vectors
+from embeddings.encoder import load_encoder
+from kg.cascade.align import (
+    Alignment,
+    PassageEncoder,
+    UnitVectors,
+    align,
+    provision_vectors,
+)
 
-GOLD_DIR = Path(__file__).resolve().parent.parent / "tests" / "gold"
+GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "gold"
 DEFAULT_GOLD = GOLD_DIR / "align_001_000.json"
 
 
@@ -76,13 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     encoder = None
     if args.embeddings:
-        from embeddings.encoder import load_encoder
-
         encoder = load_encoder(args.embeddings)
     vectors = None
     if args.data:
-        from kg.cascade.cli_views import stored_index, index_vectors
-
         hybrid = stored_index(args.data)
         if hybrid is None:
             print(f"no search index in {args.data}", file=sys.stderr)

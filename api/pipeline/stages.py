@@ -1,0 +1,110 @@
+"""The stages of a full build, in order: extraction → graph → cascade analysis → search index.
+
+Each stage is a function of a :class:`~api.pipeline.context.BuildContext`; it writes under
+``ctx.staging_dir`` and may leave objects in ``ctx.results`` for later stages (the JSON-able
+value under its own name goes to the manifest). The layers below (``kg``, ``embeddings``) know
+nothing of builds: the stages call their pure functions.
+"""
+from __future__ import annotations
+
+import gc
+import time
+from pathlib import Path
+
+from api.datadir import DOCUMENTS, EXTRACTION, GRAPH, INDEX, MODEL, load_extractions
+from api.pipeline.context import BuildContext, Stage
+from embeddings.convert import ensure_model
+from embeddings.encoder import configured_spec, load_encoder
+from embeddings.index import HybridIndex
+from kg.cascade import analyse
+from kg.cascade.rdf import analysis_quads, corpus_pairs, store_analysis
+from kg.extract import extract_document, prepare_corpus
+from kg.gazetteer import enclosing_places
+from kg.graph import document_iri_of
+from kg.records import DocumentExtraction
+from kg.store import Store, build_store
+
+
+def stage_extraction(ctx: BuildContext) -> dict[str, DocumentExtraction]:
+    """doc id → extraction, for the stages after extraction: the extraction stage's result, or
+    the files it left in the staging dir; empty when there is neither."""
+    ex = ctx.results.get("extraction")
+    if isinstance(ex, dict) and all(isinstance(v, DocumentExtraction) for v in ex.values()):
+        return ex
+    return load_extractions(Path(ctx.staging_dir) / EXTRACTION)
+
+
+def extraction_stage(ctx: BuildContext) -> None:
+    """``extraction/{doc_id}.json`` for every document: the corpus-wide pass (citations,
+    program aliases, jurisdictions) first, then every document; documents whose metadata the
+    corpus pass changed (resolved citations, inferred 文号) are rewritten."""
+    ectx, changed = prepare_corpus(ctx.docs)
+    results = {doc.id: extract_document(doc, ectx) for doc in ctx.docs}
+    out = ctx.staging_dir / EXTRACTION
+    out.mkdir(parents=True, exist_ok=True)
+    for doc_id, ex in results.items():
+        (out / f"{doc_id}.json").write_text(ex.model_dump_json(), encoding="utf-8")
+    docs_dir = ctx.staging_dir / DOCUMENTS
+    for doc in ctx.docs:
+        if doc.id in changed or doc.cites:
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            (docs_dir / f"{doc.id}.json").write_text(doc.model_dump_json(), encoding="utf-8")
+    ctx.results["extraction"] = results
+    ctx.results["extraction_stage"] = {
+        "documents": len(results),
+        "entities": sum(len(e.entities) for e in results.values()),
+        "targets": sum(len(e.targets) for e in results.values()),
+        "slogans": sum(len(e.slogans) for e in results.values()),
+        "responsibilities": sum(len(e.responsibilities) for e in results.values()),
+        "metadata_changed": changed,
+    }
+
+
+def graph_stage(ctx: BuildContext) -> None:
+    """The graph of every document into ``staging_dir/graph``."""
+    t0 = time.perf_counter()
+    store = build_store(Path(ctx.staging_dir) / GRAPH, ctx.docs, stage_extraction(ctx))
+    summary = {"quads": store.count(), "documents": len(store.document_ids()),
+               "seconds": round(time.perf_counter() - t0, 3)}
+    del store
+    gc.collect()  # release the RocksDB handle before the staging dir is swapped in
+    ctx.results["graph_stage"] = summary
+
+
+def analysis_stage(ctx: BuildContext) -> None:
+    """Analyse every (upper, lower) pair the graph links — alignment and target moves — into the
+    analysis graph of ``staging_dir/graph``. Summary in ``ctx.results["cascade"]``."""
+    t0 = time.perf_counter()
+    extraction = stage_extraction(ctx)
+    docs = {d.id: d for d in ctx.docs}
+    store = Store(Path(ctx.staging_dir) / GRAPH)
+    pairs = [(u, lo) for u, lo in corpus_pairs(store) if u in docs and lo in docs]
+    doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
+    batches = []
+    for u, lo in pairs:
+        res = analyse(docs[u], docs[lo], upper_ex=extraction.get(u), lower_ex=extraction.get(lo))
+        batches.append((u, lo, analysis_quads(res, extraction.get(u), extraction.get(lo), doc_iris)))
+    n = store_analysis(store, batches)
+    store.flush()
+    del store
+    gc.collect()
+    ctx.results["cascade"] = {"pairs": [list(p) for p in pairs], "quads": n,
+                              "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def index_stage(ctx: BuildContext) -> None:
+    """Convert the model if needed and index ``ctx.docs`` into ``staging_dir/index``; vectors of
+    unchanged sentences come from the previous index when it was built with the same model."""
+    model_dir = ensure_model(ctx.staging_dir / MODEL)
+    encoder = load_encoder(model_dir, spec=configured_spec(ctx.options.get("encoder")))
+    extractions = stage_extraction(ctx) or None
+    previous = ctx.previous_dir / INDEX if ctx.previous_dir is not None else None
+    t = time.perf_counter()
+    ix = HybridIndex.build(ctx.docs, encoder, extractions, previous if previous and previous.is_dir() else None,
+                           place_chain=enclosing_places)
+    ix.save(ctx.staging_dir / INDEX)
+    ctx.results["index_stage"] = {**ix.manifest()["counts"], "index_type": ix.dense.kind,
+                                  "seconds": round(time.perf_counter() - t, 2)}
+
+
+STAGES: list[Stage] = [extraction_stage, graph_stage, analysis_stage, index_stage]
