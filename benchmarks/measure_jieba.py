@@ -55,16 +55,13 @@ class WordField:
         self.tk, self.search_mode = tokenizer, search_mode
         vocab: dict[str, int] = {}
         rows, cols = [], []
-        lengths = np.zeros(len(texts), dtype=np.float32)
         for i, t in enumerate(texts):
-            toks = self.words(t)
-            lengths[i] = max(len(toks), 1)
-            for w in toks:
+            for w in self.words(t):
                 rows.append(i)
                 cols.append(vocab.setdefault(w, len(vocab)))
         counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(texts), len(vocab)))
         counts.sum_duplicates()
-        self.lex = LexicalIndex(vocab, counts, lengths)
+        self.lex = LexicalIndex(vocab, counts)
 
     def words(self, text: str) -> list[str]:
         cut = self.tk.cut_for_search if self.search_mode else self.tk.cut

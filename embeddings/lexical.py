@@ -5,8 +5,10 @@ letters/digits/CJK at every punctuation mark or space; each run contributes its 
 bigrams (a one-character run contributes that character). Every character is also indexed as
 a unigram, used only for one-character queries.
 
-Scores are eager BM25 weights in a CSC matrix (rows = indexed texts, columns = terms), so a
-query is the sum of a few columns; rows can be appended and deleted (weights are recomputed).
+BM25 weights come from ``bm25s`` (eager weights in a CSC matrix, rows = indexed texts,
+columns = terms, so a query is the sum of a few columns). bm25s has no incremental update:
+rows can be appended and deleted because the index keeps every row's term counts and hands
+them to bm25s again (a full re-index, linear in the corpus).
 
 >>> bigrams("稳定粮食生产。")
 ['稳定', '定粮', '粮食', '食生', '生产']
@@ -25,12 +27,20 @@ import re
 import unicodedata
 from pathlib import Path
 
+import bm25s
 import numpy as np
 import scipy.sparse as sp
 
+from kg.errors import IncompatibleIndex
+
 _RUN = re.compile(r"[^\W_]+")
 K1, B = 1.2, 0.75
-FORMAT = 1
+# bm25s variant: ATIRE's term-frequency part, tf·(k1+1)/(tf + k1·(1-b+b·len/avglen)), with
+# Lucene's idf, log(1 + (N-df+0.5)/(df+0.5)) (never negative); len = number of indexed terms.
+METHOD, IDF_METHOD = "atire", "lucene"
+FORMAT = 2  # 1: hand-written BM25 (length = bigrams only); 2: bm25s
+_FILES = {"data_name": "bm25_data.npy", "indices_name": "bm25_indices.npy", "indptr_name": "bm25_indptr.npy",
+          "vocab_name": "bm25_vocab.json", "params_name": "bm25_params.json"}
 
 
 def normalize(text: str) -> str:
@@ -84,24 +94,35 @@ def index_terms(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over character bigrams (+ unigrams), rows addressed by position."""
+    """BM25 over character bigrams (+ unigrams), rows addressed by position.
 
-    def __init__(self, vocab: dict[str, int], counts: sp.csr_matrix, lengths: np.ndarray):
+    ``counts`` (rows × terms, raw term frequencies) is what the index keeps of each text;
+    the BM25 weights are computed from it by bm25s and re-computed on :meth:`add`/:meth:`delete`.
+    """
+
+    def __init__(self, vocab: dict[str, int], counts: sp.csr_matrix, bm25: bm25s.BM25 | None = None):
         self.vocab = vocab
-        self.counts = counts.tocsr()  # rows × terms, raw term frequencies
-        self.lengths = lengths.astype(np.float32)  # bigram count per row (BM25 length)
-        self._reweight()
+        self._set(counts, bm25)
+
+    def _set(self, counts: sp.csr_matrix, bm25: bm25s.BM25 | None = None) -> None:
+        """Take ``counts`` as the rows; index them with bm25s unless ``bm25`` (loaded) is given."""
+        c = counts.tocsr()
+        if c.shape[1] < len(self.vocab):
+            c = sp.csr_matrix((c.data, c.indices, c.indptr), shape=(c.shape[0], len(self.vocab)))
+        self.counts = c  # rows × terms, raw term frequencies
+        self._bm25 = bm25 if bm25 is not None else self._index()
+        s = self._bm25.scores  # bm25s's eager weights, viewed as a CSC matrix
+        self.weights = sp.csc_matrix((s["data"], s["indices"], s["indptr"]), shape=c.shape)
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
         vocab: dict[str, int] = {}
-        counts, lengths = cls._count(texts, vocab)
-        return cls(vocab, counts, lengths)
+        return cls(vocab, cls._count(texts, vocab))
 
     @staticmethod
-    def _count(texts: list[str], vocab: dict[str, int]) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Term counts (rows × vocab, growing ``vocab``) and bigram lengths, vectorised.
+    def _count(texts: list[str], vocab: dict[str, int]) -> sp.csr_matrix:
+        """Term counts (rows × vocab, growing ``vocab``), vectorised.
 
         Same terms as :func:`index_terms`: every bigram of adjacent letters/digits/CJK plus
         every such character.
@@ -109,7 +130,7 @@ class LexicalIndex:
         n = len(texts)
         joined = "\x00".join(normalize(t) for t in texts)
         if not joined:
-            return sp.csr_matrix((n, max(len(vocab), 1)), dtype=np.float32), np.ones(n, dtype=np.float32)
+            return sp.csr_matrix((n, max(len(vocab), 1)), dtype=np.float32)
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         uniq, inv = _dense_unique(codes, 0x110000)
         alnum = np.fromiter(((chr(u).isalnum() and u != 0x5F) for u in uniq.tolist()), dtype=bool, count=uniq.size)
@@ -133,43 +154,37 @@ class LexicalIndex:
         cols = term_ids[kinv]
         m = sp.csr_matrix((np.ones(cols.size, dtype=np.float32), (rows, cols)), shape=(n, max(len(vocab), 1)))
         m.sum_duplicates()
-        lengths = np.bincount(row[bi_pos], minlength=n).astype(np.float32)
-        return m, np.maximum(lengths, 1)
+        return m
 
-    def _reweight(self) -> None:
-        """Recompute idf and the eager BM25 weight matrix (CSC) from raw counts."""
-        n = self.counts.shape[0]
-        cnt = self.counts
-        if cnt.shape[1] < len(self.vocab):
-            cnt = sp.csr_matrix((cnt.data, cnt.indices, cnt.indptr), shape=(n, len(self.vocab)))
-            self.counts = cnt
-        df = np.bincount(cnt.indices, minlength=cnt.shape[1]).astype(np.float32)
-        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avgdl = float(self.lengths.mean()) if n else 1.0
-        norm = K1 * (1 - B + B * self.lengths / max(avgdl, 1e-6))
-        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(cnt.indptr))
-        tf = cnt.data
-        w = self.idf[cnt.indices] * tf * (K1 + 1) / (tf + norm[rows])
-        self.weights = sp.csr_matrix((w.astype(np.float32), cnt.indices, cnt.indptr), shape=cnt.shape).tocsc()
+    def _index(self) -> bm25s.BM25:
+        """bm25s index of the rows of ``counts`` (each row handed over as its list of term ids)."""
+        bm = bm25s.BM25(k1=K1, b=B, method=METHOD, idf_method=IDF_METHOD, dtype="float32")
+        c = self.counts
+        if c.nnz == 0:  # nothing to weigh (bm25s would average zero lengths)
+            bm.scores = {"data": np.zeros(0, np.float32), "indices": np.zeros(0, np.int32),
+                         "indptr": np.zeros(c.shape[1] + 1, np.int64), "num_docs": c.shape[0]}
+            bm.vocab_dict, bm.nonoccurrence_array = self.vocab, None
+            return bm
+        tf = c.data.astype(np.int64)
+        per_row = np.bincount(np.repeat(np.arange(c.shape[0]), np.diff(c.indptr)), weights=tf, minlength=c.shape[0])
+        docs = [a.tolist() for a in np.split(np.repeat(c.indices, tf), np.cumsum(per_row.astype(np.int64))[:-1])]
+        bm.index((docs, self.vocab), create_empty_token=False, show_progress=False)
+        return bm
 
     # ---- incremental ----------------------------------------------------------------------
     def add(self, texts: list[str]) -> None:
         """Append rows for ``texts`` (positions continue after the current last row)."""
-        new, lengths = self._count(texts, self.vocab)
+        new = self._count(texts, self.vocab)
         width = len(self.vocab)
         old = sp.csr_matrix((self.counts.data, self.counts.indices, self.counts.indptr), shape=(self.counts.shape[0], width))
         new = sp.csr_matrix((new.data, new.indices, new.indptr), shape=(new.shape[0], width))
-        self.counts = sp.vstack([old, new], format="csr")
-        self.lengths = np.concatenate([self.lengths, lengths])
-        self._reweight()
+        self._set(sp.vstack([old, new], format="csr"))
 
     def delete(self, rows: np.ndarray) -> None:
         """Remove rows (later rows shift down to keep positions dense)."""
         keep = np.ones(self.counts.shape[0], dtype=bool)
         keep[np.asarray(rows, dtype=np.int64)] = False
-        self.counts = self.counts[keep]
-        self.lengths = self.lengths[keep]
-        self._reweight()
+        self._set(self.counts[keep])
 
     # ---- scoring --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -181,12 +196,10 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (float32, length ``len(self)``)."""
-        out = np.zeros(len(self), dtype=np.float32)
-        w = self.weights
-        for t in self.term_ids(query_terms(query)):
-            s, e = w.indptr[t], w.indptr[t + 1]
-            out[w.indices[s:e]] += w.data[s:e]
-        return out
+        ids = self.term_ids(query_terms(query))
+        if ids.size == 0 or len(self) == 0:
+            return np.zeros(len(self), dtype=np.float32)
+        return self._bm25.get_scores_from_ids(ids).astype(np.float32, copy=False)
 
     def postings(self, term: str) -> np.ndarray:
         """Rows containing ``term`` (sorted)."""
@@ -228,20 +241,30 @@ class LexicalIndex:
 
     # ---- persistence ----------------------------------------------------------------------
     def save(self, directory: Path) -> None:
+        """bm25s's own files (``bm25_params.json``, ``bm25_vocab.json``, weight arrays) plus the
+        term counts add/delete re-index from and ``bm25_lexical.json`` (format)."""
         directory.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(directory, **_FILES)
         sp.save_npz(directory / "bm25_counts.npz", self.counts)
-        np.save(directory / "bm25_lengths.npy", self.lengths)
-        terms = sorted(self.vocab, key=self.vocab.__getitem__)
-        (directory / "bm25_vocab.json").write_text(
-            json.dumps({"format": FORMAT, "k1": K1, "b": B, "terms": terms}, ensure_ascii=False), encoding="utf-8"
-        )
+        (directory / "bm25_lexical.json").write_text(json.dumps({"format": FORMAT}), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex":
-        meta = json.loads((directory / "bm25_vocab.json").read_text(encoding="utf-8"))
-        vocab = {t: i for i, t in enumerate(meta["terms"])}
-        counts = sp.load_npz(directory / "bm25_counts.npz").tocsr()
-        return cls(vocab, counts, np.load(directory / "bm25_lengths.npy"))
+        """IncompatibleIndex when the files were written by another format (rebuild)."""
+        meta = directory / "bm25_lexical.json"
+        if meta.exists():
+            fmt = json.loads(meta.read_text(encoding="utf-8")).get("format")
+        else:  # format 1 (hand-written BM25) kept its format in bm25_vocab.json
+            old = directory / "bm25_vocab.json"
+            fmt = json.loads(old.read_text(encoding="utf-8")).get("format") if old.exists() else None
+        if fmt != FORMAT:
+            raise IncompatibleIndex(f"lexical index format {fmt!r} in {directory}; expected {FORMAT} (bm25s); rebuild")
+        bm = bm25s.BM25.load(directory, **_FILES)
+        if (bm.k1, bm.b, bm.method, bm.idf_method) != (K1, B, METHOD, IDF_METHOD):
+            raise IncompatibleIndex(f"lexical index in {directory} has other BM25 parameters; rebuild")
+        vocab = {t: int(i) for t, i in bm.vocab_dict.items()}
+        bm.vocab_dict = vocab
+        return cls(vocab, sp.load_npz(directory / "bm25_counts.npz"), bm)
 
 
 def _dense_unique(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:

@@ -95,3 +95,24 @@ def test_vectorised_counting_matches_the_reference_terms(sentences):
         row = ix.counts.getrow(r)
         got = Counter({inv[int(c)]: int(v) for c, v in zip(row.indices, row.data)})
         assert got == Counter(index_terms(text)), text
+
+
+def test_an_index_written_before_bm25s_asks_for_a_rebuild(tmp_path):
+    from kg.errors import IncompatibleIndex
+
+    (tmp_path / "bm25_vocab.json").write_text('{"format": 1, "k1": 1.2, "b": 0.75, "terms": ["粮"]}', encoding="utf-8")
+    with pytest.raises(IncompatibleIndex, match="format 1.*rebuild"):
+        LexicalIndex.load(tmp_path)
+
+
+def test_empty_and_emptied_indexes(tmp_path):
+    ix = LexicalIndex.build([])
+    assert len(ix) == 0 and ix.scores("粮食").size == 0
+    ix.add(["", "，"])
+    assert ix.scores("粮食").tolist() == [0, 0]
+    ix.add(["粮食生产"])
+    ix.delete(np.arange(3))
+    assert len(ix) == 0 and ix.postings("粮").size == 0
+    ix.add(["粮食安全", "生产"])
+    ix.save(tmp_path)
+    assert LexicalIndex.top(LexicalIndex.load(tmp_path).scores("粮食"), 2).tolist() == [0]
