@@ -31,7 +31,7 @@ import bm25s
 import numpy as np
 import scipy.sparse as sp
 
-from kg.errors import IncompatibleIndex
+from corpus.errors import IncompatibleIndex
 
 _RUN = re.compile(r"[^\W_]+")
 K1, B = 1.2, 0.75

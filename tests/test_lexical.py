@@ -98,7 +98,7 @@ def test_vectorised_counting_matches_the_reference_terms(sentences):
 
 
 def test_an_index_written_before_bm25s_asks_for_a_rebuild(tmp_path):
-    from kg.errors import IncompatibleIndex
+    from corpus.errors import IncompatibleIndex
 
     (tmp_path / "bm25_vocab.json").write_text('{"format": 1, "k1": 1.2, "b": 0.75, "terms": ["粮"]}', encoding="utf-8")
     with pytest.raises(IncompatibleIndex, match="format 1.*rebuild"):
