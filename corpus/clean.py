@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from corpus.model import Note
+from corpus.numerals import HAN as CJK
 
-CJK = r"\u3400-\u9fff\uf900-\ufaff"
 # Punctuation that ends a sentence or a line-level unit: a line ending in one is complete.
 SENTENCE_FINAL = "。！？；：!?;:…"
 HEADING_RE = re.compile(

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 
 from corpus.model import Citation, Provision
-from corpus.structure import cn_number
+from corpus.numerals import HAN as CJK
+from corpus.numerals import cn_number, valid_date
 
-CJK = r"\u4e00-\u9fff"
 DOC_NUMBER = re.compile(rf"[{CJK}]{{1,10}}[〔\[［【(（]\s*(?:19|20)\d{{2}}\s*[〕\]］】)）]\s*\d{{1,4}}\s*号")
 _DATE = re.compile(
     r"((?:19|20)\d{2}|[〇零一二三四五六七八九○Ｏ]{4})\s*年\s*([\d一二三四五六七八九十]{1,3})\s*月\s*"
@@ -50,10 +50,7 @@ def parse_date(s: str) -> str | None:
     y, mo, d = m.groups()
     if not y.isdigit():
         y = "".join(str(cn_number(c) if c not in "○Ｏ" else 0) for c in y)
-    month, day = cn_number(mo), cn_number(d)
-    if month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{int(y):04d}-{month:02d}-{day:02d}"
+    return valid_date(int(y), cn_number(mo), cn_number(d))
 
 
 def _date_only(line: str) -> bool:
@@ -159,14 +156,21 @@ def jurisdiction(issuer: str) -> tuple[str | None, str | None]:
     return units[-1]
 
 
-def split_issuers(s: str) -> list[str]:
-    """Joint issuers printed together: ``中共重庆市委 重庆市人民政府`` or with 、.
+_ISSUER_SEP = re.compile(r"[\s、，,；;]+|(?<=[委府厅局部室])(?=中共|[^\s、，]{2,}人民政府)")
 
-    >>> split_issuers("中共重庆市委 重庆市人民政府")
-    ['中共重庆市委', '重庆市人民政府']
+
+def split_issuers(s: str, *, organisations_only: bool = True) -> list[str]:
+    """Joint issuers printed together: ``中共重庆市委 重庆市人民政府``, with 、 or run together.
+    ``organisations_only`` keeps names that end like an organisation (委, 人民政府, 办公厅 …);
+    a citation's issuer text (中共中央、国务院) is split with ``organisations_only=False``.
+
+    >>> split_issuers("中共重庆市委 重庆市人民政府"), split_issuers("中共垫江县委垫江县人民政府")
+    (['中共重庆市委', '重庆市人民政府'], ['中共垫江县委', '垫江县人民政府'])
+    >>> split_issuers("中共中央、国务院", organisations_only=False)
+    ['中共中央', '国务院']
     """
-    parts = [p for p in re.split(r"[\s、，,]+", s.strip()) if p]
-    return [p for p in parts if _is_org(p)]
+    parts = [p.strip() for p in _ISSUER_SEP.split(s or "") if p and p.strip()]
+    return [p for p in parts if _is_org(p)] if organisations_only else [p for p in parts if len(p) >= 2]
 
 
 def _is_org(s: str) -> bool:

@@ -19,6 +19,8 @@ import re
 import unicodedata
 from typing import Protocol
 
+from corpus.numerals import HAN
+
 
 class IngestError(Exception):
     """A file that cannot be ingested; ``source`` names it, ``reason`` says why."""
@@ -38,7 +40,7 @@ class Reader(Protocol):
 
 # --------------------------------------------------------------------------- text
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd\ue000-\uf8ff]")
 
 
@@ -50,7 +52,7 @@ def _junk_reason(text: str) -> str | None:
     bad = len(_BAD_CONTROL.findall(text))
     if bad > max(2, n // 200):
         return f"binary content ({bad} control/private-use characters)"
-    cjk = len(_CJK.findall(text))
+    cjk = len(_HAN_CHAR.findall(text))
     printable = sum(1 for c in text if c.isprintable() or c in "\t\n\r\f")
     if printable < 0.97 * n:
         return "binary content (unprintable characters)"

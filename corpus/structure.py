@@ -21,37 +21,9 @@ import re
 from dataclasses import dataclass, field
 
 from corpus.model import Provision, Sentence, Table
+from corpus.numerals import cn_number
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "零〇一二三四五六七八九十百两"
-
-
-def cn_number(s: str) -> int | None:
-    """Value of a Chinese (or Arabic) numeral, None if it is not one.
-
-    >>> [cn_number(x) for x in ("三十四", "十一", "一百零二", "二〇", "7", "甲")]
-    [34, 11, 102, 20, 7, None]
-    """
-    if s.isdigit():
-        return int(s)
-    if not s or any(c not in CN_DIGITS and c not in "十百" for c in s):
-        return None
-    if "十" not in s and "百" not in s:  # positional: 二〇 → 20
-        v = 0
-        for c in s:
-            v = v * 10 + CN_DIGITS[c]
-        return v
-    total, cur = 0, 0
-    for c in s:
-        if c in CN_DIGITS:
-            cur = CN_DIGITS[c]
-        elif c == "十":
-            total += (cur or 1) * 10
-            cur = 0
-        elif c == "百":
-            total += (cur or 1) * 100
-            cur = 0
-    return total + cur
 
 
 # kind, AKN prefix, rank (lower = higher in the tree), pattern (groups: number, rest)

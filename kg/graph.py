@@ -16,6 +16,7 @@ from typing import Iterable, Mapping, Sequence
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from corpus.metadata import split_issuers
 from corpus.model import Document
 from kg import iris
 from kg.gazetteer import Gazetteer
@@ -33,7 +34,6 @@ _GENRES = (
     ("条例", "regulation"),
 )
 _PERIOD = re.compile(r"[（(](\d{4})\s*[—\-–~～至到]+\s*(\d{4})\s*年?[）)]")
-_SPLIT_ISSUERS = re.compile(r"[、，,；;\s]+|(?<=[委府厅局部室])(?=中共|[^\s、，]{2,}人民政府)")
 
 
 @lru_cache(maxsize=4096)
@@ -149,15 +149,6 @@ def guess_level(number: str | None, issuer: str | None, title: str, hint_code: s
         if text[:1] in iris._PROVINCE_ABBR and parsed and text == parsed[0]:
             return "provincial"
     return None
-
-
-def split_issuers(issuer: str) -> list[str]:
-    """Joint issuers as separate names.
-
-    >>> split_issuers("中共垫江县委、垫江县人民政府")
-    ['中共垫江县委', '垫江县人民政府']
-    """
-    return [p for p in (s.strip() for s in _SPLIT_ISSUERS.split(issuer or "")) if len(p) >= 2]
 
 
 def doc_place_code(doc: Document) -> str | None:
@@ -504,7 +495,7 @@ def document_quads(
         q.add(target, PK.genre, getattr(PK, "genre_" + (g or "otherGenre")))
         if c.issuer:
             q.add(target, PK.issuerText, zh(c.issuer))
-            for name in split_issuers(c.issuer):
+            for name in split_issuers(c.issuer, organisations_only=False):
                 a = _agency_for(name, agency_by_name)
                 q.add(target, ELI.passed_by, a)
                 q.add(a, RDF.type, PK.Agency)

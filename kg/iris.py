@@ -16,13 +16,13 @@ document graph and in every build.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import quote
+
+from kg.gazetteer import default_gazetteer
 
 BASE = "https://w3id.org/policykg"
 GRAPH_BASE = f"{BASE}/graph"
@@ -33,7 +33,6 @@ SHARED_GRAPH = f"{GRAPH_BASE}/shared"  # shared nodes: entities, places, documen
 CONTRIB_BASE = "urn:policykg:contrib:"  # hidden: what each document contributes to the shared graph
 CENTRAL_AREA = "000000"
 
-_DIVISIONS = Path(__file__).resolve().parent / "data" / "divisions.tsv.gz"
 _NUMBER_RE = re.compile(r"^\s*(?P<code>[^\s〔\[［【（(]+?)\s*[〔\[［【（(](?P<year>\d{4})[〕\]］】）)]\s*第?(?P<seq>\d+)\s*号?\s*$")
 # single-character abbreviations of the provincial-level divisions (GB/T 2260 first two digits)
 _PROVINCE_ABBR = {
@@ -97,16 +96,8 @@ def normalise_number(number: str) -> str:
 
 @lru_cache(maxsize=1)
 def divisions() -> dict[str, tuple[str, str, str | None]]:
-    """The bundled division table: code -> (name, level, parent code)."""
-    out: dict[str, tuple[str, str, str | None]] = {}
-    if not _DIVISIONS.exists():
-        return out
-    with gzip.open(_DIVISIONS, "rt", encoding="utf-8") as f:
-        for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) >= 3 and parts[0]:
-                out[parts[0]] = (parts[1], parts[2], (parts[3] if len(parts) > 3 else "") or None)
-    return out
+    """The gazetteer's division table: code -> (name, level, parent code)."""
+    return {d.code: (d.name, d.level, d.parent_code) for d in default_gazetteer().divisions()}
 
 
 def name_stem(name: str) -> str:

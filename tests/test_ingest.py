@@ -25,7 +25,7 @@ def test_item_counts_and_numbering(corpus_docs, prefix, n):
     items = [p for p in doc.provisions if p.kind == "item"]
     assert len(items) == n
     # printed numbers run （一）…（N） in reading order, each under a part
-    from corpus.structure import cn_number
+    from corpus.numerals import cn_number
 
     assert [cn_number(p.number.strip("（）")) for p in items] == list(range(1, n + 1))
     assert all(doc.provision(p.parent).kind == "part" for p in items)

@@ -16,6 +16,8 @@ from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
+from embeddings.highlight import highlights
+
 LEVEL_COLOURS = {
     "central": "#7b2d26",
     "provincial": "#b5542d",
@@ -60,27 +62,10 @@ def mark_window(text: str, start: int, end: int, width: int = 70) -> Markup:
             + Markup("…" if hi < len(text) else ""))
 
 
-def query_spans(text: str, query: str, min_len: int = 2) -> list[tuple[int, int]]:
-    """Spans of ``text`` that also occur in ``query`` (greedy longest match, at least
-    ``min_len`` characters; a one-character query matches single characters)."""
-    query = query.strip()
-    if not query:
-        return []
-    if len(query) < min_len:
-        min_len = len(query)
-    spans, i, n = [], 0, len(text)
-    while i < n:
-        best = 0
-        length = min_len
-        while i + length <= n and text[i:i + length] in query:
-            best = length
-            length += 1
-        if best and text[i:i + best].strip():
-            spans.append((i, i + best))
-            i += best
-        else:
-            i += 1
-    return spans
+def query_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that the query's terms cover: the search index's own highlighter
+    (``embeddings.highlight.highlights``: character bigrams after normalisation)."""
+    return [(a, b) for a, b in highlights(text, query)]
 
 
 def mark_query(text: str, query: str) -> Markup:

@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass, field
 
 from corpus.model import Document
+from corpus.numerals import HAN as _CJK
 from kg.extract.places import PlaceContext
 from kg.extract.text import iter_sentences, make_span
 from kg.extract.unit_lists import iter_unit_lists
 from kg.gazetteer import name_aliases
 from kg.records import Entity, Mention
 
-_CJK = "\u4e00-\u9fff"
 # head words an agency name ends with, longest first
 AGENCY_HEADS = (
     "人民政府", "委员会", "党工委", "管委会", "领导小组办公室", "领导小组", "办公室", "办事处", "党政办",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from corpus.model import Document
+from corpus.numerals import HAN
 from kg.extract.text import iter_sentences, make_span
 from kg.gazetteer import ZONE_RE, Division, Gazetteer, name_aliases
 from kg.records import Entity, Mention
@@ -35,7 +36,7 @@ _STOP_NAMES = {"城镇", "街道", "城区", "郊区", "矿区", "新区", "中�
 # final character + next character forming a common word: 乡村, 镇村, 县域, 市场 …
 _BAD_NEXT = {"乡": set("村镇风土贤愁情亲"), "镇": set("村街域"), "县": set("域"), "市": set("场民"),
              "区": set("域位块")}
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 _VILLAGE_TOKEN = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:村|社区)")
 _ZONE_TOKEN = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:经济技术开发区|经开区|高新技术产业开发区|高新区)")
 _ISSUER_HINT = re.compile(r"(委员会|人民政府|委|政府|办公室|管委会|党工委)$")
@@ -360,7 +361,7 @@ class _DocPlaces:
             nxt = text[i + L] if i + L < len(text) else ""
             if nxt in _BAD_NEXT.get(sub[-1], ()) and len(sub) <= 3:
                 continue
-            if sub in self.sc.bare_provinces and i > 0 and _CJK.match(text[i - 1]) and chained_to is None:
+            if sub in self.sc.bare_provinces and i > 0 and _HAN_CHAR.match(text[i - 1]) and chained_to is None:
                 # bare province names inside a longer word are suspicious unless clearly a name
                 if text[i - 1] not in "对在到和与及、新赴至的全": 
                     continue

@@ -27,10 +27,10 @@ import re
 from dataclasses import dataclass, field
 
 from corpus.model import Document
+from corpus.numerals import cn_number
 from kg.extract.text import (
     CLAUSE_SEPS,
     QUOTE_CHARS,
-    cn_int,
     find_quoted,
     iter_sentences,
     make_span,
@@ -123,9 +123,9 @@ def slogan_numeral(name: str) -> int | None:
             j = i
             while j < len(name) and name[j] in COUNT_CHARS:
                 j += 1
-            value = cn_int(name[i:j])
+            value = cn_number(name[i:j])
             if value is None:  # e.g. 二十一: take the leading digit run conservatively
-                value = cn_int(name[i])
+                value = cn_number(name[i])
             if value is not None:
                 total += value
                 found = True

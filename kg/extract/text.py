@@ -24,8 +24,6 @@ OPEN_QUOTES = "“「『‘"
 CLOSE_QUOTES = "”」』’"
 CLAUSE_SEPS = "，；。！？,;：:"
 PUNCT = set("，；。！？,;：:、（）()《》【】…—")
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
 _WS = re.compile(r"\s+")
 
 
@@ -124,26 +122,6 @@ def find_quoted(text: str, max_len: int = 40) -> list[Quoted]:
             continue
         out.append(Quoted(inner, a + 1, b))
     return out
-
-
-def cn_int(text: str) -> int | None:
-    """Parse a small Chinese or Arabic integer.
-
-    >>> [cn_int(x) for x in ("四", "十", "十二", "二十", "两", "12", "百")]
-    [4, 10, 12, 20, 2, 12, None]
-    """
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in CN_DIGITS and ch != "十" for ch in text):
-        return None
-    if "十" in text:
-        head, _, tail = text.partition("十")
-        tens = CN_DIGITS[head] if head else 1
-        ones = CN_DIGITS[tail] if tail else 0
-        return tens * 10 + ones
-    if len(text) == 1:
-        return CN_DIGITS[text]
-    return None
 
 
 YEAR_RE = re.compile(r"(20\d\d)\s*年")
