@@ -165,7 +165,8 @@ def synthetic_vectors(n: int, dim: int, rng: np.random.Generator, latent: int = 
 def bench_synthetic(n: int, n_queries: int, dim: int = 384) -> dict:
     from embeddings.dense import DenseIndex
     from embeddings.lexical import LexicalIndex
-    from embeddings.search import Core, retrieve
+    from embeddings.core import Core
+    from embeddings.search import retrieve
 
     out: dict = {"sentences": n, "dense_vectors": "random unit vectors, e5-like anisotropy (no encoder)"}
     rss0 = rss_mb()
@@ -209,7 +210,7 @@ def bench_synthetic(n: int, n_queries: int, dim: int = 384) -> dict:
         t = time.perf_counter()
         ranked = retrieve(core, q, v)
         lat.append(time.perf_counter() - t)
-        found += int(ranked.rows[0] == r)
+        found += int(core.rows_of(ranked.ids[:1])[0] == r)
         t = time.perf_counter()
         lex.scores(q)
         lex_t.append(time.perf_counter() - t)

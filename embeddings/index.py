@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.errors import IncompatibleIndex
-from embeddings.core import Core
+from embeddings.core import Core, SearchFilter
 from embeddings.dense import DenseIndex
 from embeddings.lexical import LexicalIndex
 
@@ -108,7 +108,8 @@ class HybridIndex:
     def core(self):
         """The retrieval view (embeddings.core.Core) of this index."""
         if self._core is None:
-            self._core = Core(self.lexical, self.dense, self.t.ids, self.prov_dense, self.row_pid)
+            self._core = Core(self.lexical, self.dense, self.t.ids, self.prov_dense, self.row_pid, self.row_mask,
+                              lambda rows: [(self.t.doc[int(r)], self.t.sid[int(r)]) for r in rows])
         return self._core
 
     def row_of_key(self) -> dict[tuple[str, str], int]:
@@ -230,19 +231,17 @@ class HybridIndex:
             )
 
     # ---- filters --------------------------------------------------------------------------
-    def row_mask(self, filters: dict | None) -> np.ndarray | None:
-        """Allowed rows for ``filters`` (None when unfiltered); see embeddings.search.Filters."""
-        if not filters:
+    def row_mask(self, flt: SearchFilter | None) -> np.ndarray | None:
+        """Allowed rows for a typed filter (None when unfiltered)."""
+        if flt is None:
             return None
         ok_docs = np.ones(len(self.doc_order), dtype=bool)
         for i, d_id in enumerate(self.doc_order):
-            ok_docs[i] = doc_passes(self.docs[d_id], filters)
+            ok_docs[i] = flt.passes_document(self.docs[d_id])
         mask = ok_docs[self.row_doc] if len(self.row_doc) else np.zeros(0, dtype=bool)
-        for key in ("entity", "type"):
-            val = filters.get(key)
-            if val is None:
+        for wanted in (flt.entity, f"type:{flt.fact_type}" if flt.fact_type else None):
+            if wanted is None:
                 continue
-            wanted = val if key == "entity" else f"type:{val}"
             lookup = self.row_of_key()
             m = np.zeros(len(self.t), dtype=bool)
             for d_id, s_id in self.mentions.get(wanted, []):
@@ -307,7 +306,7 @@ def read_manifest(directory: Path) -> dict:
 
 
 def doc_passes(meta: dict, filters: dict) -> bool:
-    """Whether a document's metadata passes the document-level filters.
+    """Whether a document's metadata passes the document-level part of service filters.
 
     >>> m = {"id": "a", "level": "township", "year": 2024, "places": ["三溪镇", "垫江县"]}
     >>> doc_passes(m, {"level": "township", "place": "垫江县", "year": 2024})
@@ -315,36 +314,8 @@ def doc_passes(meta: dict, filters: dict) -> bool:
     >>> doc_passes(m, {"year": (2020, 2023)}), doc_passes(m, {"doc": ["b"]})
     (False, False)
     """
-    level = filters.get("level")
-    if level and meta.get("level") not in _as_set(level):
-        return False
-    doc = filters.get("doc")
-    if doc and meta["id"] not in _as_set(doc):
-        return False
-    year = filters.get("year")
-    if year is not None:
-        y = meta.get("year")
-        if isinstance(year, (tuple, list)):
-            lo, hi = year
-            if y is None or (lo is not None and y < lo) or (hi is not None and y > hi):
-                return False
-        elif y != int(year):
-            return False
-    place = filters.get("place")
-    if place and not _as_set(place) & set(meta.get("places") or []):
-        return False
-    pf = filters.get("place_filter")
-    if pf is not None:
-        if callable(pf):
-            if not pf(meta):
-                return False
-        elif not set(pf) & set(meta.get("places") or []):
-            return False
-    return True
-
-
-def _as_set(v) -> set:
-    return {v} if isinstance(v, (str, int)) else set(v)
+    flt = SearchFilter.from_dict(filters)
+    return flt is None or flt.passes_document(meta)
 
 
 def encode_cached(encoder, texts: list[str], batch: int = 2048) -> np.ndarray:

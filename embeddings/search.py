@@ -5,9 +5,10 @@ once; every method is batch-friendly and never touches the network.
 
 Filters (a dict, every key optional): ``level`` (str or list), ``doc`` (id or list), ``year``
 (int or (lo, hi)), ``place`` (a name or 12-digit code: the document's place or any place
-enclosing it), ``place_filter`` (a set of place names/codes, or a callable on the document
-metadata dict), ``entity`` (an entity id: sentences mentioning it), ``type`` (a fact type:
-sentences with a mention of that entity type, or "target").
+enclosing it), ``entity`` (an entity id: sentences mentioning it), ``type`` (a fact type:
+sentences with a mention of that entity type, or "target"). They become a typed
+``embeddings.core.SearchFilter`` at once; candidates come from a ``RetrievalBackend`` by
+sentence id, and :func:`retrieve` fuses them the same way whichever backend answered.
 """
 from __future__ import annotations
 
@@ -20,16 +21,14 @@ import numpy as np
 
 from corpus.errors import BadRequest, NotBuilt
 from corpus.structure import split_sentences
-from embeddings.core import Core
+from embeddings.core import RetrievalBackend, SearchFilter
 from embeddings.encoder import DEFAULT_SPEC, SPECS, load_encoder
 from embeddings.fusion import fuse, rrf
 from embeddings.highlight import char_diff, highlights, shared_phrases
 from embeddings.index import HybridIndex, iter_rows, read_manifest
-from embeddings.lexical import LexicalIndex, normalize, query_terms, runs
+from embeddings.lexical import normalize, runs
 
 N_CANDIDATES = 100  # per ranker, before fusion
-N_PROVISIONS = 20  # provisions whose sentences join the candidates
-PROVISION_WEIGHT = 1.0  # weight of the provision's cosine in a sentence's dense score
 MIN_PHRASE = 8  # reuse counting: shared stretches at least this long
 QUERY_CACHE = 4096  # query embeddings kept
 _WORD = re.compile(r"\w")  # a draft piece needs one word character
@@ -65,71 +64,37 @@ class Hit:
 # ---------------------------------------------------------------------------- core retrieval
 @dataclass
 class Ranked:
-    """Fused candidates of one query, best first (rows of the sentence table)."""
+    """Fused candidates of one query, best first: sentence ids and, for the embedded index, rows."""
 
-    rows: np.ndarray
+    ids: np.ndarray
     fused: np.ndarray
     lexical: np.ndarray
     dense: np.ndarray
     coverage: float
+    rows: np.ndarray | None = None
 
 
-def coverage_of(lex: LexicalIndex, query: str, rows: np.ndarray) -> float:
-    """Largest fraction of the query's distinct terms found in any of ``rows``."""
-    terms = set(query_terms(query))
-    if not terms or rows.size == 0:
-        return 0.0
-    ids = lex.term_ids(sorted(terms))
-    if ids.size == 0:
-        return 0.0
-    c = lex.counts
-    best = 0
-    for r in rows:
-        best = max(best, int(np.isin(c.indices[c.indptr[r] : c.indptr[r + 1]], ids).sum()))
-    return best / len(terms)
-
-
-def dense_scores(core: Core, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Dense score of rows: sentence cosine, averaged with its provision's cosine (context)."""
-    s = core.dense.similarities(qvec, core.ids[rows]).astype(np.float64)
-    if core.prov_dense is None or rows.size == 0:
-        return s
-    pids, inv = np.unique(core.row_pid[rows], return_inverse=True)
-    p = core.prov_dense.similarities(qvec, pids).astype(np.float64)[inv]
-    return (s + PROVISION_WEIGHT * p) / (1 + PROVISION_WEIGHT)
-
-
-def retrieve(core: Core, query: str, qvec: np.ndarray, mask: np.ndarray | None = None, n: int = N_CANDIDATES,
-             method: str = "fused") -> Ranked:
-    """Candidates from both rankers, scored by both, fused; ``method`` lexical|dense|fused."""
-    lex = core.lexical
-    scores = lex.scores(query)
-    lex_rows = LexicalIndex.top(scores, n, mask)
-    allowed = None if mask is None else core.ids[mask]
-    d_ids, _ = core.dense.search(qvec[None, :], n, allowed=allowed)
-    d_ids = d_ids[0][d_ids[0] >= 0]
-    parts = [lex_rows, np.searchsorted(core.ids, d_ids)]
-    if core.prov_dense is not None and len(core.prov_dense):
-        allowed_p = None if mask is None else np.unique(core.row_pid[mask])
-        p_ids, _ = core.prov_dense.search(qvec[None, :], N_PROVISIONS, allowed=allowed_p)
-        p_rows = core.rows_of_pids(p_ids[0][p_ids[0] >= 0])
-        parts.append(p_rows if mask is None else p_rows[mask[p_rows]])
-    rows = np.unique(np.concatenate(parts)).astype(np.int64)
-    lexs = scores[rows].astype(np.float64)
-    dens = dense_scores(core, qvec, rows)
-    cov = coverage_of(lex, query, lex_rows[:10])
+def retrieve(backend: RetrievalBackend, query: str, qvec: np.ndarray, flt: SearchFilter | None = None,
+             n: int = N_CANDIDATES, method: str = "fused") -> Ranked:
+    """Candidates from both rankers of any retrieval backend, scored by both, fused (a pure
+    function of the backend's answers); ``method`` lexical | dense | dense-sentence | rrf | fused."""
+    lex_ids, _ = backend.lexical_candidates(query, n, flt)
+    ids = np.unique(np.concatenate([lex_ids, backend.dense_candidates(qvec, n, flt)])).astype(np.int64)
+    lexs = backend.lexical_scores(query, ids)
+    dens = backend.dense_scores(qvec, ids)
+    cov = backend.coverage(query, lex_ids[:10])
     if method == "lexical":
         fused = lexs + 1e-6 * dens
     elif method == "dense":
         fused = dens
     elif method == "dense-sentence":
-        fused = core.dense.similarities(qvec, core.ids[rows]).astype(np.float64)
+        fused = backend.dense_scores(qvec, ids, context=False)
     elif method == "rrf":
         fused = rrf(lexs, dens)
     else:
         fused = fuse(lexs, dens, coverage=cov)
     order = np.argsort(-fused, kind="stable")
-    return Ranked(rows[order], fused[order], lexs[order], dens[order], cov)
+    return Ranked(ids[order], fused[order], lexs[order], dens[order], cov)
 
 
 # ---------------------------------------------------------------------------- the service
@@ -187,9 +152,13 @@ class SearchIndex:
              n: int = N_CANDIDATES) -> list[Ranked]:
         """Fused candidate rankings for a batch of queries (one encoder call)."""
         qvecs = self.query_vectors(list(queries))
-        mask = self.ix.row_mask(filters)
-        core = self.ix.core()
-        return [retrieve(core, q, np.asarray(v, dtype=np.float32), mask, n, method) for q, v in zip(queries, qvecs)]
+        flt, core = SearchFilter.from_dict(filters), self.ix.core()
+        out = []
+        for q, v in zip(queries, qvecs):
+            ranked = retrieve(core, q, np.asarray(v, dtype=np.float32), flt, n, method)
+            ranked.rows = core.rows_of(ranked.ids)
+            out.append(ranked)
+        return out
 
     def search(self, queries: list[str] | str, k: int = 10, filters: dict | None = None,
                method: str = "fused") -> list[list[Hit]] | dict:
@@ -311,7 +280,7 @@ class SearchIndex:
         """Exact label/alias mentions first (``match`` label|alias), then semantic matches."""
         if not name or not name.strip():
             raise BadRequest("concept name must not be empty")
-        mask = self.ix.row_mask(filters)
+        mask = self.ix.row_mask(SearchFilter.from_dict(filters))
         hits: list[Hit] = []
         taken: set[int] = set()
         for label, kind in [(name, "label")] + [(a, "alias") for a in (aliases or []) if a and a != name]:

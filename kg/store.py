@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import Iterable, Iterator, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -39,14 +39,26 @@ DATASET_FORMATS = {"nquads", "trig", "jsonld"}
 _DOC_GRAPH_PREFIX = f"{iris.GRAPH_BASE}/doc/"
 
 
+@runtime_checkable
 class GraphStore(Protocol):
-    """What the rest of the project needs from a graph backend."""
+    """The graph-store seam: what the build pipeline, the cascade analysis and the service need
+    from a graph backend. ``Store`` (pyoxigraph, in memory or on disk) is the embedded
+    implementation; ``tests/test_store.py`` is the contract suite every implementation passes.
+
+    Each document lives in its own named graph (plus a hidden contribution to the shared graph);
+    derived graphs (shared, places, inferred, cascade analysis) are replaced whole.
+    """
 
     def load_document(self, doc_id: str, quads: Iterable[ox.Quad]) -> None: ...
+    def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None: ...
     def remove_document(self, doc_id: str) -> None: ...
+    def replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> None: ...
+    def document_ids(self) -> list[str]: ...
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]: ...
     def query(self, sparql: str, **kwargs): ...
-    def export(self, fmt: str = "nquads") -> bytes: ...
     def count(self) -> int: ...
+    def export(self, fmt: str = "nquads", path: str | Path | None = None) -> bytes: ...
+    def flush(self) -> None: ...
 
 
 def visible_graphs(store: ox.Store) -> list[ox.NamedNode]:
@@ -77,13 +89,9 @@ class Store:
         if not read_only and not self._store.contains_named_graph(N(iris.ONTOLOGY_GRAPH)):
             self._store.load(path=str(ONTOLOGY_TTL), format=ox.RdfFormat.TURTLE, to_graph=N(iris.ONTOLOGY_GRAPH))
 
-    @property
-    def raw(self) -> ox.Store:
-        """The underlying pyoxigraph store."""
-        return self._store
-
     # --- writes
-    def _replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> None:
+    def replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> None:
+        """Replace the named graph ``name`` with ``quads`` (their own graph names are ignored)."""
         graph = N(name)
         if self._store.contains_named_graph(graph):
             self._store.remove_graph(graph)
@@ -97,8 +105,8 @@ class Store:
         own, contrib = [], []
         for q in quads:
             (contrib if q.graph_name == N(contrib_name) else own).append(q)
-        self._replace_graph(iris.document_graph(doc_id), own)
-        self._replace_graph(contrib_name, contrib)
+        self.replace_graph(iris.document_graph(doc_id), own)
+        self.replace_graph(contrib_name, contrib)
         if refresh:
             self.refresh_derived()
 
@@ -134,7 +142,7 @@ class Store:
                 if code.isdigit():
                     codes.add(code)
         shared.update(ox.Triple(q.subject, q.predicate, q.object) for q in places_quads(codes))
-        self._replace_graph(iris.SHARED_GRAPH, (ox.Quad(t.subject, t.predicate, t.object) for t in sorted(shared, key=str)))
+        self.replace_graph(iris.SHARED_GRAPH, (ox.Quad(t.subject, t.predicate, t.object) for t in sorted(shared, key=str)))
         if self._store.contains_named_graph(N(iris.PLACES_GRAPH)):
             self._store.remove_graph(N(iris.PLACES_GRAPH))
 
@@ -156,7 +164,7 @@ class Store:
                 if not q.graph_name.value.startswith(iris.CONTRIB_BASE):
                     lv = q.object.value.rsplit("level_", 1)[-1]
                     d["level"] = min(d.get("level", lv), lv)
-        self._replace_graph(iris.INFERRED_GRAPH, inferred_quads(sorted(docs.values(), key=lambda x: x["iri"]), links))
+        self.replace_graph(iris.INFERRED_GRAPH, inferred_quads(sorted(docs.values(), key=lambda x: x["iri"]), links))
 
     def flush(self) -> None:
         """Persist pending writes (on-disk stores)."""

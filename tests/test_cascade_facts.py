@@ -1,12 +1,12 @@
 """Target moves, slogan genealogy, findings and RDF output on 001 → 000 with real extraction."""
 from __future__ import annotations
 
-import pyoxigraph as ox
 import pytest
 
 from kg.cascade import analyse
 from api.views.cascade import cascade_json, render_cascade
-from kg.cascade.rdf import ANALYSIS_GRAPH, analysis_quads, store_analysis
+from kg.cascade.rdf import analysis_graph, analysis_quads, store_analysis
+from kg.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -76,27 +76,25 @@ def test_cascade_json_shape_and_table(result):
 def test_rdf_alignments_and_moves_queryable(result, corpus_docs, extractions):
     up, low = result.upper, result.lower
     quads = analysis_quads(result, extractions[up.id], extractions[low.id])
-    store = ox.Store()
+    store = Store()
     assert store_analysis(store, [(up.id, low.id, quads)]) == len(quads)
     store_analysis(store, [(up.id, low.id, quads)])  # re-analysing replaces, never duplicates
-    assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(ANALYSIS_GRAPH)))) == len(set(quads))
+    assert len(list(store.quads(analysis_graph(up.id, low.id)))) == len(set(quads))
     raised = list(store.query("""
         PREFIX pk: <https://w3id.org/policykg/ont#>
         SELECT ?m WHERE { GRAPH ?g { ?m a pk:TargetMove ; pk:move pk:move_raised } }"""))
     assert len(raised) == sum(m.move == "raised" for m in result.targets) >= 3
     n_align = list(store.query("""
         PREFIX pk: <https://w3id.org/policykg/ont#>
-        SELECT (COUNT(?a) AS ?n) WHERE { ?a a pk:Alignment ; pk:alignedFrom ?l ; pk:alignedTo ?u ; pk:kind ?k }""",
-        use_default_graph_as_union=True))
+        SELECT (COUNT(?a) AS ?n) WHERE { ?a a pk:Alignment ; pk:alignedFrom ?l ; pk:alignedTo ?u ; pk:kind ?k }"""))
     assert int(n_align[0]["n"].value) == len(result.alignment.pairs)
-    sims = [float(q.object.value) for q in store.quads_for_pattern(
-        None, ox.NamedNode("https://w3id.org/policykg/ont#similarity"), None, None)]
+    sims = [float(q.object.value) for q in store.quads(analysis_graph(up.id, low.id))
+            if q.predicate.value == "https://w3id.org/policykg/ont#similarity"]
     assert len(sims) == len(result.alignment.pairs) and all(0.0 <= s <= 1.0 for s in sims)
     unlabelled = list(store.query("""
         PREFIX pk: <https://w3id.org/policykg/ont#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?x WHERE { ?x a ?c VALUES ?c { pk:Alignment pk:TargetMove } FILTER NOT EXISTS { ?x rdfs:label ?l } }""",
-        use_default_graph_as_union=True))
+        SELECT ?x WHERE { ?x a ?c VALUES ?c { pk:Alignment pk:TargetMove } FILTER NOT EXISTS { ?x rdfs:label ?l } }"""))
     assert not unlabelled
 
 

@@ -3,11 +3,11 @@ and the CLI views."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
 from api.evaluation.extraction import GOLD_DIR, evaluate_all, evaluate_targets
+from api.pipeline.context import BuildContext
 from api.pipeline.stages import extraction_stage
 from kg.extract import extract_corpus
 from api.views.facts import entities_view, slogans_view, targets_view
@@ -63,7 +63,7 @@ def test_orchestrator_entities(corpus):
 def test_stage_and_views(corpus_docs, tmp_path):
     docs = [d.model_copy(deep=True) for d in corpus_docs]
     (tmp_path / "documents").mkdir()
-    ctx = SimpleNamespace(docs=docs, staging_dir=tmp_path, results={})
+    ctx = BuildContext(docs=docs, rejected=[], staging_dir=tmp_path, previous_dir=None)
     extraction_stage(ctx)
     assert len(list((tmp_path / "extraction").glob("*.json"))) == len(docs)
     assert set(ctx.results["extraction"]) == {d.id for d in docs}

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from api.datadir import DOCUMENTS, MANIFEST, MODEL
 from api.pipeline.context import BuildContext, Stage
+from api.pipeline.executor import Executor, LocalExecutor
 from api.pipeline.stages import STAGES
 from corpus.ingest import ingest_dir
 from corpus.model import Rejection
@@ -82,9 +83,11 @@ def _link_tree(src: Path, dst: Path) -> None:
 
 
 def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
-          stages: list[Stage] | None = None, options: dict | None = None) -> BuildReport:
+          stages: list[Stage] | None = None, options: dict | None = None,
+          executor: Executor | None = None) -> BuildReport:
     """Build ``data_dir`` from ``corpus_dir`` (see module docstring).
 
+    ``executor`` runs the stages' per-document map steps (default: :class:`LocalExecutor`).
     ``options`` reach every stage as ``ctx.options`` (``{"encoder": name}`` picks the
     embedding model spec; default ``$POLICYKG_ENCODER`` or the registry's default).
 
@@ -116,7 +119,8 @@ def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
                 if (previous / name).is_dir():
                     _link_tree(previous / name, staging / name)
         ctx = BuildContext(docs=docs, rejected=rejected, staging_dir=staging, previous_dir=previous,
-                           progress=progress, corpus_dir=corpus_dir, options=dict(options or {}))
+                           progress=progress, corpus_dir=corpus_dir, options=dict(options or {}),
+                           executor=executor or LocalExecutor())
         bar = None
         if progress and stages:
             from tqdm import tqdm  # noqa: PLC0415 - progress bars only when asked for

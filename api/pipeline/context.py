@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from api.pipeline.executor import Executor, LocalExecutor
 from corpus.model import Document, Rejection
 
 
@@ -22,6 +23,7 @@ class BuildContext:
     corpus_dir: Path | None = None
     results: dict = field(default_factory=dict)  # stage name → anything (shared between stages)
     options: dict = field(default_factory=dict)  # build options, e.g. {"encoder": spec name}
+    executor: Executor = field(default_factory=LocalExecutor)  # runs the per-document map steps
 
 
 Stage = Callable[[BuildContext], None]

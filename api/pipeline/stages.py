@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+from functools import partial
 from pathlib import Path
 
 from api.datadir import DOCUMENTS, EXTRACTION, GRAPH, INDEX, MODEL, load_extractions
@@ -18,11 +19,11 @@ from embeddings.encoder import configured_spec, load_encoder
 from embeddings.index import HybridIndex
 from kg.cascade import analyse
 from kg.cascade.rdf import analysis_quads, corpus_pairs, store_analysis
-from kg.extract import extract_document, prepare_corpus
+from kg.extract import extract_document, name_indicators, prepare_corpus
 from kg.gazetteer import enclosing_places
-from kg.graph import document_iri_of
+from kg.graph import document_iri_of, document_quads
 from kg.records import DocumentExtraction
-from kg.store import Store, build_store
+from kg.store import Store
 
 
 def stage_extraction(ctx: BuildContext) -> dict[str, DocumentExtraction]:
@@ -38,8 +39,9 @@ def extraction_stage(ctx: BuildContext) -> None:
     """``extraction/{doc_id}.json`` for every document: the corpus-wide pass (citations,
     program aliases, jurisdictions) first, then every document; documents whose metadata the
     corpus pass changed (resolved citations, inferred 文号) are rewritten."""
-    ectx, changed = prepare_corpus(ctx.docs)
-    results = {doc.id: extract_document(doc, ectx) for doc in ctx.docs}
+    ectx, changed = prepare_corpus(ctx.docs)  # reduce: citations, aliases, jurisdictions
+    mapped = ctx.executor.map(partial(extract_document, ctx=ectx), ctx.docs)  # map: each document alone
+    results = name_indicators({doc.id: ex for doc, ex in zip(ctx.docs, mapped)})  # reduce: indicator names
     out = ctx.staging_dir / EXTRACTION
     out.mkdir(parents=True, exist_ok=True)
     for doc_id, ex in results.items():
@@ -63,7 +65,12 @@ def extraction_stage(ctx: BuildContext) -> None:
 def graph_stage(ctx: BuildContext) -> None:
     """The graph of every document into ``staging_dir/graph``."""
     t0 = time.perf_counter()
-    store = build_store(Path(ctx.staging_dir) / GRAPH, ctx.docs, stage_extraction(ctx))
+    extraction = stage_extraction(ctx)
+    doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
+    quads = ctx.executor.map(lambda d: document_quads(d, extraction.get(d.id), doc_iris), ctx.docs)  # map
+    store = Store(Path(ctx.staging_dir) / GRAPH)
+    store.load_documents(zip((d.id for d in ctx.docs), quads))  # reduce: shared and inferred graphs
+    store.flush()
     summary = {"quads": store.count(), "documents": len(store.document_ids()),
                "seconds": round(time.perf_counter() - t0, 3)}
     del store

@@ -25,7 +25,7 @@ from api.service import (
     MAX_QUERY_CHARS,
     PolicyKG,
 )
-from api.web import render
+from api.web import render, schemas
 from api.web.http_errors import error_response, status_of
 from api.web.i18n import LANGS, pick_lang, translator
 from api.web.sparql_http import METHODS as SPARQL_METHODS
@@ -156,50 +156,53 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     # --------------------------------------------------------------------- API
     api = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
 
-    @api.get("/search", summary="Hybrid search over sentences, cited, with facets")
+    @api.get("/search", summary="Hybrid search over sentences, cited, with facets", response_model_exclude_unset=True, response_model=schemas.SearchResponse)
     def api_search(q: str = "", k: str | None = None, level: str | None = None, doc: str | None = None,
                    place: str | None = None, year: str | None = None, type: str | None = None) -> dict:
         return kg.search(q, k=k, level=level, doc=doc, place=place, year=year, type=type)
 
-    @api.post("/precedent", summary="Closest existing sentences to a draft, with citation and diff")
+    @api.post("/precedent", summary="Closest existing sentences to a draft, with citation and diff",
+              response_model_exclude_unset=True, response_model=schemas.PrecedentResponse)
     def api_precedent(body: PrecedentRequest) -> dict:
         """``{draft, results, reuse}``; a draft of several sentences adds ``parts`` (one entry per
         draft sentence with its offsets and ``k`` precedents)."""
         return kg.precedent(body.text, k=body.k)
 
-    @api.get("/concept/{name}", summary="Where a concept appears, by level and place")
+    @api.get("/concept/{name}", summary="Where a concept appears, by level and place", response_model_exclude_unset=True, response_model=schemas.ConceptResponse)
     def api_concept(name: str) -> dict:
         return kg.concept(name)
 
-    @api.get("/cascade", summary="Align an upper and a lower document")
+    @api.get("/cascade", summary="Align an upper and a lower document", response_model_exclude_unset=True, response_model=schemas.CascadeResponse)
     def api_cascade(upper: str = "", lower: str = "") -> dict:
         return kg.cascade(upper, lower)
 
-    @api.get("/documents", summary="Every document's metadata")
+    @api.get("/documents", summary="Every document's metadata", response_model_exclude_unset=True, response_model=list[schemas.DocumentSummary])
     def api_documents() -> list[dict]:
         return kg.documents()
 
-    @api.get("/documents/{doc_id}", summary="One document: metadata, provisions, citations, chain")
+    @api.get("/documents/{doc_id}", summary="One document: metadata, provisions, citations, chain",
+             response_model_exclude_unset=True, response_model=schemas.DocumentDetail)
     def api_document(doc_id: str) -> dict:
         return kg.document(doc_id)
 
-    @api.get("/entities", summary="Entities by type or name")
+    @api.get("/entities", summary="Entities by type or name", response_model_exclude_unset=True, response_model=list[schemas.EntitySummary])
     def api_entities(type: str | None = None, q: str | None = None) -> list[dict]:
         return kg.entities(type=type, q=q)
 
-    @api.get("/entities/{entity_id:path}", summary="One entity with its mentions by level")
+    @api.get("/entities/{entity_id:path}", summary="One entity with its mentions by level",
+             response_model_exclude_unset=True, response_model=schemas.EntityDetail)
     def api_entity(entity_id: str) -> dict:
         return kg.entity(entity_id)
 
-    @api.get("/targets", summary="Numeric targets, optionally for one indicator")
+    @api.get("/targets", summary="Numeric targets, optionally for one indicator", response_model_exclude_unset=True, response_model=list[schemas.TargetRow])
     def api_targets(indicator: str | None = None) -> list[dict]:
         return kg.targets(indicator)
 
-    @api.get("/facets", summary="Filter values over the corpus with counts")
+    @api.get("/facets", summary="Filter values over the corpus with counts", response_model_exclude_unset=True, response_model=schemas.Facets)
     def api_facets() -> dict:
         return kg.facets
 
-    @api.get("/queries", summary="Example SPARQL queries")
+    @api.get("/queries", summary="Example SPARQL queries", response_model_exclude_unset=True, response_model=list[schemas.ExampleQuery])
     def api_queries() -> list[dict]:
         return kg.example_queries()
 

@@ -1,19 +1,20 @@
-"""Cascade results as RDF, in one named graph for analysis results.
+"""Cascade results as RDF, one named graph per analysed pair of documents.
 
-Graph ``https://w3id.org/policykg/graph/analysis``. Per analysed (upper, lower) pair:
+Graph ``https://w3id.org/policykg/graph/analysis/{upper_id}/{lower_id}`` (:func:`analysis_graph`)
+holds, for that (upper, lower) pair:
 
 * one ``pk:Alignment`` per aligned provision pair — ``pk:alignedFrom`` the lower provision,
   ``pk:alignedTo`` the upper one, ``pk:similarity`` the alignment score and ``pk:kind`` the
-  relation (``copied`` / ``adapted`` / ``reworded``);
+  relation (``copied`` / ``adapted`` / ``reworded``), ``pk:alignmentScore`` the aligner's score;
 * one ``pk:TargetMove`` per target stated at both levels — ``pk:fromTarget`` (upper) and
   ``pk:toTarget`` (lower) point at the ``pk:Target`` nodes of the document graphs, ``pk:move``
   at ``pk:move_raised`` / ``_lowered`` / ``_same`` / ``_incomparable``.
 
-Node IRIs are ``{base}/analysis/{upper_id}/{lower_id}/…``, so re-analysing a pair replaces
-exactly its own nodes (:func:`store_analysis`).
+Node IRIs are ``{base}/analysis/{upper_id}/{lower_id}/…``; re-analysing a pair replaces its
+graph through the graph-store seam (:func:`store_analysis`).
 
->>> pair_prefix("aaa", "bbb")
-'https://w3id.org/policykg/analysis/aaa/bbb/'
+>>> pair_prefix("aaa", "bbb"), analysis_graph("aaa", "bbb")
+('https://w3id.org/policykg/analysis/aaa/bbb/', 'https://w3id.org/policykg/graph/analysis/aaa/bbb')
 """
 from __future__ import annotations
 
@@ -26,9 +27,15 @@ from kg import iris, views
 from kg.cascade import CascadeResult
 from kg.graph import N, decimal, document_iri_of
 from kg.records import DocumentExtraction, TargetRecord
+from kg.store import GraphStore
 from kg.vocab import PK, RDF, RDFS
 
 ANALYSIS_GRAPH = f"{iris.GRAPH_BASE}/analysis"
+
+
+def analysis_graph(upper_id: str, lower_id: str) -> str:
+    """The named graph of one analysed pair."""
+    return f"{ANALYSIS_GRAPH}/{upper_id}/{lower_id}"
 
 
 def pair_prefix(upper_id: str, lower_id: str) -> str:
@@ -54,8 +61,8 @@ def analysis_quads(
     doc_iris: dict[str, str] | None = None,
 ) -> list[ox.Quad]:
     """The quads describing one analysed pair (alignments and target moves)."""
-    g = N(ANALYSIS_GRAPH)
     up, low = result.upper, result.lower
+    g = N(analysis_graph(up.id, low.id))
     ud = (doc_iris or {}).get(up.id) or document_iri_of(up)
     ld = (doc_iris or {}).get(low.id) or document_iri_of(low)
     prefix = pair_prefix(up.id, low.id)
@@ -94,20 +101,12 @@ def _iri_of(t: TargetRecord, table: dict[int, str]) -> str | None:
     return table.get(id(t))
 
 
-def store_analysis(store, results: Iterable[tuple[str, str, list[ox.Quad]]]) -> int:
-    """Replace, in the analysis graph of ``store`` (a :class:`kg.store.Store` or a raw
-    pyoxigraph store), the nodes of each ``(upper_id, lower_id, quads)`` pair; returns the
-    number of quads written."""
-    raw = getattr(store, "raw", store)
-    g = N(ANALYSIS_GRAPH)
+def store_analysis(store: GraphStore, results: Iterable[tuple[str, str, list[ox.Quad]]]) -> int:
+    """Replace, in ``store``, the analysis graph of each ``(upper_id, lower_id, quads)`` pair;
+    returns the number of quads written."""
     written = 0
     for upper_id, lower_id, quads in results:
-        prefix = pair_prefix(upper_id, lower_id)
-        stale = [q for q in raw.quads_for_pattern(None, None, None, g)
-                 if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)]
-        for q in stale:
-            raw.remove(q)
-        raw.extend(quads)
+        store.replace_graph(analysis_graph(upper_id, lower_id), quads)
         written += len(quads)
     return written
 

@@ -4,8 +4,9 @@
 ``Citation.resolved_doc_id`` and inferred 文号), collects program aliases and the jurisdiction
 of every document, then runs every extractor on each document: places, agencies and
 responsibility lists (``kg.extract.places`` / ``agencies`` / ``responsibility``), programs,
-brands, slogans, targets (indicators shared through one :class:`IndicatorRegistry`). Entities
-are deduplicated per document (aliases and attributes merged); every fact keeps its span.
+brands, slogans, targets; a last reduce step (:func:`name_indicators`) names indicators across
+documents, independently of their order. Entities are deduplicated per document (aliases and
+attributes merged); every fact keeps its span.
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from kg.records import DocumentExtraction, Entity, Mention
 class ExtractionContext:
     """Corpus-wide state shared by the per-document extractors."""
 
-    indicators: IndicatorRegistry = field(default_factory=IndicatorRegistry)
     program_aliases: dict[str, str] = field(default_factory=dict)
     gazetteer: Gazetteer | None = None  # the bundled one unless given
 
@@ -87,16 +87,56 @@ def extract_document(doc: Document, ctx: ExtractionContext | None = None) -> Doc
     entities.extend(s_ents)
     mentions.extend(s_ms)
 
-    targets = extract_targets(doc, ctx.indicators)
+    targets = extract_targets(doc, IndicatorRegistry())  # named within the document; see name_indicators
     for t in targets:
-        entities.append(Entity(id=t.indicator_id, type="indicator", name=t.indicator,
-                               aliases=[t.indicator_text] if t.indicator_text != t.indicator else []))
+        entities.append(_indicator_entity(t))
         mentions.append(Mention(entity_id=t.indicator_id, surface=t.indicator_text, span=t.span))
 
     return DocumentExtraction(
         doc_id=doc.id, entities=_merge_entities(entities), mentions=_dedupe_mentions(mentions),
         targets=targets, slogans=slogans, responsibilities=responsibilities,
     )
+
+
+def _indicator_entity(t) -> Entity:
+    return Entity(id=t.indicator_id, type="indicator", name=t.indicator,
+                  aliases=[t.indicator_text] if t.indicator_text != t.indicator else [])
+
+
+def name_indicators(extractions: dict[str, DocumentExtraction]) -> dict[str, DocumentExtraction]:
+    """The corpus-wide reduce step after the per-document map: one canonical name for an
+    indicator spelled differently in different documents (农业科技进步贡献率 / 农业科技贡献率).
+
+    Names are merged through an :class:`IndicatorRegistry` fed in an order that depends on the
+    names alone — most documents first, then longer, then by code point — never on document
+    order; each document's targets, indicator entities and mentions are renamed in place.
+    Returns ``extractions``.
+    """
+    docs_using: dict[str, set[str]] = {}
+    for doc_id, ex in extractions.items():
+        for t in ex.targets:
+            docs_using.setdefault(t.indicator, set()).add(doc_id)
+    registry = IndicatorRegistry()
+    canonical = {n: registry.add(n, n) for n in sorted(docs_using, key=lambda n: (-len(docs_using[n]), -len(n), n))}
+    for ex in extractions.values():
+        renamed = {indicator_id(old): (indicator_id(new), new) for old, new in canonical.items() if old != new}
+        if not any(t.indicator_id in renamed for t in ex.targets):
+            continue
+        for t in ex.targets:
+            t.indicator = canonical.get(t.indicator, t.indicator)
+            t.indicator_id = indicator_id(t.indicator)
+        others = [e for e in ex.entities if not (e.type == "indicator" and e.id in renamed)]
+        moved = [e for e in ex.entities if e.type == "indicator" and e.id in renamed]
+        for e in moved:
+            new_id, new_name = renamed[e.id]
+            others.append(Entity(id=new_id, type="indicator", name=new_name,
+                                 aliases=[e.name, *e.aliases], attrs=dict(e.attrs)))
+        ex.entities = _merge_entities(others)
+        for m in ex.mentions:
+            if m.entity_id in renamed:
+                m.entity_id = renamed[m.entity_id][0]
+        ex.mentions = _dedupe_mentions(ex.mentions)
+    return extractions
 
 
 def prepare_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -> tuple[ExtractionContext, list[str]]:
@@ -121,15 +161,11 @@ def prepare_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -
 
 
 def extract_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -> dict[str, DocumentExtraction]:
-    """``doc_id → DocumentExtraction`` for a corpus (documents are updated in place with
-    resolved citations, inferred 文号 and resolved place codes)."""
+    """``doc_id → DocumentExtraction`` for a corpus: the corpus pass (:func:`prepare_corpus`;
+    documents are updated in place with resolved citations, inferred 文号 and place codes), every
+    document on its own (:func:`extract_document`), then :func:`name_indicators`."""
     ctx, _ = prepare_corpus(docs, ctx)
-    return {doc.id: extract_document(doc, ctx) for doc in docs}
+    return name_indicators({doc.id: extract_document(doc, ctx) for doc in docs})
 
 
-def _registry_indicators(ctx: ExtractionContext) -> list[dict]:
-    return [{"id": indicator_id(n), "name": n, "aliases": sorted(a for a in s if a != n)}
-            for n, s in sorted(ctx.indicators.names.items())]
-
-
-__all__ = ["ExtractionContext", "extract_corpus", "extract_document", "prepare_corpus"]
+__all__ = ["ExtractionContext", "extract_corpus", "extract_document", "name_indicators", "prepare_corpus"]

@@ -1,0 +1,36 @@
+"""The build-executor seam: how a build runs its per-document work.
+
+A build is map steps per document (extract, quads, encode) and explicit reduce steps over the
+whole corpus (``kg.extract.prepare_corpus`` before extraction, ``kg.extract.name_indicators``
+after it), none of which depends on document order. ``LocalExecutor`` maps in this process; a
+distributed executor implements ``Executor`` and the stages stay the same.
+``tests/test_build_executor.py`` is the contract suite.
+
+>>> LocalExecutor().map(len, ["一二", "三"])
+[2, 1]
+"""
+from __future__ import annotations
+
+from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs ``fn`` on every item; results come back in the items' order. ``fn`` must not rely on
+    state shared between items (a distributed executor runs them apart)."""
+
+    name: str
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+
+
+class LocalExecutor:
+    """The embedded default: every item in this process, one after the other."""
+
+    name = "local"
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        return [fn(x) for x in items]

@@ -1,0 +1,150 @@
+"""Response models of the JSON API: what the OpenAPI page documents for each route.
+
+Each names the fields a client can rely on; ``extra="allow"`` keeps any further field the
+service core returns (the models document, they never drop data).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class SearchHit(_Open):
+    """One sentence, cited by document, provision and sentence id, with its highlights."""
+
+    doc_id: str
+    provision_id: str
+    provision_number: str | None = None
+    provision_title: str | None = None
+    sentence_id: str
+    text: str
+    score: float
+    lexical_score: float
+    dense_score: float
+    level: str | None = None
+    place: str | None = None
+    doc_title: str | None = None
+    doc_number: str | None = None
+    highlights: list[list[int]] = Field(default_factory=list, description="[start, end) offsets into text")
+
+
+class SearchResponse(_Open):
+    query: str
+    k: int | None = None
+    filters: dict[str, Any] = Field(default_factory=dict)
+    results: list[SearchHit]
+    facets: dict[str, Any] | None = None
+
+
+class PrecedentResponse(_Open):
+    draft: str | None = None
+    results: list[dict[str, Any]] = Field(default_factory=list, description="precedents with citation and diff")
+    reuse: Any = None
+    parts: list[dict[str, Any]] | None = Field(None, description="one entry per draft sentence (paragraph drafts)")
+
+
+class DocumentSummary(_Open):
+    id: str
+    title: str | None = None
+    doc_number: str | None = Field(None, description="文号")
+    doc_number_inferred: bool | None = None
+    date: str | None = Field(None, description="成文日期, ISO")
+    year: int | None = None
+    issuers: list[str] = Field(default_factory=list)
+    level: str | None = None
+    place: str | None = None
+    place_code: str | None = None
+    genre: str | None = None
+    source: str | None = None
+    n_provisions: int | None = None
+    n_sentences: int | None = None
+
+
+class DocumentDetail(DocumentSummary):
+    provisions: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class EntitySummary(_Open):
+    id: str
+    type: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    attrs: dict[str, Any] = Field(default_factory=dict)
+    n_mentions: int | None = None
+    n_documents: int | None = None
+
+
+class EntityDetail(_Open):
+    id: str
+    type: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+
+
+class TargetRow(_Open):
+    """A numeric target with its source sentence."""
+
+    indicator: str
+    indicator_id: str
+    indicator_text: str | None = None
+    value: float
+    unit: str | None = None
+    comparator: str
+    year: int | None = None
+    baseline: dict[str, Any] | None = None
+    nature: str | None = None
+    value_text: str | None = None
+    place: str | None = None
+    doc_id: str
+    provision_id: str
+    sentence: str | None = None
+    doc_title: str | None = None
+    doc_number: str | None = None
+    level: str | None = None
+    doc_place: str | None = None
+    provision_number: str | None = None
+
+
+class FacetValue(_Open):
+    value: str | int
+    count: int
+    label: str | None = None
+
+
+class Facets(_Open):
+    level: list[FacetValue] = Field(default_factory=list)
+    place: list[FacetValue] = Field(default_factory=list)
+    doc: list[FacetValue] = Field(default_factory=list)
+    year: list[FacetValue] = Field(default_factory=list)
+    type: list[FacetValue] = Field(default_factory=list)
+
+
+class ExampleQuery(_Open):
+    name: str
+    title: str
+    query: str
+
+
+class CascadeResponse(_Open):
+    """Aligned provisions, local additions, target moves and slogan genealogy of an upper/lower pair."""
+
+    upper: dict[str, Any]
+    lower: dict[str, Any]
+    pairs: list[dict[str, Any]] = Field(default_factory=list)
+    targets: list[dict[str, Any]] = Field(default_factory=list)
+    summary: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConceptResponse(_Open):
+    """Where a concept appears, grouped by level and place, with the chain linking the occurrences."""
+
+    canonical: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    types: list[str] = Field(default_factory=list)
+    occurrences: list[dict[str, Any]] = Field(default_factory=list)
+    groups: list[dict[str, Any]] = Field(default_factory=list)

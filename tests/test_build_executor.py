@@ -1,0 +1,66 @@
+"""The build-executor contract (``api.pipeline.executor.Executor``): every implementation runs
+this suite. A build's map steps must not depend on the order documents are processed in, so an
+executor that runs them shuffled gives the same extraction and the same quads as the local one."""
+from __future__ import annotations
+
+import random
+
+import pyoxigraph as ox
+import pytest
+
+from api.datadir import EXTRACTION, GRAPH
+from api.pipeline.build import build
+from api.pipeline.executor import Executor, LocalExecutor
+from api.pipeline.stages import extraction_stage, graph_stage
+from corpus import BUNDLED_DIR
+
+
+class ShuffledExecutor:
+    """Runs items in a random order (as workers of a cluster finish), returns them in order."""
+
+    name = "shuffled"
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+
+    def map(self, fn, items):
+        order = list(range(len(items)))
+        self.rng.shuffle(order)
+        out = {i: fn(items[i]) for i in order}
+        return [out[i] for i in range(len(items))]
+
+
+EXECUTORS = {"local": LocalExecutor, "shuffled": lambda: ShuffledExecutor(7)}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    out = {}
+    for name, make in EXECUTORS.items():
+        data = tmp_path_factory.mktemp(name) / "data"
+        ex = make()
+        assert isinstance(ex, Executor)
+        report = build(BUNDLED_DIR, data, progress=False, stages=[extraction_stage, graph_stage], executor=ex)
+        assert report.exit_code == 0
+        out[name] = data
+    return out
+
+
+def test_map_keeps_the_order_of_items():
+    for make in EXECUTORS.values():
+        assert make().map(lambda x: x * x, list(range(50))) == [x * x for x in range(50)]
+
+
+def test_extraction_is_the_same_whatever_the_executor(builds):
+    files = {name: {p.name: p.read_text("utf-8") for p in (data / EXTRACTION).glob("*.json")}
+             for name, data in builds.items()}
+    assert files["local"] and files["shuffled"] == files["local"]
+
+
+def test_quads_are_the_same_whatever_the_executor(builds):
+    quads = {}
+    for name, data in builds.items():
+        store = ox.Store.read_only(str(data / GRAPH))
+        quads[name] = set(store)
+        del store
+    assert len(quads["local"]) > 5000 and quads["shuffled"] == quads["local"]
