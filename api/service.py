@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
+from api.config import Backends, open_graph_store, resolve_backends
 from api.datadir import EXTRACTION, GRAPH, INDEX, MANIFEST, load_documents, load_extractions
 from api.views.cascade import cascade_pair, concept_json, stored_index
 from api.views.facts import entities_view, slogans_view, targets_view
@@ -33,7 +34,7 @@ from embeddings.search import SearchIndex
 from kg import views
 from kg.cascade.concept import EntityTable
 from kg.records import ENTITY_TYPES, DocumentExtraction
-from kg.sparql import EXAMPLE_QUERIES_DIR, SparqlService
+from kg.sparql import EXAMPLE_QUERIES_DIR, RemoteSparqlService, SparqlService
 from kg.sparql import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
 from kg.store import open_store
 
@@ -97,10 +98,13 @@ def resolve_document(docs: Iterable[Document], ref: str | None) -> Document:
 class PolicyKG:
     """Everything a researcher can ask of one built data directory."""
 
-    def __init__(self, data_dir: str | Path = "data", *, sparql_workers: int | None = None):
-        """``sparql_workers``: size of the SPARQL worker pool (default: the available cores)."""
+    def __init__(self, data_dir: str | Path = "data", *, sparql_workers: int | None = None,
+                 backends: Backends | None = None):
+        """``sparql_workers``: size of the SPARQL worker pool (default: the available cores);
+        ``backends``: which store serves the graph (default: ``api.config.resolve_backends``)."""
         self.data_dir = Path(data_dir)
         self.sparql_workers = sparql_workers
+        self.backends = backends or resolve_backends(self.data_dir)
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -338,7 +342,9 @@ class PolicyKG:
         def load():
             self._require_built()
 
-            return open_store(self.data_dir)
+            if not self.backends.remote_graph:
+                return open_store(self.data_dir)  # NotBuilt when the build has no graph
+            return open_graph_store(self.data_dir, self.backends)
 
         return self._once("store", load)
 
@@ -534,6 +540,8 @@ class PolicyKG:
         def load():
             self._require_built()
 
+            if self.backends.remote_graph:
+                return RemoteSparqlService(open_graph_store(self.data_dir, self.backends))
             return SparqlService(self.data_dir / GRAPH, workers=self.sparql_workers)
 
         return self._once("sparql", load)
@@ -557,7 +565,7 @@ class PolicyKG:
         """The whole visible graph in ``fmt`` (turtle, ntriples, nquads, trig, jsonld); also
         written to ``output`` when given."""
         self._require_built()
-        return open_store(self.data_dir).export(fmt, output)
+        return self._store.export(fmt, output)
 
     def close(self) -> None:
         """Stop the SPARQL worker processes (if any were started)."""

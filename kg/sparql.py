@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -440,3 +441,59 @@ class SparqlService:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class RemoteSparqlService:
+    """The public endpoint's bounds in front of an external graph store
+    (``kg.remote_store.SparqlGraphStore``): the same query check (UPDATE, SERVICE, depth, size), a
+    time limit per query (the HTTP read timeout), the row cap and pyoxigraph's serialisers. The
+    store itself must refuse federation (see docs); nothing here parses a query natively."""
+
+    def __init__(self, store, *, timeout: float = DEFAULT_TIMEOUT, row_cap: int = DEFAULT_ROW_CAP,
+                 base_iri: str = BASE_IRI):
+        self.store, self.timeout, self.row_cap, self.base_iri = store, timeout, row_cap, base_iri
+        self.network_isolated = False
+
+    def run(self, prepared: Prepared, fmt: str, *, default_graphs: list[str] | None = None,
+            named_graphs: list[str] | None = None, timeout: float | None = None,
+            row_cap: int | None = None) -> SparqlResult:
+        media_type(prepared, fmt)
+        if default_graphs is None and named_graphs is None:
+            default_graphs, named_graphs = prepared.default_graphs, prepared.named_graphs
+        req = Request(prepared.text, prepared.form, fmt, self.row_cap if row_cap is None else row_cap)
+        t0 = time.perf_counter()
+        if default_graphs is not None or named_graphs is not None:
+            visible = {g.value for g in self.store.graphs()}
+            default_graphs = [g if g in visible else wire.NO_GRAPH.value for g in default_graphs or []]
+            named_graphs = [g for g in named_graphs or [] if g in visible]
+        try:
+            result = self.store.run_query(prepared.text, default_graphs=default_graphs, named_graphs=named_graphs,
+                                          base_iri=self.base_iri, timeout=self.timeout if timeout is None else timeout)
+        except PolicyKGError as e:
+            if "did not answer within" in e.message:
+                raise QueryTimeout(e.message) from None
+            raise BadRequest(e.message) from None
+        try:
+            return wire.serialise(result, req, t0)
+        except wire.QueryFailed as e:
+            raise BadRequest(str(e)) from None
+
+    def query(self, query: str, fmt: str | None = None, *, accept: str | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+              timeout: float | None = None, row_cap: int | None = None) -> SparqlResult:
+        prepared = prepare(query)
+        if fmt is None:
+            fmt = negotiate(accept, prepared) or default_format(prepared)
+        return self.run(prepared, fmt, default_graphs=default_graphs, named_graphs=named_graphs,
+                        timeout=timeout, row_cap=row_cap)
+
+    def graphs(self) -> list[str]:
+        return [g.value for g in self.store.graphs()]
+
+    sparql = query
+
+    def sparql_graphs(self) -> list[str]:
+        return self.graphs()
+
+    def close(self) -> None:
+        self.store.close()

@@ -140,20 +140,38 @@ def _mark_truncated(body: bytes, fmt: str, rows: int) -> bytes:
 def execute(store: ox.Store, req: Request) -> SparqlResult:
     """Run one request against ``store`` in this process (the caller bounds its time)."""
     t0 = time.perf_counter()
-    table = GRAPH_FORMATS if req.form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
-    if req.fmt not in table:
-        raise QueryFailed(f"format {req.fmt!r} does not apply to a {req.form} query; use one of {sorted(table)}")
+    check_format(req)
     default, named = dataset(store, req)
     try:
         result = store.query(req.text, base_iri=req.base_iri, prefixes=dict(req.prefixes) or None,
                              default_graph=default, named_graphs=named)
-        truncated = False
-        if isinstance(result, ox.QueryBoolean):
+    except (SyntaxError, OSError, ValueError, RuntimeError) as e:
+        raise QueryFailed(f"{'SPARQL syntax error' if isinstance(e, SyntaxError) else 'SPARQL evaluation error'}: {e}") from None
+    return serialise(result, req, t0)
+
+
+def check_format(req: Request) -> str:
+    """The media type of the request's format; QueryFailed when it does not apply to its form."""
+    table = GRAPH_FORMATS if req.form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
+    if req.fmt not in table:
+        raise QueryFailed(f"format {req.fmt!r} does not apply to a {req.form} query; use one of {sorted(table)}")
+    return table[req.fmt]
+
+
+def serialise(result, req: Request, t0: float) -> SparqlResult:
+    """A query's result (solutions, boolean or triples, from any store) serialised by pyoxigraph
+    within the row cap."""
+    media = check_format(req)
+    truncated = False
+    try:
+        if isinstance(result, (bool, ox.QueryBoolean)):
+            if isinstance(result, bool):
+                result = ox.parse_query_results(f'{{"head":{{}},"boolean":{"true" if result else "false"}}}'.encode(),
+                                                format=ox.QueryResultsFormat.JSON)
             body, rows = result.serialize(format=_RESULTS_FMT[req.fmt]), 1
         elif isinstance(result, ox.QuerySolutions):
             tsv, rows, truncated = _capped_solutions(result, req.row_cap)
-            body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(
-                format=_RESULTS_FMT[req.fmt])
+            body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=_RESULTS_FMT[req.fmt])
         else:
             triples = []
             for t in result:
@@ -163,10 +181,10 @@ def execute(store: ox.Store, req: Request) -> SparqlResult:
                 triples.append(t)
             body, rows = ox.serialize(triples, format=_GRAPH_FMT[req.fmt]), len(triples)
     except (SyntaxError, OSError, ValueError, RuntimeError) as e:
-        raise QueryFailed(f"{'SPARQL syntax error' if isinstance(e, SyntaxError) else 'SPARQL evaluation error'}: {e}") from None
+        raise QueryFailed(f"SPARQL evaluation error: {e}") from None
     if truncated:
         body = _mark_truncated(body, req.fmt, rows)
-    return SparqlResult(body, table[req.fmt], req.form, rows, truncated, time.perf_counter() - t0)
+    return SparqlResult(body, media, req.form, rows, truncated, time.perf_counter() - t0)
 
 
 # --- the wire: length-prefixed pickles --------------------------------------------------------

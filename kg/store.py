@@ -36,7 +36,7 @@ EXPORT_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
 }
 DATASET_FORMATS = {"nquads", "trig", "jsonld"}
-_DOC_GRAPH_PREFIX = f"{iris.GRAPH_BASE}/doc/"
+DOC_GRAPH_PREFIX = f"{iris.GRAPH_BASE}/doc/"
 
 
 @runtime_checkable
@@ -49,10 +49,12 @@ class GraphStore(Protocol):
     derived graphs (shared, places, inferred, cascade analysis) are replaced whole.
     """
 
-    def load_document(self, doc_id: str, quads: Iterable[ox.Quad]) -> None: ...
+    def load_document(self, doc_id: str, quads: Iterable[ox.Quad], *, refresh: bool = True) -> None: ...
     def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None: ...
-    def remove_document(self, doc_id: str) -> None: ...
+    def remove_document(self, doc_id: str, *, refresh: bool = True) -> None: ...
+    def refresh_derived(self) -> None: ...
     def replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> None: ...
+    def graphs(self) -> list[ox.NamedNode]: ...
     def document_ids(self) -> list[str]: ...
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]: ...
     def query(self, sparql: str, **kwargs): ...
@@ -65,6 +67,50 @@ def visible_graphs(store: ox.Store) -> list[ox.NamedNode]:
     """Every named graph a query may see (the hidden contribution graphs excluded)."""
     return sorted((g for g in store.named_graphs()
                    if isinstance(g, ox.NamedNode) and not g.value.startswith(iris.CONTRIB_BASE)), key=str)
+
+
+def merge_shared_facts(docs: dict[str, dict], links: set[tuple[str, str]], shared: set[ox.Triple]) -> None:
+    """Add what the shared graph says about documents (those known from citations) to ``docs`` and ``links``."""
+    type_, doc_cls, title, level = N(RDF.type), N(PK.PolicyDocument), N(ELI.title), N(PK.level)
+    for t in shared:
+        if t.predicate == type_ and t.object == doc_cls:
+            docs.setdefault(t.subject.value, {"iri": t.subject.value})
+    for t in shared:
+        d = docs.get(t.subject.value) if isinstance(t.subject, ox.NamedNode) else None
+        if d is not None and t.predicate == title:
+            d["title"] = min(d.get("title", t.object.value), t.object.value)
+        elif d is not None and t.predicate == level:
+            lv = t.object.value.rsplit("level_", 1)[-1]
+            d["level"] = min(d.get("level", lv), lv)
+        elif t.predicate in (N(ELI.applies), N(ELI.based_on)):
+            links.add((t.subject.value, t.object.value))
+
+
+def derived_quads(shared: set[ox.Triple], docs: Iterable[dict], links: set[tuple[str, str]]
+                  ) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """(shared graph, inferred graph) from the documents' contributions to shared nodes, their
+    facts (``iri``, ``title``, ``level``) and stated links: the one derivation every store runs."""
+    place_prefix = f"{iris.BASE}/place/"
+    codes: set[str] = set()
+    type_, place_cls, within = N(RDF.type), N(PK.Place), N(PK.withinAdmin)
+    for t in shared:
+        if t.predicate == type_ and t.object == place_cls or t.predicate == within:
+            node = t.subject if t.predicate == type_ else t.object
+            code = node.value[len(place_prefix):] if node.value.startswith(place_prefix) else ""
+            if code.isdigit():
+                codes.add(code)
+    triples = set(shared) | {ox.Triple(q.subject, q.predicate, q.object) for q in places_quads(codes)}
+    shared_q = [ox.Quad(t.subject, t.predicate, t.object) for t in sorted(triples, key=str)]
+    return shared_q, inferred_quads(sorted(docs, key=lambda x: x["iri"]), links)
+
+
+def serialise_dataset(quads: list[ox.Quad], fmt: str) -> bytes:
+    """``nquads``/``trig``/``jsonld`` keep the named graphs; ``turtle``/``ntriples`` write their union."""
+    rdf_format = EXPORT_FORMATS[fmt]
+    if fmt in DATASET_FORMATS:
+        return ox.serialize(quads, format=rdf_format, prefixes=PREFIXES if fmt != "nquads" else None)
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+    return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
 
 
 class Store:
@@ -125,46 +171,33 @@ class Store:
             self.refresh_derived()
 
     def refresh_derived(self) -> None:
-        """Recompute the shared, places-in-shared and inferred graphs from the documents' graphs."""
+        """Recompute the shared and inferred graphs from the documents' graphs and contributions."""
         graphs = list(self._store.named_graphs())
-        doc_graphs = [g for g in graphs if g.value.startswith(_DOC_GRAPH_PREFIX)]
-        contrib_graphs = [g for g in graphs if g.value.startswith(iris.CONTRIB_BASE)]
+        doc_graphs = [g for g in graphs if g.value.startswith(DOC_GRAPH_PREFIX)]
         shared: set[ox.Triple] = set()
-        for g in contrib_graphs:
-            shared.update(ox.Triple(q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, None, None, g))
-        place_prefix = f"{iris.BASE}/place/"
-        codes: set[str] = set()
-        type_, place_cls, within = N(RDF.type), N(PK.Place), N(PK.withinAdmin)
-        for t in shared:
-            if t.predicate == type_ and t.object == place_cls or t.predicate == within:
-                node = t.subject if t.predicate == type_ else t.object
-                code = node.value[len(place_prefix):] if node.value.startswith(place_prefix) else ""
-                if code.isdigit():
-                    codes.add(code)
-        shared.update(ox.Triple(q.subject, q.predicate, q.object) for q in places_quads(codes))
-        self.replace_graph(iris.SHARED_GRAPH, (ox.Quad(t.subject, t.predicate, t.object) for t in sorted(shared, key=str)))
-        if self._store.contains_named_graph(N(iris.PLACES_GRAPH)):
-            self._store.remove_graph(N(iris.PLACES_GRAPH))
-
+        for g in graphs:
+            if g.value.startswith(iris.CONTRIB_BASE):
+                shared.update(ox.Triple(q.subject, q.predicate, q.object)
+                              for q in self._store.quads_for_pattern(None, None, None, g))
+        type_, doc_cls, title, level = N(RDF.type), N(PK.PolicyDocument), N(ELI.title), N(PK.level)
         docs: dict[str, dict] = {}
         links: set[tuple[str, str]] = set()
-        title, level, doc_cls = N(ELI.title), N(PK.level), N(PK.PolicyDocument)
-        sources = [*doc_graphs, N(iris.SHARED_GRAPH)]
-        for g in sources:
+        for g in doc_graphs:
             for q in self._store.quads_for_pattern(None, type_, doc_cls, g):
-                docs.setdefault(q.subject.value, {"iri": q.subject.value})
-            for prop in (ELI.applies, ELI.based_on):
-                for q in self._store.quads_for_pattern(None, N(prop), None, g):
-                    links.add((q.subject.value, q.object.value))
-        for iri, d in docs.items():
-            for q in self._store.quads_for_pattern(N(iri), title, None, None):
-                if not q.graph_name.value.startswith(iris.CONTRIB_BASE):
-                    d["title"] = min(d.get("title", q.object.value), q.object.value)
-            for q in self._store.quads_for_pattern(N(iri), level, None, None):
-                if not q.graph_name.value.startswith(iris.CONTRIB_BASE):
-                    lv = q.object.value.rsplit("level_", 1)[-1]
+                d = docs.setdefault(q.subject.value, {"iri": q.subject.value})
+                for t in self._store.quads_for_pattern(q.subject, title, None, g):
+                    d["title"] = min(d.get("title", t.object.value), t.object.value)
+                for t in self._store.quads_for_pattern(q.subject, level, None, g):
+                    lv = t.object.value.rsplit("level_", 1)[-1]
                     d["level"] = min(d.get("level", lv), lv)
-        self.replace_graph(iris.INFERRED_GRAPH, inferred_quads(sorted(docs.values(), key=lambda x: x["iri"]), links))
+            for prop in (ELI.applies, ELI.based_on):
+                links.update((q.subject.value, q.object.value) for q in self._store.quads_for_pattern(None, N(prop), None, g))
+        merge_shared_facts(docs, links, shared)
+        shared_q, inferred_q = derived_quads(shared, docs.values(), links)
+        self.replace_graph(iris.SHARED_GRAPH, shared_q)
+        self.replace_graph(iris.INFERRED_GRAPH, inferred_q)
+        if self._store.contains_named_graph(N(iris.PLACES_GRAPH)):
+            self._store.remove_graph(N(iris.PLACES_GRAPH))
 
     def flush(self) -> None:
         """Persist pending writes (on-disk stores)."""
@@ -185,10 +218,15 @@ class Store:
         kwargs.setdefault("named_graphs", visible)
         return self._store.query(sparql, prefixes=PREFIXES if prefixes is None else prefixes, **kwargs)
 
+    def document_quads(self, doc_id: str) -> list[ox.Quad]:
+        """One document as it was loaded: its graph's quads and its contribution quads."""
+        return [q for name in (iris.document_graph(doc_id), iris.contribution_graph(doc_id))
+                for q in self._store.quads_for_pattern(None, None, None, N(name))]
+
     def document_ids(self) -> list[str]:
         """Ids of the documents loaded."""
-        return sorted(g.value[len(_DOC_GRAPH_PREFIX):] for g in self._store.named_graphs()
-                      if g.value.startswith(_DOC_GRAPH_PREFIX))
+        return sorted(g.value[len(DOC_GRAPH_PREFIX):] for g in self._store.named_graphs()
+                      if g.value.startswith(DOC_GRAPH_PREFIX))
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Every visible quad, or those of one named graph."""
@@ -205,12 +243,7 @@ class Store:
         ``turtle``/``ntriples`` write the union of all graphs as one graph."""
         if fmt not in EXPORT_FORMATS:
             raise BadRequest(f"unknown export format {fmt!r}; expected one of {sorted(EXPORT_FORMATS)}")
-        rdf_format = EXPORT_FORMATS[fmt]
-        if fmt in DATASET_FORMATS:
-            data = ox.serialize(self.quads(), format=rdf_format, prefixes=PREFIXES if fmt != "nquads" else None)
-        else:
-            triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()}, key=str)
-            data = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
+        data = serialise_dataset(list(self.quads()), fmt)
         if path is not None:
             Path(path).write_bytes(data)
         return data

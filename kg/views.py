@@ -20,6 +20,11 @@ def _v(term) -> str | None:
     return None if term is None else term.value
 
 
+def _true(term) -> bool:
+    """An xsd:boolean's value (stores may write true as "1")."""
+    return _v(term) in ("true", "1")
+
+
 def _level(term) -> str | None:
     v = _v(term)
     return v.rsplit("level_", 1)[-1] if v and "level_" in v else None
@@ -37,7 +42,7 @@ def cascade_dag(store) -> nx.DiGraph:
         level = _level(r["level"])
         node = g.nodes[iri] if iri in g else {}
         attrs = {"title": _v(r["title"]), "level": level, "rank": LEVEL_RANK.get(level or ""),
-                 "in_corpus": _v(r["in"]) == "true" or bool(node.get("in_corpus")),
+                 "in_corpus": _true(r["in"]) or bool(node.get("in_corpus")),
                  "doc_id": _v(r["id"]) or node.get("doc_id"), "number": _v(r["num"]) or node.get("number")}
         if node.get("title") and attrs["title"] and node["title"] < attrs["title"]:
             attrs["title"] = node["title"]  # deterministic when several titles are known

@@ -85,3 +85,19 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+# ---- external SPARQL stores (the graph-store seam's remote implementations) ----
+@pytest.fixture(scope="session")
+def sparql_servers(tmp_path_factory):
+    """An Oxigraph server and a Virtuoso, each on a free loopback port for the whole session;
+    values are ``kg.remote_store.StoreSpec`` strings. ``.ci/run`` installs both."""
+    from servers import start_oxigraph_server, start_virtuoso
+
+    with start_oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as ox_server, \
+            start_virtuoso(tmp_path_factory.mktemp("virtuoso")) as vt_server:
+        yield {
+            "oxigraph_server": f"{ox_server.sparql_url};update={ox_server.update_url};"
+                               f"store={ox_server.graph_store_url};union=param",
+            "virtuoso": f"{vt_server.sparql_url};update={vt_server.update_url};store={vt_server.graph_store_url}",
+        }

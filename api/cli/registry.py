@@ -59,11 +59,18 @@ def bundled_corpus() -> Path:
     return BUNDLED_DIR
 
 
-def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: str | None = None) -> int:
-    """Build and report on stderr; returns the build's exit code."""
+def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: str | None = None,
+              graph_store: str | None = None) -> int:
+    """Build, publish the graph to an external store when one is configured, and report on stderr;
+    returns the build's exit code."""
     from api.pipeline.build import BuildFailed, build, print_rejections  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from embeddings.encoder import configured_spec  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
+    from api.config import open_graph_store, resolve_backends  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from api.pipeline.publish import publish_graph  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from kg.store import open_store  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+
+    backends = resolve_backends(data_dir, graph_store=graph_store)  # a malformed spec fails before any parsing
     try:
         configured_spec(encoder)  # an unknown model fails before any parsing
         report = build(corpus_dir, data_dir, progress=progress, options={"encoder": encoder} if encoder else None)
@@ -77,6 +84,11 @@ def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: 
     else:
         print(f"built {len(report.documents)} documents into {report.data_dir} "
               f"({len(report.rejected)} rejected) in {report.seconds:.1f}s", file=sys.stderr)
+        if backends.remote_graph:
+            target = open_graph_store(data_dir, backends)
+            summary = publish_graph(open_store(data_dir), target)
+            print(f"published {summary['documents']} documents ({summary['quads']} quads) to the graph store "
+                  f"{backends.graph_store.split(';')[0]} in {summary['seconds']:.1f}s", file=sys.stderr)
     return report.exit_code
 
 

@@ -1,0 +1,69 @@
+"""Which backend serves each layer: configuration, never code.
+
+Resolved in this order: a command-line flag, an environment variable, a ``policykg.toml`` beside
+the data directory (in its parent folder), the embedded default::
+
+    # policykg.toml
+    [backends]
+    graph_store = "http://127.0.0.1:8890/sparql;store=http://127.0.0.1:8890/sparql-graph-crud"
+
+``graph_store``: ``embedded`` (pyoxigraph in the data directory) or a SPARQL 1.1 server
+(``kg.remote_store.StoreSpec``: ``QUERY_URL[;update=URL][;store=URL][;union=server|param]``),
+environment ``POLICYKG_GRAPH_STORE``.
+
+>>> resolve_backends(Path("/nonexistent/data"), graph_store=None).graph_store
+'embedded'
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.errors import BadRequest
+from kg.remote_store import SparqlGraphStore, StoreSpec
+from kg.store import GraphStore, Store
+
+CONFIG_FILE = "policykg.toml"
+GRAPH_STORE_ENV = "POLICYKG_GRAPH_STORE"
+EMBEDDED = "embedded"
+SHARDS = "graph-shards"  # a remote store's contribution shards, in the data directory
+
+
+@dataclass(frozen=True)
+class Backends:
+    """The chosen backend of each layer (``embedded`` or a spec)."""
+
+    graph_store: str = EMBEDDED
+
+    @property
+    def remote_graph(self) -> bool:
+        return self.graph_store != EMBEDDED
+
+
+def config_file(data_dir: Path) -> Path:
+    """The ``policykg.toml`` a data directory reads."""
+    return Path(data_dir).absolute().parent / CONFIG_FILE
+
+
+def resolve_backends(data_dir: Path, *, graph_store: str | None = None) -> Backends:
+    """Flag, then environment, then ``policykg.toml``, then the embedded default."""
+    table: dict = {}
+    path = config_file(data_dir)
+    if path.is_file():
+        try:
+            table = tomllib.loads(path.read_text("utf-8")).get("backends", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise BadRequest(f"{path}: not a valid policykg.toml: {e}") from None
+    chosen = graph_store or os.environ.get(GRAPH_STORE_ENV) or table.get("graph_store") or EMBEDDED
+    if chosen != EMBEDDED:
+        StoreSpec.parse(chosen)  # a malformed spec fails here, before any work
+    return Backends(graph_store=chosen)
+
+
+def open_graph_store(data_dir: Path, backends: Backends, *, read_only: bool = True) -> GraphStore:
+    """The graph store a data directory's build or service uses."""
+    if backends.remote_graph:
+        return SparqlGraphStore(backends.graph_store, Path(data_dir) / SHARDS)
+    return Store(Path(data_dir) / "graph", read_only=read_only)

@@ -1,0 +1,30 @@
+"""Publish a build's graph to an external graph store.
+
+The build writes the graph into the data directory (the embedded store stays the record the
+atomic swap protects); a configured external store (``api.config``) then receives every
+document's named graph, the analysis graphs and the derived graphs, and loses the documents the
+build no longer has. Re-publishing the same build changes nothing.
+"""
+from __future__ import annotations
+
+import time
+
+from kg.cascade.rdf import ANALYSIS_GRAPH
+from kg.store import GraphStore, Store
+
+
+def publish_graph(source: Store, target: GraphStore) -> dict:
+    """Make ``target`` hold what ``source`` holds; returns a summary (documents, quads, seconds)."""
+    t0 = time.perf_counter()
+    ids = source.document_ids()
+    for gone in sorted(set(target.document_ids()) - set(ids)):
+        target.remove_document(gone, refresh=False)
+    target.load_documents((doc_id, source.document_quads(doc_id)) for doc_id in ids)
+    analysis = {g.value for g in source.graphs() if g.value.startswith(ANALYSIS_GRAPH + "/")}
+    stale = {g.value for g in target.graphs() if g.value.startswith(ANALYSIS_GRAPH + "/")} - analysis
+    for name in sorted(analysis):
+        target.replace_graph(name, source.quads(name))
+    for name in sorted(stale):
+        target.replace_graph(name, [])
+    target.flush()
+    return {"documents": len(ids), "quads": target.count(), "seconds": round(time.perf_counter() - t0, 3)}
