@@ -9,7 +9,8 @@ the data directory (in its parent folder), the embedded default::
 
 ``graph_store``: ``embedded`` (pyoxigraph in the data directory) or a SPARQL 1.1 server
 (``kg.remote_store.StoreSpec``: ``QUERY_URL[;update=URL][;store=URL][;union=server|param]``),
-environment ``POLICYKG_GRAPH_STORE``.
+environment ``POLICYKG_GRAPH_STORE``. ``executor``: ``local`` or ``ray`` / ``ray://host:port``
+(the build's per-document steps on Ray Data), environment ``POLICYKG_EXECUTOR``.
 
 >>> resolve_backends(Path("/nonexistent/data"), graph_store=None).graph_store
 'embedded'
@@ -27,6 +28,7 @@ from kg.store import GraphStore, Store
 
 CONFIG_FILE = "policykg.toml"
 GRAPH_STORE_ENV = "POLICYKG_GRAPH_STORE"
+EXECUTOR_ENV = "POLICYKG_EXECUTOR"
 EMBEDDED = "embedded"
 SHARDS = "graph-shards"  # a remote store's contribution shards, in the data directory
 
@@ -36,6 +38,7 @@ class Backends:
     """The chosen backend of each layer (``embedded`` or a spec)."""
 
     graph_store: str = EMBEDDED
+    executor: str = "local"
 
     @property
     def remote_graph(self) -> bool:
@@ -47,7 +50,7 @@ def config_file(data_dir: Path) -> Path:
     return Path(data_dir).absolute().parent / CONFIG_FILE
 
 
-def resolve_backends(data_dir: Path, *, graph_store: str | None = None) -> Backends:
+def resolve_backends(data_dir: Path, *, graph_store: str | None = None, executor: str | None = None) -> Backends:
     """Flag, then environment, then ``policykg.toml``, then the embedded default."""
     table: dict = {}
     path = config_file(data_dir)
@@ -59,7 +62,11 @@ def resolve_backends(data_dir: Path, *, graph_store: str | None = None) -> Backe
     chosen = graph_store or os.environ.get(GRAPH_STORE_ENV) or table.get("graph_store") or EMBEDDED
     if chosen != EMBEDDED:
         StoreSpec.parse(chosen)  # a malformed spec fails here, before any work
-    return Backends(graph_store=chosen)
+    runner = executor or os.environ.get(EXECUTOR_ENV) or table.get("executor") or "local"
+    if runner != "local" and runner != "ray" and not runner.startswith("ray://"):
+        raise BadRequest(f"unknown executor {runner!r}; use local, ray or ray://host:port")
+    return Backends(graph_store=chosen, executor=runner)
+
 
 
 def open_graph_store(data_dir: Path, backends: Backends, *, read_only: bool = True) -> GraphStore:

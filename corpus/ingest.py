@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from corpus.clean import clean
 from corpus.metadata import extract_metadata
@@ -85,9 +87,23 @@ def corpus_files(directory: str | Path) -> list[Path]:
     return out
 
 
-def ingest_dir(directory: str | Path, progress: bool = False) -> tuple[list[Document], list[Rejection]]:
+def parse_entry(directory: Path, path: Path) -> Document | Rejection:
+    """One corpus file parsed, or the reason it was rejected (never raises for a file)."""
+    source = path.relative_to(directory).as_posix()
+    try:
+        return parse_bytes(path.read_bytes(), source)
+    except IngestError as e:
+        return Rejection(source=source, reason=e.reason)
+    except OSError as e:
+        return Rejection(source=source, reason=f"cannot read file ({e})")
+
+
+def ingest_dir(directory: str | Path, progress: bool = False,
+               map_fn: Callable[[Callable, list], list] | None = None) -> tuple[list[Document], list[Rejection]]:
     """Parse every file of a folder. One bad file becomes a :class:`Rejection`; never raises
-    for a file (a missing folder raises ``FileNotFoundError``). Duplicate texts are rejected."""
+    for a file (a missing folder raises ``FileNotFoundError``). Duplicate texts are rejected
+    (the first in file order is kept). ``map_fn(fn, items)`` runs the per-file parse (a build
+    executor's ``map``; default: here, in order)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {directory}")
@@ -95,26 +111,23 @@ def ingest_dir(directory: str | Path, progress: bool = False) -> tuple[list[Docu
     docs: list[Document] = []
     rejected: list[Rejection] = []
     seen: dict[str, str] = {}
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    if map_fn is not None:
+        parsed = map_fn(partial(parse_entry, directory), files)
+    else:
+        bar = None
+        if progress:
+            from tqdm import tqdm  # noqa: PLC0415 - progress bars only when asked for
 
-        bar = tqdm(files, desc="parse", unit="doc", file=sys.stderr)
-    for path in bar if bar is not None else files:
-        source = path.relative_to(directory).as_posix()
-        try:
-            data = path.read_bytes()
-            doc = parse_bytes(data, source)
-        except IngestError as e:
-            rejected.append(Rejection(source=source, reason=e.reason))
-            continue
-        except OSError as e:
-            rejected.append(Rejection(source=source, reason=f"cannot read file ({e})"))
+            bar = tqdm(files, desc="parse", unit="doc", file=sys.stderr)
+        parsed = [parse_entry(directory, path) for path in (bar if bar is not None else files)]
+    for doc in parsed:
+        if isinstance(doc, Rejection):
+            rejected.append(doc)
             continue
         if doc.id in seen:
-            rejected.append(Rejection(source=source, reason=f"duplicate of {seen[doc.id]} (same text)"))
+            rejected.append(Rejection(source=doc.source, reason=f"duplicate of {seen[doc.id]} (same text)"))
             continue
-        seen[doc.id] = source
+        seen[doc.id] = doc.source
         docs.append(doc)
     return docs, rejected
 

@@ -334,6 +334,23 @@ def encode_cached(encoder, texts: list[str], batch: int = 2048) -> np.ndarray:
     return np.vstack([_VEC_CACHE[(fp, t)] for t in texts]).astype(np.float32)
 
 
+def uncached(fingerprint: str, texts: list[str]) -> list[str]:
+    """The distinct texts with no cached vector for this model, in first-seen order."""
+    return list(dict.fromkeys(t for t in texts if (fingerprint, t) not in _VEC_CACHE))
+
+
+def cache_vectors(fingerprint: str, texts: list[str], vectors) -> None:
+    """Vectors encoded elsewhere (an executor's actor pool) for the next index build to use."""
+    for t, v in zip(texts, vectors):
+        _VEC_CACHE[(fingerprint, t)] = np.asarray(v, dtype=np.float32)
+
+
+def warm_cache(previous: Path | None, model: dict) -> None:
+    """The vectors of a previous index built with the same model, into the cache."""
+    if previous is not None:
+        _warm_cache_from(previous, model)
+
+
 def _warm_cache_from(previous: Path, model: dict) -> None:
     """Put the vectors of a previous index built with the same model into the cache."""
     try:

@@ -29,6 +29,13 @@ class ShuffledExecutor:
         out = {i: fn(items[i]) for i in order}
         return [out[i] for i in range(len(items))]
 
+    def map_batches(self, make_fn, items, batch_size):
+        starts = list(range(0, len(items), batch_size))
+        self.rng.shuffle(starts)
+        fn = make_fn()
+        out = {a: list(fn(list(items[a:a + batch_size]))) for a in starts}
+        return [r for a in sorted(out) for r in out[a]]
+
 
 EXECUTORS = {"local": LocalExecutor, "shuffled": lambda: ShuffledExecutor(7)}
 
@@ -49,6 +56,8 @@ def builds(tmp_path_factory):
 def test_map_keeps_the_order_of_items():
     for make in EXECUTORS.values():
         assert make().map(lambda x: x * x, list(range(50))) == [x * x for x in range(50)]
+        squares = lambda: (lambda batch: [x * x for x in batch])  # noqa: E731
+        assert make().map_batches(squares, list(range(50)), 7) == [x * x for x in range(50)]
 
 
 def test_extraction_is_the_same_whatever_the_executor(builds):

@@ -107,11 +107,13 @@ def show_json(doc) -> dict:
     Arg("--graph-store", default=None, help="embedded, or a SPARQL 1.1 server to publish the graph to: "
         "QUERY_URL[;update=URL][;store=URL][;union=server|param] (default: $POLICYKG_GRAPH_STORE, "
         "policykg.toml beside the data dir, else embedded)"),
+    Arg("--executor", default=None, help="local, ray (a local Ray cluster) or ray://HOST:PORT: where the "
+        "per-document steps run (default: $POLICYKG_EXECUTOR, policykg.toml, else local)"),
 ])
 def cmd_build(args: argparse.Namespace) -> int:
     corpus_dir = Path(args.corpus) if args.corpus else bundled_corpus()
     return run_build(corpus_dir, Path(args.data), progress=not args.quiet, encoder=args.encoder,
-                     graph_store=args.graph_store)
+                     graph_store=args.graph_store, executor=args.executor)
 
 
 @command("docs", help="list the documents", args=[json_arg, data_arg])

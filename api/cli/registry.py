@@ -60,24 +60,28 @@ def bundled_corpus() -> Path:
 
 
 def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: str | None = None,
-              graph_store: str | None = None) -> int:
+              graph_store: str | None = None, executor: str | None = None) -> int:
     """Build, publish the graph to an external store when one is configured, and report on stderr;
     returns the build's exit code."""
     from api.pipeline.build import BuildFailed, build, print_rejections  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from embeddings.encoder import configured_spec  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
-
     from api.config import open_graph_store, resolve_backends  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from api.pipeline.executor import executor_for  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from api.pipeline.publish import publish_graph  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from kg.store import open_store  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
-    backends = resolve_backends(data_dir, graph_store=graph_store)  # a malformed spec fails before any parsing
+    backends = resolve_backends(data_dir, graph_store=graph_store, executor=executor)  # bad specs fail first
+    runner = executor_for(backends.executor)
     try:
         configured_spec(encoder)  # an unknown model fails before any parsing
-        report = build(corpus_dir, data_dir, progress=progress, options={"encoder": encoder} if encoder else None)
+        report = build(corpus_dir, data_dir, progress=progress, options={"encoder": encoder} if encoder else None,
+                       executor=runner)
     except (BuildFailed, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"policykg: build failed: {e}", file=sys.stderr)
         print(f"policykg: previous data in {data_dir} left unchanged", file=sys.stderr)
         return 1
+    finally:
+        getattr(runner, "shutdown", lambda: None)()
     print_rejections(report.rejected)
     if report.exit_code == 1:
         print(f"policykg: nothing usable in {corpus_dir}; {data_dir} left unchanged", file=sys.stderr)

@@ -96,7 +96,9 @@ def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
     """
     t0 = time.perf_counter()
     corpus_dir, data_dir = Path(corpus_dir), Path(data_dir).absolute()
-    docs, rejected = ingest_dir(corpus_dir, progress=progress)
+    executor = executor or LocalExecutor()
+    docs, rejected = ingest_dir(corpus_dir, progress=progress,
+                                map_fn=None if isinstance(executor, LocalExecutor) else executor.map)
     if not docs:
         return BuildReport(data_dir, [], rejected, [], time.perf_counter() - t0)
     if stages is None:
@@ -120,7 +122,7 @@ def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
                     _link_tree(previous / name, staging / name)
         ctx = BuildContext(docs=docs, rejected=rejected, staging_dir=staging, previous_dir=previous,
                            progress=progress, corpus_dir=corpus_dir, options=dict(options or {}),
-                           executor=executor or LocalExecutor())
+                           executor=executor)
         bar = None
         if progress and stages:
             from tqdm import tqdm  # noqa: PLC0415 - progress bars only when asked for

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
 
+from api.pipeline.ray_executor import RayExecutor
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -26,6 +28,12 @@ class Executor(Protocol):
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
 
+    def map_batches(self, make_fn: Callable[[], Callable[[list[T]], Sequence[R]]], items: Sequence[T],
+                    batch_size: int) -> list[R]:
+        """Stateful batch work (encoding): ``make_fn()`` builds the worker's function once (it loads
+        a model), which then maps each batch of items to as many results."""
+        ...
+
 
 class LocalExecutor:
     """The embedded default: every item in this process, one after the other."""
@@ -34,3 +42,16 @@ class LocalExecutor:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return [fn(x) for x in items]
+
+    def map_batches(self, make_fn, items, batch_size):
+        if not items:
+            return []
+        fn = make_fn()
+        return [r for i in range(0, len(items), batch_size) for r in fn(list(items[i:i + batch_size]))]
+
+
+def executor_for(spec: str) -> Executor:
+    """The executor a configuration names: ``local``, ``ray`` or ``ray://host:port``."""
+    if spec == "local":
+        return LocalExecutor()
+    return RayExecutor(spec)

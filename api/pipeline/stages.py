@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from api.datadir import DOCUMENTS, EXTRACTION, GRAPH, INDEX, MODEL, load_extract
 from api.pipeline.context import BuildContext, Stage
 from embeddings.convert import ensure_model
 from embeddings.encoder import configured_spec, load_encoder
-from embeddings.index import HybridIndex
+from embeddings.index import HybridIndex, cache_vectors, uncached, warm_cache
 from kg.cascade import analyse
 from kg.cascade.rdf import analysis_quads, corpus_pairs, store_analysis
 from kg.extract import extract_document, name_indicators, prepare_corpus
@@ -40,6 +41,7 @@ def extraction_stage(ctx: BuildContext) -> None:
     program aliases, jurisdictions) first, then every document; documents whose metadata the
     corpus pass changed (resolved citations, inferred 文号) are rewritten."""
     ectx, changed = prepare_corpus(ctx.docs)  # reduce: citations, aliases, jurisdictions
+    ectx.gazetteer = None  # each worker loads its own (once per process) instead of receiving one
     mapped = ctx.executor.map(partial(extract_document, ctx=ectx), ctx.docs)  # map: each document alone
     results = name_indicators({doc.id: ex for doc, ex in zip(ctx.docs, mapped)})  # reduce: indicator names
     out = ctx.staging_dir / EXTRACTION
@@ -99,14 +101,37 @@ def analysis_stage(ctx: BuildContext) -> None:
                               "seconds": round(time.perf_counter() - t0, 3)}
 
 
+@dataclass(frozen=True)
+class PassageEncoding:
+    """Builds, once per worker, the function that encodes a batch of sentences (picklable)."""
+
+    model_dir: str
+    spec: str
+
+    def __call__(self):
+        return load_encoder(Path(self.model_dir), spec=self.spec).encode_passages
+
+
+ENCODE_BATCH = 256  # sentences per executor batch (the encoder sorts each by length)
+
+
 def index_stage(ctx: BuildContext) -> None:
-    """Convert the model if needed and index ``ctx.docs`` into ``staging_dir/index``; vectors of
-    unchanged sentences come from the previous index when it was built with the same model."""
+    """Convert the model if needed and index ``ctx.docs`` into ``staging_dir/index``. Sentences
+    the previous index (same model) does not hold are encoded by the executor (map step: an actor
+    pool on Ray); the index is then built from the vectors (reduce)."""
     model_dir = ensure_model(ctx.staging_dir / MODEL)
-    encoder = load_encoder(model_dir, spec=configured_spec(ctx.options.get("encoder")))
+    spec = configured_spec(ctx.options.get("encoder"))
+    encoder = load_encoder(model_dir, spec=spec)
     extractions = stage_extraction(ctx) or None
     previous = ctx.previous_dir / INDEX if ctx.previous_dir is not None else None
     t = time.perf_counter()
+    model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": int(encoder.dim)}
+    warm_cache(previous if previous and previous.is_dir() else None, model)
+    texts = uncached(encoder.fingerprint,
+                     [s.text for d in ctx.docs for p in d.provisions for s in p.sentences if s.text.strip()])
+    if texts:
+        vectors = ctx.executor.map_batches(PassageEncoding(str(model_dir), spec), texts, ENCODE_BATCH)
+        cache_vectors(encoder.fingerprint, texts, vectors)
     ix = HybridIndex.build(ctx.docs, encoder, extractions, previous if previous and previous.is_dir() else None,
                            place_chain=enclosing_places)
     ix.save(ctx.staging_dir / INDEX)
