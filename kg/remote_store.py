@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from corpus.errors import BadRequest, PolicyKGError
 from kg import iris
 from kg.graph import N
-from kg.store import DOC_GRAPH_PREFIX, EXPORT_FORMATS, derived_quads, merge_shared_facts, serialise_dataset
+from kg.store import DOC_GRAPH_PREFIX, EXPORT_FORMATS, derived_quads, merge_shared_facts, serialise_dataset, split_contribution
 from kg.vocab import PREFIXES
 from ontology import ONTOLOGY_TTL
 
@@ -143,16 +143,14 @@ class SparqlGraphStore:
 
     def load_document(self, doc_id: str, quads: Iterable[ox.Quad], *, refresh: bool = True) -> None:
         """Replace one document: its graph on the server and its contribution shard."""
-        contrib_name = N(iris.contribution_graph(doc_id))
-        own, contrib = [], []
-        for q in quads:
-            (contrib if q.graph_name == contrib_name else own).append(q)
+        own, contrib = split_contribution(doc_id, quads)
         self.replace_graph(iris.document_graph(doc_id), own)
         (self.shard_dir / f"{doc_id}.nt").write_bytes(_nt(contrib))
         if refresh:
             self.refresh_derived()
 
     def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None:
+        """Load many documents, refreshing the derived graphs once at the end."""
         for doc_id, quads in items:
             self.load_document(doc_id, quads, refresh=False)
         self.refresh_derived()

@@ -301,7 +301,27 @@ class _Worker:
                 pass
 
 
-class SparqlService:
+class _SparqlFront:
+    """What the protocol edge calls, the same for every query backend: ``query`` checks a query
+    and picks its format, ``run`` (the backend's) runs it."""
+
+    def run(self, prepared: Prepared, fmt: str, **kwargs) -> SparqlResult:
+        raise NotImplementedError
+
+    def graphs(self) -> list[str]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the backend."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SparqlService(_SparqlFront):
     """A pool of query workers over the on-disk store at ``store_path``.
 
     ``workers``: pool size (default: the available cores, at least 2, so one heavy query never
@@ -436,14 +456,9 @@ class SparqlService:
                 pass
             w.kill()
 
-    def __enter__(self) -> "SparqlService":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
-class RemoteSparqlService:
+class RemoteSparqlService(_SparqlFront):
     """The public endpoint's bounds in front of an external graph store
     (``kg.remote_store.SparqlGraphStore``): the same query check (UPDATE, SERVICE, depth, size), a
     time limit per query (the HTTP read timeout), the row cap and pyoxigraph's serialisers. The
@@ -478,22 +493,8 @@ class RemoteSparqlService:
         except wire.QueryFailed as e:
             raise BadRequest(str(e)) from None
 
-    def query(self, query: str, fmt: str | None = None, *, accept: str | None = None,
-              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-              timeout: float | None = None, row_cap: int | None = None) -> SparqlResult:
-        prepared = prepare(query)
-        if fmt is None:
-            fmt = negotiate(accept, prepared) or default_format(prepared)
-        return self.run(prepared, fmt, default_graphs=default_graphs, named_graphs=named_graphs,
-                        timeout=timeout, row_cap=row_cap)
-
     def graphs(self) -> list[str]:
         return [g.value for g in self.store.graphs()]
-
-    sparql = query
-
-    def sparql_graphs(self) -> list[str]:
-        return self.graphs()
 
     def close(self) -> None:
         self.store.close()

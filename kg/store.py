@@ -69,6 +69,17 @@ def visible_graphs(store: ox.Store) -> list[ox.NamedNode]:
                    if isinstance(g, ox.NamedNode) and not g.value.startswith(iris.CONTRIB_BASE)), key=str)
 
 
+def split_contribution(doc_id: str, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """(the document's own quads, its contribution to the shared graph): ``kg.graph.document_quads``
+    puts the latter in ``iris.contribution_graph(doc_id)``."""
+    contrib_name = N(iris.contribution_graph(doc_id))
+    own: list[ox.Quad] = []
+    contrib: list[ox.Quad] = []
+    for q in quads:
+        (contrib if q.graph_name == contrib_name else own).append(q)
+    return own, contrib
+
+
 def merge_shared_facts(docs: dict[str, dict], links: set[tuple[str, str]], shared: set[ox.Triple]) -> None:
     """Add what the shared graph says about documents (those known from citations) to ``docs`` and ``links``."""
     type_, doc_cls, title, level = N(RDF.type), N(PK.PolicyDocument), N(ELI.title), N(PK.level)
@@ -147,12 +158,9 @@ class Store:
     def load_document(self, doc_id: str, quads: Iterable[ox.Quad], *, refresh: bool = True) -> None:
         """Replace one document: its graph and its contribution to the shared graph
         (quads in ``iris.contribution_graph(doc_id)`` are contributions; all others are its own)."""
-        contrib_name = iris.contribution_graph(doc_id)
-        own, contrib = [], []
-        for q in quads:
-            (contrib if q.graph_name == N(contrib_name) else own).append(q)
+        own, contrib = split_contribution(doc_id, quads)
         self.replace_graph(iris.document_graph(doc_id), own)
-        self.replace_graph(contrib_name, contrib)
+        self.replace_graph(iris.contribution_graph(doc_id), contrib)
         if refresh:
             self.refresh_derived()
 
