@@ -64,12 +64,18 @@ def extraction_stage(ctx: BuildContext) -> None:
     }
 
 
+def _document_quads(item: tuple, doc_iris: dict[str, str]) -> list:
+    doc, ex = item
+    return document_quads(doc, ex, doc_iris)
+
+
 def graph_stage(ctx: BuildContext) -> None:
     """The graph of every document into ``staging_dir/graph``."""
     t0 = time.perf_counter()
     extraction = stage_extraction(ctx)
     doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
-    quads = ctx.executor.map(lambda d: document_quads(d, extraction.get(d.id), doc_iris), ctx.docs)  # map
+    quads = ctx.executor.map(partial(_document_quads, doc_iris=doc_iris),  # map: each task gets its own records
+                             [(d, extraction.get(d.id)) for d in ctx.docs])
     store = Store(Path(ctx.staging_dir) / GRAPH)
     store.load_documents(zip((d.id for d in ctx.docs), quads))  # reduce: shared and inferred graphs
     store.flush()
