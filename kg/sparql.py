@@ -314,6 +314,24 @@ class _SparqlFront:
     def close(self) -> None:
         """Release the backend."""
 
+    def query(self, query: str, fmt: str | None = None, *, accept: str | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+              timeout: float | None = None, row_cap: int | None = None) -> SparqlResult:
+        """Check and run a query; raises BadRequest, Forbidden, QueryTimeout or Busy."""
+        prepared = prepare(query)
+        if fmt is None:
+            fmt = negotiate(accept, prepared) or default_format(prepared)
+        return self.run(prepared, fmt, default_graphs=default_graphs, named_graphs=named_graphs,
+                        timeout=timeout, row_cap=row_cap)
+
+    def sparql(self, query: str, fmt: str | None = None, **kwargs) -> SparqlResult:
+        """The protocol edge's entry point (same as ``query``)."""
+        return self.query(query, fmt, **kwargs)
+
+    def sparql_graphs(self) -> list[str]:
+        """The protocol edge's entry point for the service description (same as ``graphs``)."""
+        return self.graphs()
+
     def __enter__(self):
         return self
 
@@ -421,24 +439,6 @@ class SparqlService(_SparqlFront):
                       None if default_graphs is None and named_graphs is None else tuple(named_graphs or ()),
                       self.base_iri, tuple(PREFIXES.items()), self.hidden_prefixes)
         return self._call(("query", req), self.timeout if timeout is None else timeout)
-
-    def query(self, query: str, fmt: str | None = None, *, accept: str | None = None,
-              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-              timeout: float | None = None, row_cap: int | None = None) -> SparqlResult:
-        """Check and run a query; raises BadRequest, Forbidden, QueryTimeout or Busy."""
-        prepared = prepare(query)
-        if fmt is None:
-            fmt = negotiate(accept, prepared) or default_format(prepared)
-        return self.run(prepared, fmt, default_graphs=default_graphs, named_graphs=named_graphs,
-                        timeout=timeout, row_cap=row_cap)
-
-    def sparql(self, query: str, fmt: str | None = None, **kwargs) -> SparqlResult:
-        """The protocol edge's entry point (same as ``query``)."""
-        return self.query(query, fmt, **kwargs)
-
-    def sparql_graphs(self) -> list[str]:
-        """The protocol edge's entry point for the service description (same as ``graphs``)."""
-        return self.graphs()
 
     def graphs(self) -> list[str]:
         """The IRIs of the named graphs a query can see."""
