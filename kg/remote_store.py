@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from corpus.errors import BadRequest, PolicyKGError
 from kg import iris
 from kg.graph import N
-from kg.store import DOC_GRAPH_PREFIX, EXPORT_FORMATS, derived_quads, merge_shared_facts, serialise_dataset, split_contribution
+from kg.store import DOC_GRAPH_PREFIX, DocumentGraphs, EXPORT_FORMATS, derived_quads, merge_shared_facts, serialise_dataset, split_contribution
 from kg.vocab import PREFIXES
 from ontology import ONTOLOGY_TTL
 
@@ -85,7 +85,7 @@ def _nt(triples: Iterable) -> bytes:
     return ox.serialize((ox.Triple(t.subject, t.predicate, t.object) for t in triples), format=ox.RdfFormat.N_TRIPLES)
 
 
-class SparqlGraphStore:
+class SparqlGraphStore(DocumentGraphs):
     """``GraphStore`` on a SPARQL 1.1 server; contribution shards in ``shard_dir``."""
 
     def __init__(self, spec: StoreSpec | str, shard_dir: str | Path, *, timeout: float = 60.0):
@@ -148,12 +148,6 @@ class SparqlGraphStore:
         (self.shard_dir / f"{doc_id}.nt").write_bytes(_nt(contrib))
         if refresh:
             self.refresh_derived()
-
-    def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None:
-        """Load many documents, refreshing the derived graphs once at the end."""
-        for doc_id, quads in items:
-            self.load_document(doc_id, quads, refresh=False)
-        self.refresh_derived()
 
     def remove_document(self, doc_id: str, *, refresh: bool = True) -> None:
         self.replace_graph(iris.document_graph(doc_id), [])

@@ -124,7 +124,23 @@ def serialise_dataset(quads: list[ox.Quad], fmt: str) -> bytes:
     return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
 
 
-class Store:
+class DocumentGraphs:
+    """What every graph store derives from ``load_document`` and ``refresh_derived``."""
+
+    def load_document(self, doc_id: str, quads: Iterable[ox.Quad], *, refresh: bool = True) -> None:
+        raise NotImplementedError
+
+    def refresh_derived(self) -> None:
+        raise NotImplementedError
+
+    def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None:
+        """Load many documents, refreshing the derived graphs once at the end."""
+        for doc_id, quads in items:
+            self.load_document(doc_id, quads, refresh=False)
+        self.refresh_derived()
+
+
+class Store(DocumentGraphs):
     """pyoxigraph-backed store; ``path=None`` keeps it in memory (tests, fixtures).
 
     Each triple is stored in exactly one visible graph (a query's default graph is their union, and
@@ -163,12 +179,6 @@ class Store:
         self.replace_graph(iris.contribution_graph(doc_id), contrib)
         if refresh:
             self.refresh_derived()
-
-    def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None:
-        """Load many documents, refreshing the derived graphs once at the end."""
-        for doc_id, quads in items:
-            self.load_document(doc_id, quads, refresh=False)
-        self.refresh_derived()
 
     def remove_document(self, doc_id: str, *, refresh: bool = True) -> None:
         """Withdraw one document; shared facts only it stated disappear."""
