@@ -25,10 +25,20 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 from api.config import Backends, open_graph_store, resolve_backends
-from api.datadir import EXTRACTION, GRAPH, INDEX, MANIFEST, load_documents, load_extractions
+from api.datadir import (
+    EXTRACTION,
+    GRAPH,
+    INDEX,
+    MANIFEST,
+    build_id,
+    current_build,
+    load_documents,
+    load_extractions,
+    not_built,
+)
 from api.views.cascade import cascade_pair, concept_json, stored_index
 from api.views.facts import entities_view, slogans_view, targets_view
-from corpus.errors import BadRequest, NotBuilt, NotFound
+from corpus.errors import BadRequest, NotFound
 from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.search import SearchIndex
 from kg import views
@@ -101,10 +111,16 @@ class PolicyKG:
     def __init__(self, data_dir: str | Path = "data", *, sparql_workers: int | None = None,
                  backends: Backends | None = None):
         """``sparql_workers``: size of the SPARQL worker pool (default: the available cores);
-        ``backends``: which store serves the graph (default: ``api.config.resolve_backends``)."""
-        self.data_dir = Path(data_dir)
+        ``backends``: which store serves the graph (default: ``api.config.resolve_backends``).
+
+        The build it reads is the one ``data_dir`` serves now (``api.datadir.current_build``),
+        pinned for this object's life: a later build switches ``data/current`` but not this object
+        (the web edge makes a new one per build, see ``api.web.snapshot``)."""
+        self.root = Path(data_dir)
+        self.build_id = build_id(self.root)
+        self.data_dir = current_build(self.root)
         self.sparql_workers = sparql_workers
-        self.backends = backends or resolve_backends(self.data_dir)
+        self.backends = backends or resolve_backends(self.root)
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -125,8 +141,8 @@ class PolicyKG:
             return self._cache[key]
 
     def _require_built(self) -> None:
-        if not (self.data_dir / "manifest.json").is_file():
-            raise NotBuilt(f"no build in {self.data_dir} (run `policykg build` first)")
+        if not (self.data_dir / MANIFEST).is_file():
+            raise not_built(self.root)
 
     def manifest(self) -> dict:
         """The build manifest (version, built_at, documents, rejected, stages)."""
