@@ -279,11 +279,31 @@ class PolicyKG:
             "n_sentences": sum(len(p.sentences) for p in d.provisions),
         }
 
-    def document(self, ref: str) -> dict:
-        """One document in full: metadata, provision tree (with entity mentions in
-        provision-relative offsets), citations out and in, targets, slogans and its
-        place in the cascade chain."""
+    @staticmethod
+    def check_page(offset: int | str | None, limit: int | str | None, max_limit: int) -> tuple[int, int]:
+        """``(offset, limit)`` of a page: offset ≥ 0 (default 0), 1 ≤ limit ≤ ``max_limit`` (default ``max_limit``).
+
+        >>> PolicyKG.check_page(None, None, 1000), PolicyKG.check_page("20", 5, 1000)
+        ((0, 1000), (20, 5))
+        """
+        try:
+            off = 0 if offset in (None, "") else int(offset)
+            lim = max_limit if limit in (None, "") else int(limit)
+        except (TypeError, ValueError):
+            raise BadRequest("offset and limit must be integers") from None
+        if off < 0 or not 1 <= lim <= max_limit:
+            raise BadRequest(f"offset must be ≥ 0 and limit between 1 and {max_limit}")
+        return off, lim
+
+    def document(self, ref: str, offset: int | str | None = None, limit: int | str | None = None,
+                 max_limit: int | None = None) -> dict:
+        """One document: metadata, provision tree (with entity mentions in provision-relative
+        offsets), citations out and in, targets, slogans and its place in the cascade chain.
+
+        ``offset`` / ``limit`` page the provisions (at most ``max_limit`` a page; None: all of
+        them); ``provisions_page`` says which (``next``: the offset of the next page, or None)."""
         d = self.resolve(ref)
+        off, lim = self.check_page(offset, limit, max_limit or max(len(d.provisions), 1))
         ex = self._extraction.get(d.id)
         types = {e.id: e.type for e in ex.entities} if ex else {}
         by_prov: dict[str, list[dict]] = defaultdict(list)
@@ -296,8 +316,10 @@ class PolicyKG:
                 )
         provisions = []
         depth: dict[str, int] = {}
-        for p in d.provisions:
+        for i, p in enumerate(d.provisions):
             depth[p.id] = depth.get(p.parent, -1) + 1 if p.parent else 0
+            if not off <= i < off + lim:
+                continue
             ments = sorted(
                 ({**m, "start": m["start"] - p.start, "end": m["end"] - p.start} for m in by_prov.get(p.id, [])
                  if p.start <= m["start"] and m["end"] <= p.end),
@@ -317,6 +339,8 @@ class PolicyKG:
         return {
             **self._summary(d),
             "provisions": provisions,
+            "provisions_page": {"offset": off, "limit": lim, "total": len(d.provisions),
+                                "next": off + lim if off + lim < len(d.provisions) else None},
             "notes": [n.model_dump() for n in d.notes],
             "cites": cites,
             "cited_by": self._cited_by(d.id),

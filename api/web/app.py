@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -40,6 +40,7 @@ from corpus.model import LEVELS
 from kg.vocab import PREFIXES
 
 HERE = Path(__file__).parent
+MAX_PROVISIONS_PAGE = 1000  # provisions per /api/documents/{id} response (a bound on its size)
 log = logging.getLogger("policykg.api")
 
 def wants_json(request: Request) -> bool:
@@ -74,8 +75,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class PrecedentRequest(BaseModel):
     """Body of ``POST /api/precedent``."""
 
-    text: str = Field(description=f"draft sentence or paragraph, at most {MAX_DRAFT_CHARS} characters")
-    k: int = Field(5, description="number of precedents (1–100)")
+    text: str = Field(description=f"draft sentence or paragraph, at most {MAX_DRAFT_CHARS} characters",
+                      json_schema_extra={"minLength": 1, "maxLength": MAX_DRAFT_CHARS, "pattern": r"\S"})
+    k: int = Field(5, description="number of precedents (1–100)", json_schema_extra={"minimum": 1, "maximum": 100})
 
 
 def with_inline_script_hashes(resp: HTMLResponse) -> HTMLResponse:
@@ -216,8 +218,10 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
 
     @api.get("/documents/{doc_id}", summary="One document: metadata, provisions, citations, chain",
              response_model_exclude_unset=True, response_model=schemas.DocumentDetail)
-    def api_document(doc_id: str) -> dict:
-        return kg.document(doc_id)
+    def api_document(doc_id: str, offset: int = Query(0, ge=0, description="first provision of the page"),
+                     limit: int = Query(MAX_PROVISIONS_PAGE, ge=1, le=MAX_PROVISIONS_PAGE,
+                                        description="provisions per page")) -> dict:
+        return kg.document(doc_id, offset=offset, limit=limit, max_limit=MAX_PROVISIONS_PAGE)
 
     @api.get("/entities", summary="Entities by type or name", response_model_exclude_unset=True, response_model=list[schemas.EntitySummary])
     def api_entities(type: str | None = None, q: str | None = None) -> list[dict]:
