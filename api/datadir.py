@@ -40,7 +40,7 @@ MODEL = "model"
 CURRENT = "current"
 BUILDS = "builds"
 LOCK = ".lock"
-LEGACY_ENTRIES = (MANIFEST, DOCUMENTS, EXTRACTION, GRAPH, INDEX, MODEL, "shards")
+LEGACY_ENTRIES = (MANIFEST, DOCUMENTS, EXTRACTION, GRAPH, INDEX, MODEL)
 
 
 def build_id(data_dir: str | Path) -> str | None:

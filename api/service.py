@@ -384,7 +384,7 @@ class PolicyKG:
 
             if not self.backends.remote_graph:
                 return open_store(self.data_dir)  # NotBuilt when the build has no graph
-            return open_graph_store(self.data_dir, self.backends)
+            return open_graph_store(self.root, self.backends)  # the external store and its shards are not per build
 
         return self._once("store", load)
 
@@ -581,7 +581,7 @@ class PolicyKG:
             self._require_built()
 
             if self.backends.remote_graph:
-                return RemoteSparqlService(open_graph_store(self.data_dir, self.backends))
+                return RemoteSparqlService(open_graph_store(self.root, self.backends))  # not per build
             return SparqlService(self.data_dir / GRAPH, workers=self.sparql_workers)
 
         return self._once("sparql", load)

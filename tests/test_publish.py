@@ -115,9 +115,8 @@ def test_concurrent_builds_second_fails_clearly(tmp_path):
 
 def test_lock_is_held_for_the_whole_build(tmp_path):
     data = tmp_path / "data"
-    with build_lock(data):
-        with pytest.raises(BuildLocked, match="another build"):
-            build(corpus_of(tmp_path, "c", "004"), data, progress=False, stages=[])
+    with build_lock(data), pytest.raises(BuildLocked, match="another build"):
+        build(corpus_of(tmp_path, "c", "004"), data, progress=False, stages=[])
     assert build(tmp_path / "c", data, progress=False, stages=[]).exit_code == 0
 
 
