@@ -65,7 +65,7 @@ class IngestLimits:
     max_repeat_share: float = 0.5
 
     @classmethod
-    def from_env(cls) -> "IngestLimits":
+    def from_env(cls) -> IngestLimits:
         env = os.environ.get
         d = cls()
         return cls(int(env("POLICYKG_MAX_FILE_BYTES", d.max_file_bytes)),

@@ -20,9 +20,9 @@ import os
 import shutil
 import signal
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from api.datadir import BUILDS, CURRENT, LEGACY_ENTRIES, LOCK, MANIFEST
 from corpus.errors import BuildLocked, DiskError

@@ -13,9 +13,10 @@ disk for those requests).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from api.datadir import build_id
 from api.service import PolicyKG
