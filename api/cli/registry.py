@@ -85,7 +85,7 @@ def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: 
         return 1
     finally:
         getattr(runner, "shutdown", lambda: None)()
-    print_rejections(report.rejected)
+    print_rejections(report.rejected, warnings=report.warnings)
     if report.exit_code == 1:
         print(f"policykg: nothing usable in {corpus_dir}; {data_dir} left unchanged", file=sys.stderr)
     else:

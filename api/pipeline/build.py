@@ -21,7 +21,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,6 +65,7 @@ class BuildReport:
     rejected: list[Rejection]
     stages: list[dict]
     seconds: float
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, warning) of built documents
 
     @property
     def exit_code(self) -> int:
@@ -216,7 +217,8 @@ def _build_locked(corpus_dir: Path, data_dir: Path, progress: bool, stages: list
         raise
     clean_stale(data_dir)  # the legacy top-level files of a migrated dir; builds beyond the previous one
     step("cleaned")
-    return BuildReport(data_dir, manifest["documents"], rejected, stage_log, time.perf_counter() - t0)
+    return BuildReport(data_dir, manifest["documents"], rejected, stage_log, time.perf_counter() - t0,
+                       [(d.source, w) for d in docs for w in d.warnings])
 
 
 def _jsonable(d: dict) -> dict:
@@ -227,7 +229,9 @@ def _jsonable(d: dict) -> dict:
         return {}
 
 
-def print_rejections(rejected: list[Rejection], stream=None) -> None:
-    """Name each rejected file with its reason (stderr by default)."""
+def print_rejections(rejected: list[Rejection], stream=None, warnings: list[tuple[str, str]] = ()) -> None:
+    """Name each rejected file with its reason, then each built file's warnings (stderr by default)."""
     for r in rejected:
         print(f"rejected: {r.source}: {r.reason}", file=stream or sys.stderr)
+    for source, warning in warnings:
+        print(f"warning: {source}: {warning}", file=stream or sys.stderr)

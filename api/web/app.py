@@ -32,6 +32,7 @@ from api.web import render, schemas
 from api.web.guards import BodyLimit, SecurityHeaders, csp, new_nonce
 from api.web.http_errors import error_response, status_of
 from api.web.i18n import LANGS, pick_lang, translator
+from api.web.openapi_limits import declare_limits
 from api.web.sparql_http import METHODS as SPARQL_METHODS
 from api.web.snapshot import CurrentKG, PinSnapshot, Snapshots
 from api.web.sparql_http import EndpointConfig, sparql_endpoint
@@ -120,6 +121,13 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     )
     app.state.kg = kg
     app.state.snapshots = snapshots
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_limits(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)
     app.add_middleware(PinSnapshot, snapshots=snapshots)
     app.add_middleware(SecurityHeaders)

@@ -66,8 +66,9 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuses a request body over ``limit`` bytes: at once when ``Content-Length`` says so (413
-    before anything is read), else :class:`LimitExceeded` from ``receive`` once the stream passes it."""
+    """Refuses a request body over ``limit`` bytes with 413 ``limit_exceeded``: at once when
+    ``Content-Length`` says so (nothing is read), else as soon as the streamed body passes it (the
+    app then sees a disconnected client, and its answer is replaced by the 413)."""
 
     def __init__(self, app, limit: int = MAX_BODY_BYTES):
         self.app, self.limit = app, limit
@@ -76,20 +77,35 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        message = f"request body over the limit of {self.limit} bytes"
+        refusal = error_response(413, LimitExceeded.code, f"request body over the limit of {self.limit} bytes")
         for k, v in scope.get("headers", []):
             if k == b"content-length" and v.isdigit() and int(v) > self.limit:
-                await error_response(413, LimitExceeded.code, message)(scope, receive, send)
+                await refusal(scope, receive, send)
                 return
-        seen = 0
+        seen, exceeded, started = 0, False, False
 
         async def limited_receive():
-            nonlocal seen
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.limit:
-                    raise LimitExceeded(message)
+                    exceeded = True
+                    return {"type": "http.disconnect"}
             return msg
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message) -> None:
+            nonlocal started
+            if not exceeded or started:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await refusal(scope, receive, send)
