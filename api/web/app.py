@@ -33,8 +33,8 @@ from api.web.guards import BodyLimit, SecurityHeaders, csp, new_nonce
 from api.web.http_errors import error_response, status_of
 from api.web.i18n import LANGS, pick_lang, translator
 from api.web.openapi_limits import declare_limits
-from api.web.sparql_http import METHODS as SPARQL_METHODS
 from api.web.snapshot import CurrentKG, PinSnapshot, Snapshots
+from api.web.sparql_http import METHODS as SPARQL_METHODS
 from api.web.sparql_http import EndpointConfig, sparql_endpoint
 from corpus import errors
 from corpus.model import LEVELS
@@ -83,7 +83,7 @@ class PrecedentRequest(BaseModel):
 
 def with_inline_script_hashes(resp: HTMLResponse) -> HTMLResponse:
     """A page made by a library (swagger-ui's) with inline scripts: a CSP admitting exactly those."""
-    scripts = re.findall(rb"<script>(.*?)</script>", resp.body, flags=re.S)
+    scripts = re.findall(rb"<script>(.*?)</script>", resp.body, flags=re.DOTALL)
     hashes = tuple("sha256-" + base64.b64encode(hashlib.sha256(s).digest()).decode() for s in scripts)
     resp.headers["Content-Security-Policy"] = csp(script_hashes=hashes)
     return resp
