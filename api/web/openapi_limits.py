@@ -34,6 +34,7 @@ PARAMETERS: dict[tuple[str, str], dict[str, tuple[dict[str, Any], bool]]] = {
     ("/api/entities", "get"): {"type": ({"type": "string", "enum": list(ENTITY_TYPES)}, False),
                                "q": (text(MAX_QUERY_CHARS), False)},
     ("/api/documents/{doc_id}", "get"): {"doc_id": (text(MAX_NAME_CHARS), True)},
+    ("/api/entities/{entity_id}", "get"): {"entity_id": (text(MAX_NAME_CHARS), True)},
 }
 
 
