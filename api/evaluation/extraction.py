@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -235,6 +236,15 @@ def _inside(pos: int, regions: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in regions)
 
 
+def _real_target_match(g: dict, t: TargetRecord) -> bool:
+    """:func:`_target_match`, with full-width forms folded (＋ → +) and the indicator as written
+    accepted as well as its corpus-wide name (规模以上工业增加值 named 规上工业增加值)."""
+    if not (abs(float(g["value"]) - t.value) < 1e-6 and g["unit"] == t.unit and g["comparator"] == t.comparator):
+        return False
+    gi = unicodedata.normalize("NFKC", g["indicator"])
+    return any(_indicator_match(gi, unicodedata.normalize("NFKC", x)) for x in (t.indicator, t.indicator_text))
+
+
 def evaluate_real_targets(gold_path: Path, docs: list[Document], extractions: dict[str, DocumentExtraction]) -> dict:
     """Future-target recall, in-scope precision and past results taken as targets."""
     gold = json.loads(Path(gold_path).read_text(encoding="utf-8"))["documents"]
@@ -249,7 +259,7 @@ def evaluate_real_targets(gold_path: Path, docs: list[Document], extractions: di
         used: set[int] = set()
         for g in spec["targets"]:
             n_gold += 1
-            hit = next((i for i, t in enumerate(preds) if i not in used and _target_match(g, t)), None)
+            hit = next((i for i, t in enumerate(preds) if i not in used and _real_target_match(g, t)), None)
             if hit is None:
                 errors.append(f"{source[:3]} missing {g}")
                 continue
@@ -260,7 +270,7 @@ def evaluate_real_targets(gold_path: Path, docs: list[Document], extractions: di
         for t in preds:
             if _inside(t.span.start, scope):
                 s_pred += 1
-                ok = any(_target_match(g, t) for g in spec["targets"])
+                ok = any(_real_target_match(g, t) for g in spec["targets"])
                 s_ok += ok
                 if not ok:
                     errors.append(f"{source[:3]} spurious in scope {t.indicator} {t.value}{t.unit} {t.comparator} «{t.span.quote}»")
