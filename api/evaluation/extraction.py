@@ -37,7 +37,7 @@ from kg.extract.agencies import AgencyNormaliser
 from kg.extract.indicators import normalise_indicator
 from kg.extract.places import place_context
 from kg.extract.responsibility import extract_responsibilities
-from kg.extract.text import strip_ws
+from kg.extract.text import strip_quotes, strip_ws
 from kg.gazetteer import default_gazetteer
 from kg.records import DocumentExtraction, ResponsibilityRecord, TargetRecord
 
@@ -291,7 +291,7 @@ def evaluate_real_targets(gold_path: Path, docs: list[Document], extractions: di
 def _component_match(gold: list[str], pred: list[str]) -> bool:
     if len(gold) != len(pred):
         return False
-    return all((g := strip_ws(a)) in (q := strip_ws(b)) or q in g for a, b in zip(gold, pred))
+    return all((g := strip_quotes(strip_ws(a))) in (q := strip_quotes(strip_ws(b))) or q in g for a, b in zip(gold, pred))
 
 
 def evaluate_real_slogans(gold_path: Path, docs: list[Document], extractions: dict[str, DocumentExtraction]) -> dict:
@@ -318,6 +318,8 @@ def evaluate_real_slogans(gold_path: Path, docs: list[Document], extractions: di
                 continue
             used.add(hit)
             d_tp += 1
+        errors += [f"{source[:3]} unconfirmed definition {s.name} {s.components}" for i, s in enumerate(preds)
+                   if i not in used and not any(g["name"] == s.name and g["components"] for g in items)]
         names = {s.name for s in ex.slogans}
         g_names = {g["name"] for g in items}
         n_gold += len(g_names)
