@@ -36,7 +36,6 @@ class Metadata:
     place: str | None = None
     genre: str | None = None
     cites: list[Citation] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- dates
@@ -361,8 +360,6 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
     md.place, md.level = place, level
     # the wrapped plan's own title (关于印发《X》) is not a citation
     md.cites = [c for c in find_citations(text, provisions) if c.title != md.title]
-    if not md.title:
-        md.warnings.append("no title found")
     return md
 
 
