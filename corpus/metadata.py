@@ -334,7 +334,7 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
     else:
         md.title, title_block_issuers = _title_block(head_lines)
         md.genre = genre_of(md.title)
-    md.issuers = _dedupe(title_block_issuers or _signature_issuers(text))
+    md.issuers = _dedupe(title_block_issuers or _head_signature(head_lines) or _signature_issuers(text))
 
     # Date: a line that is only a date — in the notice head when there is one, else the last.
     date_lines = [ln for ln in text.split("\n") if _date_only(ln)]
@@ -410,7 +410,7 @@ def _title_block(lines: list[str]) -> tuple[str, list[str]]:
     while len(block) > 1 and _only_orgs(block[0]):
         issuers += split_issuers(block.pop(0))
     title = "".join(block)
-    m = re.match(r"^(.{2,80}?)关于", title)
+    m = re.match(r"^(.{2,80}?)(?:印发|转发)?关于", title)
     if m and not issuers:
         orgs = split_issuers(m.group(1))
         if orgs and "".join(orgs) == re.sub(r"[\s、，,]", "", m.group(1)):
@@ -434,6 +434,15 @@ def _only_orgs(line: str) -> bool:
     """A line made only of issuing bodies (中共开江县委 开江县人民政府)."""
     orgs = split_issuers(line)
     return bool(orgs) and "".join(orgs) == re.sub(r"[\s、，,]+", "", line)
+
+
+def _head_signature(lines: list[str]) -> list[str]:
+    """Issuers signing a notice in the head: a line of bodies right above a date line."""
+    lines = [ln for ln in lines if ln.strip()]
+    for line, nxt in zip(lines, lines[1:]):
+        if _only_orgs(line) and _date_only(nxt):
+            return split_issuers(line)
+    return []
 
 
 def _signature_issuers(text: str) -> list[str]:

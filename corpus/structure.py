@@ -1,6 +1,6 @@
 """Structure: cleaned text → a flat, reading-order list of provisions forming a tree.
 
-Headings start a line: 第N章 (chapter), 第N节 (section), 一、 (part), （一） (item),
+Headings start a line: 第N章 (chapter), 第N节 (section), 第N条 (article), 一、 (part), （一） (item),
 1. / 1、 / （1） (point), 专栏N (box), 表N + tab-separated rows (table). A document with no
 recognisable heading is one ``body`` provision; text before the first heading is the
 ``preamble``. Ids are AKN-style paths built from the printed numbers (``part_2/item_7``).
@@ -30,17 +30,18 @@ _CN = "零〇一二三四五六七八九十百两"
 _HEADINGS: list[tuple[str, str, int, re.Pattern]] = [
     ("chapter", "chp", 1, re.compile(rf"^(第([{_CN}\d]+)章)\s*(.*)$")),
     ("section", "sec", 2, re.compile(rf"^(第([{_CN}\d]+)节)\s*(.*)$")),
-    ("part", "part", 3, re.compile(r"^(([一二三四五六七八九十百]+)、)\s*(.*)$")),
-    ("item", "item", 4, re.compile(r"^([（(]([一二三四五六七八九十百]+)[）)])\s*(.*)$")),
-    ("point", "point", 5, re.compile(r"^((\d{1,2})[.．、])(?!\d)\s*(.*)$")),
-    ("point", "point", 6, re.compile(r"^([（(](\d{1,2})[）)])\s*(.*)$")),
-    ("box", "box", 7, re.compile(rf"^(专栏\s*([{_CN}\d]+))\s*(.*)$")),
-    ("table", "table", 7, re.compile(r"^(表\s*(\d+))\s*(.*)$")),
+    ("article", "art", 3, re.compile(rf"^(第([{_CN}\d]+)条)\s*(.*)$")),
+    ("part", "part", 4, re.compile(r"^(([一二三四五六七八九十百]+)、)\s*(.*)$")),
+    ("item", "item", 5, re.compile(r"^([（(]([一二三四五六七八九十百]+)[）)])\s*(.*)$")),
+    ("point", "point", 6, re.compile(r"^((\d{1,2})[.．、])(?!\d)\s*(.*)$")),
+    ("point", "point", 7, re.compile(r"^([（(](\d{1,2})[）)])\s*(.*)$")),
+    ("box", "box", 8, re.compile(rf"^(专栏\s*([{_CN}\d]+))\s*(.*)$")),
+    ("table", "table", 8, re.compile(r"^(表\s*(\d+))\s*(.*)$")),
 ]
 # 附件 / 附件1 / 附件：title — a top-level annex, only once the body has begun (a notice's
 # 附件 line before the plan it wraps is running text)
 _ANNEX = re.compile(r"^(附件\s*(\d{0,2}))\s*(?:[：:]\s*(.*))?$")
-_PREFIX = {"annex": "annex", "chapter": "chp", "section": "sec", "part": "part", "item": "item", "point": "point",
+_PREFIX = {"annex": "annex", "chapter": "chp", "section": "sec", "article": "art", "part": "part", "item": "item", "point": "point",
            "box": "box", "table": "table"}
 
 
@@ -68,7 +69,7 @@ def match_heading(line: str) -> _Heading | None:
         if m:
             if kind == "table" and not m.group(3):
                 return None
-            if kind in ("chapter", "section", "part", "item") and not m.group(3):
+            if kind in ("chapter", "section", "article", "part", "item") and not m.group(3):
                 return None  # a bare number on its own line is not a heading
             return _Heading(kind, rank, m.group(1), cn_number(m.group(2)), m.group(3))
     return None
@@ -229,9 +230,9 @@ def segment(text: str) -> list[Provision]:
             continue
         if is_row:
             if not table_open:  # rows without a 表N caption: an unnumbered table
-                while stack and stack[-1].rank >= 7:
+                while stack and stack[-1].rank >= 8:
                     stack.pop()
-                node = new_node("table", 7, "", None, "", a)
+                node = new_node("table", 8, "", None, "", a)
                 node.chunks = [[a, b]]
                 stack.append(node)
                 current, table_open = node, True
