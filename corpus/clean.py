@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 
 from corpus.model import Note
 from corpus.numerals import HAN as CJK
-from corpus.runin import collapse_repeated, split_doc_number_run_on, split_run_in_headings, split_signature_run_on
+from corpus.runin import (
+    collapse_repeated,
+    split_doc_number_run_on,
+    split_run_in_headings,
+    split_signature_run_on,
+)
 
 # Punctuation that ends a sentence or a line-level unit: a line ending in one is complete.
 SENTENCE_FINAL = "。！？；：!?;:…"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from corpus.model import Citation, Provision
 from corpus.numerals import HAN as CJK
 from corpus.numerals import cn_number, valid_date
+from corpus.report import read_report, report_level
 
 DOC_NUMBER = re.compile(rf"[{CJK}]{{1,10}}[〔\[［【(（]\s*(?:19|20)\d{{2}}\s*[〕\]］】)）]\s*\d{{1,4}}\s*号")
 _DATE = re.compile(
@@ -300,15 +301,18 @@ _LETTERHEAD = re.compile(r"^(.{2,40}?)(?:文件|函件|简报)$")
 def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
     """All metadata of one cleaned document (``source`` is set by the caller)."""
     md = Metadata()
+    report = read_report(text)
+    if report is not None:
+        return _report_metadata(text, provisions, report)
     head_lines = _head_lines(text, provisions)
     head = "\n".join(head_lines)
     flat_head = re.sub(r"\s+", "", head)
 
     # 文号: a line that is only a number, or the number of the 印发 line; never a cited one.
     for line in head_lines:
-        m = DOC_NUMBER.fullmatch(line.strip())
+        m = number_line(line)
         if m:
-            md.doc_number = re.sub(r"\s+", "", m.group(0))
+            md.doc_number = m
             break
     if md.doc_number is None:
         for m in DOC_NUMBER.finditer(head):
@@ -322,6 +326,8 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
 
     # Title: the plan a notice wraps, else the leading title block.
     wrap = _WRAP.search(flat_head) or _WRAP_BARE.search(flat_head)
+    if wrap and _wraps_several(wrap.group(1)):
+        wrap = None  # a notice wrapping two documents is itself the document
     title_block_issuers: list[str] = []
     if wrap:
         md.title = wrap.group(1)
@@ -363,6 +369,45 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
     return md
 
 
+def _report_metadata(text: str, provisions: list[Provision], r) -> Metadata:
+    """A 政府工作报告: title, date, place and level from the speech; the issuer is that government."""
+    md = Metadata(title=r.title, genre="报告")
+    md.date = parse_date(r.date_text) if r.date_text else None
+    md.level = report_level(r)
+    if r.central:
+        md.place, md.issuers = "中国", ["国务院"]
+    elif r.place:
+        md.place, md.issuers = r.place, [r.place + "人民政府"]
+    md.cites = find_citations(text, provisions)
+    return md
+
+
+def number_line(line: str) -> str | None:
+    """The 文号 of a line that is only a 文号, bare or in brackets.
+
+    >>> number_line("（皖政办秘〔2021〕82号）"), number_line("国发〔2014〕49号各省")
+    ('皖政办秘〔2021〕82号', None)
+    """
+    s = re.sub(r"\s+", "", line)
+    s = re.sub(r"^[（(](.*)[）)]$", r"\1", s)
+    return s if DOC_NUMBER.fullmatch(s) else None
+
+
+_GENRE_END = re.compile(r"(?:政策|意见|方案|规划|纲要|要点|办法|细则|规定|计划|规则|制度|清单)(?:[（(][^（）()]{4,20}[）)])?$")
+
+
+def _wraps_several(title: str) -> bool:
+    """``A若干政策和B行动计划（2021-2023年）``: two documents joined, each ending like a genre.
+
+    >>> _wraps_several("支持工业互联网发展若干政策和安徽省工业互联网创新发展行动计划（2021-2023年）")
+    True
+    >>> _wraps_several("巩固拓展脱贫攻坚成果和乡村振兴有效衔接实施方案")
+    False
+    """
+    parts = re.split(r"和|及|以及|、", title)
+    return len(parts) >= 2 and all(_GENRE_END.search(p) for p in parts)
+
+
 def _raw_index(head: str, flat_pos: int) -> int:
     """Index in ``head`` of the character at ``flat_pos`` in its whitespace-free form."""
     n = 0
@@ -393,7 +438,7 @@ def _title_block(lines: list[str]) -> tuple[str, list[str]]:
             if started and not all(_only_orgs(b) for b in block):
                 break
             continue
-        if DOC_NUMBER.fullmatch(s) or _date_only(s) or _is_letterhead(s):
+        if number_line(s) or _date_only(s) or _is_letterhead(s):
             if started:
                 break
             continue
@@ -410,6 +455,9 @@ def _title_block(lines: list[str]) -> tuple[str, list[str]]:
     while len(block) > 1 and _only_orgs(block[0]):
         issuers += split_issuers(block.pop(0))
     title = "".join(block)
+    half = len(title) // 2
+    if len(title) % 2 == 0 and half >= 4 and title[:half] == title[half:]:
+        title = title[:half]  # the title printed once as a line, again as issuer + title lines
     m = re.match(r"^(.{2,80}?)(?:印发|转发)?关于", title)
     if m and not issuers:
         orgs = split_issuers(m.group(1))

@@ -56,7 +56,7 @@ class _Sequence:
             if r > _RANK[kind]:
                 self.reopened[k] = True
 
-    def copy(self) -> "_Sequence":
+    def copy(self) -> _Sequence:
         s = _Sequence()
         s.last, s.reopened = dict(self.last), dict(self.reopened)
         return s
@@ -125,7 +125,7 @@ def split_doc_number_run_on(text: str) -> str:
     >>> split_doc_number_run_on("国发〔2014〕49号各省、自治区人民政府：")
     '国发〔2014〕49号\n各省、自治区人民政府：'
     """
-    pat = re.compile(rf"^(\s*(?:{DOC_NUMBER.pattern}))(?=[^\s，。、）)])", re.M)
+    pat = re.compile(rf"^(\s*(?:{DOC_NUMBER.pattern}))(?=[^\s，。、）)])", re.MULTILINE)
     return pat.sub(lambda m: m.group(1) + "\n", text)
 
 
