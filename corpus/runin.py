@@ -35,7 +35,7 @@ _RANK = {"chapter": 1, "section": 2, "article": 3, "part": 4, "item": 5, "point"
 _STRUCTURAL = ("chapter", "section", "article", "part", "item")
 _BOUNDARY = "。；：！？;:!?）)”"
 # the phrase after a heading number: a CJK character or an opening quote, not a numeral list (一、二、)
-_PHRASE = re.compile(rf"\s*(?![{_CN}][、，])[{CJK}“《‘「]")
+_PHRASE = re.compile(rf"\s*(?:(?![{_CN}][、，])[{CJK}“《‘「]|(?:19|20)\d{{2}}年)")
 
 
 class _Sequence:

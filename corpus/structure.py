@@ -162,6 +162,7 @@ class _Node:
     prov: Provision
     rank: int
     chunks: list[list[int]] = field(default_factory=list)  # [start, end] pieces of own text
+    header: list[str] | None = None  # a table continued under a category row: the header it shares
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -179,6 +180,7 @@ def segment(text: str) -> list[Provision]:
     stack: list[_Node] = []
     current: _Node | None = None  # node receiving running text
     table_open = False
+    shared_header: list[str] | None = None
 
     def new_node(kind: str, rank: int, number: str, value: int | None, title: str, pos: int) -> _Node:
         parent = stack[-1] if stack else None
@@ -208,13 +210,23 @@ def segment(text: str) -> list[Provision]:
         else:
             node.chunks.append([a, b])
 
-    has_heading = any(match_heading(text[a:b]) for a, b in lines)
+    has_heading = any(match_heading(text[a:b]) or ("\t" in text[a:b] and _category_row(text[a:b]))
+                      for a, b in lines)
     for idx, (a, b) in enumerate(lines):
         line = text[a:b]
         if not line.strip():
             continue
         is_row = "\t" in line
-        h = match_heading(line) if not is_row else None
+        h = match_heading(line) if not is_row else _category_row(line)
+        if h is not None and is_row:  # a category row (一、… alone in a row) of a table document
+            header = _table_header(text, nodes[-1]) if table_open and nodes else None
+            while stack and stack[-1].rank >= h.rank:
+                stack.pop()
+            node = new_node(h.kind, h.rank, h.number, h.value, heading_title(h.rest), a)
+            node.chunks = [[a, a + len(line.rstrip())]]
+            stack.append(node)
+            current, table_open, shared_header = node, False, header or shared_header
+            continue
         if not is_row and h is None and any(n.prov.kind not in ("preamble", "body") for n in nodes):
             h = match_annex(line)
         if h and h.kind == "table" and not _next_is_row(text, lines, idx):
@@ -234,6 +246,7 @@ def segment(text: str) -> list[Provision]:
                     stack.pop()
                 node = new_node("table", 8, "", None, "", a)
                 node.chunks = [[a, b]]
+                node.header = shared_header
                 stack.append(node)
                 current, table_open = node, True
             else:
@@ -272,8 +285,32 @@ def segment(text: str) -> list[Provision]:
                        for n, (s, e) in enumerate(sents, 1)]
         if p.kind == "table":
             p.table = _table(p, text, chunks)
+            if node.header and p.table.header != node.header:
+                p.table.rows.insert(0, p.table.header)
+                p.table.header = list(node.header)
         provisions.append(p)
     return provisions
+
+
+def _category_row(line: str) -> _Heading | None:
+    """A table row whose only filled cell is a 一、/第N章/（一） heading: a top-level category.
+
+    >>> _category_row("一、产业发展\t\t").number, _category_row("1\t一、产业发展\t甲") is None
+    ('一、', True)
+    """
+    cells = [c.strip() for c in line.split("\t") if c.strip()]
+    if len(cells) != 1:
+        return None
+    h = match_heading(cells[0])
+    return h if h is not None and h.kind in ("chapter", "part", "item") else None
+
+
+def _table_header(text: str, node: _Node) -> list[str] | None:
+    """The header row of the table ``node`` when it holds nothing but that row."""
+    if node.prov.kind != "table":
+        return None
+    rows = [ln for s, e in node.chunks for ln in text[s:e].split("\n") if "\t" in ln]
+    return [c.strip() for c in rows[0].split("\t")] if len(rows) == 1 else None
 
 
 def _only_space(text: str, a: int, b: int) -> bool:

@@ -126,3 +126,19 @@ def test_articles():
     arts = [p for p in doc.provisions if p.kind == "article"]
     assert arts[0].id == "chp_1/art_1" and arts[-1].number == "第四十九条" and arts[-1].parent == "chp_9"
     assert doc.provision("chp_1").title == "总则"
+
+
+def test_a_document_that_is_one_table():
+    """Category rows (一、… alone in a row) are top-level parts; their rows a table under each."""
+    raw = ("某县2024年重点任务清单\n序号\t任务\t责任单位\n一、产业发展\t\t\n1\t建设茶园1000亩\t农业局\n"
+           "2\t培育龙头企业\t经信局\n二、乡村建设\t\t\n3\t改厕500户\t住建局\n")
+    provs = segment(clean(raw).text)
+    parts = [p for p in provs if p.kind == "part"]
+    assert [(p.id, p.title) for p in parts] == [("part_1", "产业发展"), ("part_2", "乡村建设")]
+    t2 = next(p for p in provs if p.id == "part_2/table_1").table
+    assert t2.header == ["序号", "任务", "责任单位"] and t2.rows == [["3", "改厕500户", "住建局"]]
+
+
+def test_flattened_report_heading_with_a_year():
+    text = "各位代表：现在我代表市人民政府向大会报告工作。一、2023年工作回顾（一）稳增长。甲。（二）促转型。乙。二、2024年主要任务（一）抓项目。丙。"
+    assert [p.number for p in segment(clean(text).text)][1:] == ["一、", "（一）", "（二）", "二、", "（一）"]
