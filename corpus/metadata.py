@@ -76,7 +76,8 @@ _SUFFIXES = {"特别行政区", "自治区", "自治州", "自治县", "自治�
              "开发区", "街道", "社区", "省", "市", "州", "盟", "县", "区", "旗", "镇", "乡", "村"}
 _LEVELS = ("central", "provincial", "prefectural", "county", "township", "village")
 _ORG_SUFFIX = re.compile(
-    r"(委员会|人民政府|政府|党工委|管委会|党委|人大常委会|办公室|办公厅|委|局|厅|部|院|中心|领导小组|小组|工作队|支部)$"
+    r"(委员会|人民政府|政府|党工委|管委会|党委|人大常委会|办公室|办公厅|委|局|厅|部|院|中心|领导小组|小组|工作队|支部"
+    r"|^中共中央)$"
 )
 
 
@@ -133,14 +134,36 @@ def _next_unit(name: str, pos: int) -> str | None:
     >>> _next_unit("开州区委", 0), _next_unit("垫江县三溪镇委员会", 0)
     ('开州区', '垫江县')
     """
-    cands = [name[pos:k] for k in range(pos + 2, min(len(name), pos + 12) + 1) if _UNIT.fullmatch(name[pos:k])]
+    cands = [name[pos:k] for k in range(pos + 2, min(len(name), pos + 12) + 1)
+             if _UNIT.fullmatch(name[pos:k]) and _named(name[pos:k])]
     # 湖州 + 市, 开州 + 区: a candidate that a bare suffix extends is part of a longer name
-    cands = [c for c in cands if not any(len(d) > len(c) and d[len(c):] in _SUFFIXES for d in cands)] or cands
+    # (but 河北省 + 乡村振兴…: a 乡/村/镇 right after a higher unit starts the next name)
+    cands = [c for c in cands if _SELF_ORGAN.match(name, pos + len(c)) or not any(
+        len(d) > len(c) and d[len(c):] in _SUFFIXES and not (d[len(c):] in _LOCAL and not c.endswith(_LOCAL))
+        for d in cands)] or cands
     for c in cands:
         rest = name[pos + len(c):]
         if _AFTER_UNIT.match(rest) or any(_UNIT.fullmatch(rest[:k]) for k in range(2, min(len(rest), 12) + 1)):
             return c
     return cands[0] if cands else None
+
+
+_LOCAL = ("街道", "社区", "镇", "乡", "村")
+_SELF_ORGAN = re.compile(r"村民委员会|居民委员会|村委会|居委会")  # 水田坝村 + 村民委员会
+
+
+def _named(unit: str) -> bool:
+    """A unit has a name before its suffix: 乡村, 农村, 城乡, 各村 are words, not places (a
+    township or village needs a name of two characters or more).
+
+    >>> _named("乡村"), _named("城乡"), _named("水田坝村"), _named("和县")
+    (False, False, True, True)
+    """
+    suffix = next((x for x in sorted(_SUFFIXES, key=len, reverse=True) if unit.endswith(x)), "")
+    stem = unit[: len(unit) - len(suffix)]
+    if stem in _SUFFIXES:
+        return False
+    return len(stem) >= 2 or suffix not in _LOCAL
 
 
 def jurisdiction(issuer: str) -> tuple[str | None, str | None]:
@@ -465,7 +488,16 @@ def _title_block(lines: list[str]) -> tuple[str, list[str]]:
             issuers = orgs
     if issuers and not title.startswith(tuple(issuers)) and title.startswith("关于"):
         title = " ".join(issuers) + title
-    return re.sub(r"\s+", " ", title).strip(), issuers
+    return unspace(re.sub(r"\s+", " ", title).strip()), issuers
+
+
+def unspace(title: str) -> str:
+    """Letter-spaced characters (关 于 印 发…) run together; a space between two names stays.
+
+    >>> unspace("关 于 加 强 管 理 的 通 知"), unspace("中共湄潭县委 湄潭县人民政府关于…")
+    ('关于加强管理的通知', '中共湄潭县委 湄潭县人民政府关于…')
+    """
+    return re.sub(rf"(?<![{CJK}])(?:[{CJK}] ){{2,}}[{CJK}](?![{CJK}])", lambda m: m.group(0).replace(" ", ""), title)
 
 
 def _is_letterhead(line: str) -> bool:

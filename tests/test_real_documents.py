@@ -12,7 +12,8 @@ import pytest
 from api.cli import doc_json
 from api.evaluation.real import FIELDS, evaluate, field_ok, load_gold, provision_counts
 from corpus.clean import clean
-from corpus.ingest import ingest_dir
+from corpus.ingest import ingest_dir, parse_bytes
+from corpus.metadata import jurisdiction, split_issuers
 from corpus.model import Document
 from corpus.structure import segment
 
@@ -142,3 +143,18 @@ def test_a_document_that_is_one_table():
 def test_flattened_report_heading_with_a_year():
     text = "各位代表：现在我代表市人民政府向大会报告工作。一、2023年工作回顾（一）稳增长。甲。（二）促转型。乙。二、2024年主要任务（一）抓项目。丙。"
     assert [p.number for p in segment(clean(text).text)][1:] == ["一、", "（一）", "（二）", "二、", "（一）"]
+
+
+@pytest.mark.parametrize(("issuer", "expected"), [
+    ("中共中央 国务院", [("中国", "central"), ("中国", "central")]),
+    ("河北省乡村振兴领导小组办公室", [("河北省", "provincial")]),
+    ("重庆市乡村振兴局", [("重庆市", "provincial")]),
+    ("宣恩县椒园镇水田坝村村民委员会", [("水田坝村", "village")]),
+])
+def test_issuer_derived_level(issuer, expected):
+    assert [jurisdiction(x) for x in split_issuers(issuer)] == expected
+
+
+def test_letter_spaced_title():
+    doc = parse_bytes("关 于 加 强 科 技 服 务 的 通 知\n各市人民政府：\n一、总体要求\n坚持创新。".encode(), "n.txt")
+    assert doc.title == "关于加强科技服务的通知"
