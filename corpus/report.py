@@ -11,6 +11,8 @@ name; the issuer is that government.
 ('政府工作报告', '2024年1月31日', '黔东南州', '州')
 >>> read_report("各位代表：\\n现在，我代表国务院，向大会报告政府工作。").central
 True
+>>> read_report("湖州市2024年政府工作报告\\n各位代表：").place
+'湖州市'
 >>> read_report("关于印发实施方案的通知\\n各乡镇：") is None
 True
 """
@@ -27,6 +29,10 @@ _SESSION = re.compile(
     rf"({_DATE})\s*在\s*([{CJK}]{{0,20}}?)\s*第[一二三四五六七八九十]+届(全国)?人民代表大会第[一二三四五六七八九十]+次会议上"
 )
 _SPEAKER = re.compile(r"我(?:谨)?代表(国务院|([省市州县区旗]|自治区|自治州|自治县)人民政府)")
+# 政府工作报告 / 2024年政府工作报告 / 湖州市2024年政府工作报告 (the jurisdiction named in front)
+_NAMED_TITLE = re.compile(
+    rf"^(?:(?:19|20)\d{{2}}年)?([{CJK}]{{1,12}}?(?:自治区|自治州|自治县|省|市|州|县|区|旗))?(?:(?:19|20)\d{{2}}年)?(?:人民)?{TITLE}"
+)
 _SALUTATION = re.compile(r"^各位代表[：:！!，,]")
 _SCOPES = ("自治区", "自治州", "自治县", "省", "市", "州", "县", "区", "旗")
 _MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
@@ -46,17 +52,21 @@ def read_report(text: str, head_chars: int = 600) -> Report | None:
     """The report's own metadata, or None when the text is not a 政府工作报告."""
     head = text[:head_chars]
     lines = [re.sub(r"\s+", "", ln) for ln in head.split("\n") if ln.strip()]
-    titled = any(ln.startswith(TITLE) for ln in lines[:3])
+    named = next((m for m in map(_NAMED_TITLE.match, lines[:3]) if m), None)
+    titled = named is not None
     spoken = bool(lines) and any(_SALUTATION.match(ln) for ln in lines[:4]) and "向大会报告" in head
     if not (titled or spoken):
         return None
     r = Report()
+    if named and named.group(1):
+        r.place = named.group(1)
+        r.scope = next((x for x in _SCOPES if r.place.endswith(x)), None)
     session = _SESSION.search(re.sub(r"\s+", "", head))
     if session:
         r.date_text = session.group(1)
         if session.group(3):
             r.central = True
-        elif session.group(2):
+        elif session.group(2) and not r.place:
             r.place = session.group(2)
             r.scope = next((s for s in _SCOPES if r.place.endswith(s)), None)
     speaker = _SPEAKER.search(text)
