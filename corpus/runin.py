@@ -76,6 +76,9 @@ def split_run_in_headings(text: str) -> str:
     seq = _Sequence()
     out: list[str] = []
     for line in text.split("\n"):
+        if "\t" in line:  # a table row keeps its cells together
+            out.append(line)
+            continue
         trial = seq.copy()
         cuts: list[int] = []
         structural = 0

@@ -158,3 +158,8 @@ def test_issuer_derived_level(issuer, expected):
 def test_letter_spaced_title():
     doc = parse_bytes("关 于 加 强 科 技 服 务 的 通 知\n各市人民政府：\n一、总体要求\n坚持创新。".encode(), "n.txt")
     assert doc.title == "关于加强科技服务的通知"
+
+
+def test_table_rows_are_not_split_at_inline_numbers():
+    row = "1\t（一）建设茶园。（二）培育企业。\t农业局"
+    assert row in clean("表1 任务\n序号\t任务\t单位\n" + row + "\n").text
