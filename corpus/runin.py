@@ -128,13 +128,13 @@ def split_doc_number_run_on(text: str) -> str:
     >>> split_doc_number_run_on("国发〔2014〕49号各省、自治区人民政府：")
     '国发〔2014〕49号\n各省、自治区人民政府：'
     """
-    pat = re.compile(rf"^(\s*(?:{DOC_NUMBER.pattern}))(?=[^\s，。、）)])", re.MULTILINE)
+    pat = re.compile(rf"^([ \t]*(?:{DOC_NUMBER.pattern}))(?=[^\s，。、）)])", re.MULTILINE)
     return pat.sub(lambda m: m.group(1) + "\n", text)
 
 
 _ORG_END = r"(?:办公厅|办公室|人民政府|委员会|党委|党工委|政府|厅|局|委|部|院|中心|小组)"
 _SIGNATURE = re.compile(
-    rf"(?<=[。！？；])\s*([{CJK}（）]{{2,40}}?{_ORG_END})\s*((?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日)"
+    rf"(?<=[。！？；])[ \t]*([{CJK}（）]{{2,40}}?{_ORG_END})[ \t]*((?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日)"
 )
 
 
