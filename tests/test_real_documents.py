@@ -4,13 +4,18 @@ split or repeated, 政府工作报告 without a title block, a notice wrapping t
 ``python -m api.cli eval real`` prints the same measures."""
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
-from api.cli import doc_json
+import api.pipeline.build
+from api.cli import doc_json, main
 from api.evaluation.real import FIELDS, evaluate, field_ok, load_gold, provision_counts
+from api.pipeline.stages import analysis_stage, extraction_stage, graph_stage
+from api.web.app import create_app
 from corpus.clean import clean
 from corpus.ingest import ingest_dir, parse_bytes
 from corpus.metadata import jurisdiction, split_issuers
@@ -163,3 +168,19 @@ def test_letter_spaced_title():
 def test_table_rows_are_not_split_at_inline_numbers():
     row = "1\t（一）建设茶园。（二）培育企业。\t农业局"
     assert row in clean("表1 任务\n序号\t任务\t单位\n" + row + "\n").text
+
+
+def test_build_rejects_none_and_shows_warnings(tmp_path, monkeypatch, capsys):
+    """The real folder builds (parse, extraction, graph; no index) with no rejection; a degraded
+    document's warnings are in ``docs --json`` and on its page."""
+    monkeypatch.setattr(api.pipeline.build, "STAGES", [extraction_stage, graph_stage, analysis_stage])
+    data = tmp_path / "data"
+    assert main(["build", "--corpus", str(REAL), "--data", str(data), "--quiet"]) == 0
+    assert "0 rejected" in capsys.readouterr().err
+    assert main(["docs", "--json", "--data", str(data)]) == 0
+    listed = {d["source"]: d for d in json.loads(capsys.readouterr().out)}
+    assert len(listed) == len(GOLD)
+    tianmen = listed["003_tianmen_gwr_2024.txt"]
+    assert [w["code"] for w in tianmen["warnings"]] == ["no_place"]
+    page = TestClient(create_app(data), headers={"Accept": "text/html"}).get(f"/doc/{tianmen['id']}").text
+    assert '<ul class="doc-warnings' in page and "<code>no_place</code>" in page
