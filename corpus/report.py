@@ -36,6 +36,9 @@ _NAMED_TITLE = re.compile(
 _SALUTATION = re.compile(r"^各位代表[：:！!，,]")
 _SCOPES = ("自治区", "自治州", "自治县", "省", "市", "州", "县", "区", "旗")
 _MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+# words that stand where the closing names its place (谱写高质量发展新篇章, 书写新时代篇章)
+_NOT_NAMES = ("发展", "时代", "实践", "谱写", "书写", "奋斗", "历史", "辉煌", "壮丽", "崭新", "精彩", "美好",
+              "振兴", "现代化", "建设", "事业", "征程", "华章", "宏伟", "绚丽", "光辉", "强国", "复兴")
 
 
 @dataclass
@@ -82,7 +85,13 @@ def read_report(text: str, head_chars: int = 600) -> Report | None:
 
 def _own_name(text: str, scope: str) -> str | None:
     """The jurisdiction's name: 中共X市委, else the name of the closing "…X(新)篇章" that the
-    text uses throughout (at least 10 times)."""
+    text uses throughout (at least 10 times).
+
+    >>> _own_name("奋力谱写高质量发展新篇章。" + "发展" * 20, "市") is None
+    True
+    >>> _own_name("书写中国式现代化潜江新篇章。" + "潜江" * 12, "市")
+    '潜江市'
+    """
     m = re.search(rf"中共([{CJK}]{{2,8}}?{scope})委", text)
     if m:
         return m.group(1)
@@ -92,6 +101,8 @@ def _own_name(text: str, scope: str) -> str | None:
         for k in (2, 3, 4):
             x = run[-k:]
             if len(x) < k:
+                continue
+            if any(w in x for w in _NOT_NAMES):
                 continue
             key = (text.count(x), k, x)
             if key[0] >= 10 and (best is None or key > best):

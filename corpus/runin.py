@@ -34,6 +34,8 @@ _INLINE = re.compile(
 _RANK = {"chapter": 1, "section": 2, "article": 3, "part": 4, "item": 5, "point": 6, "point2": 7}
 _STRUCTURAL = ("chapter", "section", "article", "part", "item")
 _BOUNDARY = "。；：！？;:!?）)”"
+# the title a flattened body starts with (…实施方案一、总体要求): its genre word ends it
+_TITLE_END = re.compile(r"(?:意见|方案|规划|纲要|要点|办法|细则|措施|计划|通知|决定|规定|条例)$")
 # the phrase after a heading number: a CJK character or an opening quote, not a numeral list (一、二、)
 _PHRASE = re.compile(rf"\s*(?:(?![{_CN}][、，])[{CJK}“《‘「]|(?:19|20)\d{{2}}年)")
 
@@ -88,7 +90,7 @@ def split_run_in_headings(text: str) -> str:
             at_start = not line[:start].strip()
             before = line[:start].rstrip()
             spaced = len(before) < start
-            boundary = at_start or spaced or (before and before[-1] in _BOUNDARY)
+            boundary = at_start or spaced or (before and before[-1] in _BOUNDARY) or bool(_TITLE_END.search(before))
             first_child = (parent_end is not None and _RANK[kind] > _RANK[last_kind] and start - parent_end <= 40
                            and not re.search(r"[。；：！？]", line[parent_end:start]))
             if not (boundary or first_child) or not trial.fits(kind, value):

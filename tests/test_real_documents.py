@@ -184,3 +184,8 @@ def test_build_rejects_none_and_shows_warnings(tmp_path, monkeypatch, capsys):
     assert [w["code"] for w in tianmen["warnings"]] == ["no_place"]
     page = TestClient(create_app(data), headers={"Accept": "text/html"}).get(f"/doc/{tianmen['id']}").text
     assert '<ul class="doc-warnings' in page and "<code>no_place</code>" in page
+
+
+def test_flattened_body_starting_right_after_its_title():
+    text = "某县乡村振兴实施方案一、总体要求坚持稳中求进。二、重点任务（一）抓产业。甲。（二）抓建设。乙。"
+    assert [p.number for p in segment(clean(text).text)][1:] == ["一、", "二、", "（一）", "（二）"]
