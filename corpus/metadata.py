@@ -386,6 +386,8 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
         if units:
             pick = next((u for u in reversed(units) if scope and u[0].endswith(scope)), units[-1])
             place, level = pick
+    if not place:
+        place, level = _provincial_organ(md.issuers, md.doc_number)
     md.place, md.level = place, level
     # the wrapped plan's own title (关于印发《X》) is not a citation
     md.cites = [c for c in find_citations(text, provisions) if c.title != md.title]
@@ -403,6 +405,30 @@ def _report_metadata(text: str, provisions: list[Provision], r) -> Metadata:
         md.place, md.issuers = r.place, [r.place + "人民政府"]
     md.cites = find_citations(text, provisions)
     return md
+
+
+# 文号 prefixes of the provincial-level divisions (冀政办字〔2021〕130号 → 河北省)
+_PROVINCE_ABBR = {
+    "京": "北京市", "津": "天津市", "沪": "上海市", "渝": "重庆市", "冀": "河北省", "晋": "山西省", "辽": "辽宁省",
+    "吉": "吉林省", "黑": "黑龙江省", "苏": "江苏省", "浙": "浙江省", "皖": "安徽省", "闽": "福建省", "赣": "江西省",
+    "鲁": "山东省", "豫": "河南省", "鄂": "湖北省", "湘": "湖南省", "粤": "广东省", "琼": "海南省", "川": "四川省",
+    "黔": "贵州省", "滇": "云南省", "云": "云南省", "陕": "陕西省", "甘": "甘肃省", "青": "青海省", "蒙": "内蒙古自治区",
+    "内": "内蒙古自治区", "桂": "广西壮族自治区", "藏": "西藏自治区", "宁": "宁夏回族自治区", "新": "新疆维吾尔自治区",
+}
+
+
+def _provincial_organ(issuers: list[str], doc_number: str | None) -> tuple[str | None, str | None]:
+    """An issuer named only as 省委… / 省…领导小组办公室 is provincial; its province is the one
+    its 文号 abbreviates, when the 文号 is printed and starts with one.
+
+    >>> _provincial_organ(["省委农村工作领导小组办公室"], "冀农组办〔2022〕3号")
+    ('河北省', 'provincial')
+    >>> _provincial_organ(["省委农村工作领导小组办公室"], None), _provincial_organ(["县财政局"], None)
+    ((None, 'provincial'), (None, None))
+    """
+    if not any(re.match(r"^(?:中共)?省", i) for i in issuers):
+        return None, None
+    return (_PROVINCE_ABBR.get(doc_number[0]) if doc_number else None), "provincial"
 
 
 def number_line(line: str) -> str | None:
