@@ -234,7 +234,8 @@ def segment(text: str) -> list[Provision]:
         if h:
             while stack and stack[-1].rank >= h.rank:
                 stack.pop()
-            node = new_node(h.kind, h.rank, h.number, h.value, heading_title(h.rest), a)
+            title = heading_title(h.rest) if h.kind != "article" else ""  # 第N条 has no heading
+            node = new_node(h.kind, h.rank, h.number, h.value, title, a)
             node.chunks = [[a, b]]
             stack.append(node)
             current = node
