@@ -80,6 +80,10 @@ class AgencyNormaliser:
         if ctx is None:
             return cls()
         lv = {d.level: d.name for d in ctx.chain}
+        if not ctx.chain and ctx.written:  # unresolved: the names the document writes (青岗县石门镇)
+            lv = dict(ctx.written)
+            if ctx.level == "township" and ctx.name:
+                lv["township"] = ctx.name.removeprefix(lv.get("county", ""))
         county = lv.get("county")
         if ctx.zone is not None:
             county = ctx.zone["name"]
@@ -176,6 +180,8 @@ _PREFIXED = re.compile(
     rf"[{_CJK}]{{0,10}}?(?:{_HEAD_ALT})"
 )
 _BODY_STOP = set("和与及、同并在对向把将按为由从到的了是")
+# verbs that follow a unit and start what it does (never inside an agency name)
+_ACTION_STOP = re.compile(r"牵头|负责|开展|配合|落实|做好|督查|督办|抓好|承担")
 
 
 def _candidates(text: str, norm: AgencyNormaliser, places: set[str]) -> list[tuple[int, int, str]]:
@@ -218,6 +224,9 @@ def _longest_head(text: str, start: int, body_start: int) -> int | None:
     """End of the longest agency name from ``start`` whose body has no stop characters."""
     end = None
     limit = min(len(text), body_start + 14)
+    verb = _ACTION_STOP.search(text, body_start, limit)
+    if verb:  # 镇纪委牵头开展督查督办: the unit ends where its action begins
+        limit = verb.start()
     for j in range(body_start, limit + 1):
         if j > body_start and (not re.match(f"[{_CJK}]", text[j - 1]) or text[j - 1] in _BODY_STOP):
             break
