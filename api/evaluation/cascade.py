@@ -4,7 +4,7 @@ The gold file maps each lower provision number to its upper counterpart's number
 local addition). Files with ``"keys": "path"`` name provisions by the printed numbers on their
 path (``二、（一）1.``: numbering that restarts per section stays unambiguous) and may list several
 upper provisions (a lower item that merges them: any one counts). ``--real DIR`` scores every
-``tests/gold/real/align_*.json`` against the documents in DIR (default ``../shared/real``).
+``tests/gold/real_facts/align_*.json`` against the documents in DIR (default ``../shared/real``).
 Printed: accuracy over all graded provisions, accuracy over aligned ones, and recall / precision
 of local-addition detection. Lexical + structure only by default; with
 ``--data DIR`` the provision vectors stored in a built search index are added (no model load),
@@ -33,7 +33,7 @@ from kg.cascade.align import (
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "gold"
 DEFAULT_GOLD = GOLD_DIR / "align_001_000.json"
-REAL_GOLD_DIR = GOLD_DIR / "real"
+REAL_GOLD_DIR = GOLD_DIR / "real_facts"
 REAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "real"
 
 
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     ap.add_argument("--real", type=Path, nargs="?", const=REAL_DIR, default=None,
-                    help="score the real chains (tests/gold/real/align_*.json) on the documents in this folder")
+                    help="score the real chains (tests/gold/real_facts/align_*.json) on the documents in this folder")
     ap.add_argument("--corpus", type=Path, default=BUNDLED_DIR)
     ap.add_argument("--embeddings", type=Path, default=None, help="converted model folder (optional)")
     ap.add_argument("--data", type=Path, default=None, help="built data dir whose index vectors to use (optional)")

@@ -12,7 +12,7 @@
 * ``responsibilities``: (provision, unit) pairs and lead units against ``responsibility_003.json``.
 
 ``--real [DIR]`` scores the real development documents (default ``../shared/real``) against
-``tests/gold/real/targets_extraction.json`` and ``slogans_extraction.json``:
+``tests/gold/real_facts/targets.json`` and ``slogans.json``:
 
 * ``real_targets``: recall of the gold future targets (same match as above), precision inside the
   passages whose targets the gold lists completely (``scope``), the past results taken as
@@ -42,7 +42,7 @@ from kg.gazetteer import default_gazetteer
 from kg.records import DocumentExtraction, ResponsibilityRecord, TargetRecord
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "gold"
-REAL_GOLD_DIR = GOLD_DIR / "real"
+REAL_GOLD_DIR = GOLD_DIR / "real_facts"
 REAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "real"
 
 
@@ -334,8 +334,8 @@ def evaluate_real(real_dir: Path = REAL_DIR, gold_dir: Path = REAL_GOLD_DIR) -> 
     """The real development documents parsed, extracted and scored (see the module doc)."""
     docs, _ = ingest_dir(Path(real_dir))
     ex = extract_corpus(docs)
-    t = evaluate_real_targets(Path(gold_dir) / "targets_extraction.json", docs, ex)
-    s = evaluate_real_slogans(Path(gold_dir) / "slogans_extraction.json", docs, ex)
+    t = evaluate_real_targets(Path(gold_dir) / "targets.json", docs, ex)
+    s = evaluate_real_slogans(Path(gold_dir) / "slogans.json", docs, ex)
     return {"real_targets": t["real_targets"], "real_slogans": s["real_slogans"], "errors": t["errors"] + s["errors"]}
 
 
