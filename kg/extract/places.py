@@ -255,7 +255,8 @@ def settle_township(doc: Document, gaz: Gazetteer, name: str, sources: list[str]
             return None, f"{name}: no town of that name in {names}, whose documents it implements", written
         if len(towns) == 1:
             return towns[0], None, {}
-    ranked = gaz.rank(towns, ctx + _frequent_containers(doc, gaz))
+    same_name = {t.code for t in gaz.lookup(name, "township")}  # a guess made while reading the issuer is no evidence
+    ranked = gaz.rank(towns, [c for c in ctx if c not in same_name] + _frequent_containers(doc, gaz))
     if ranked and (len(ranked) == 1 or ranked[0].score > ranked[1].score):
         return ranked[0].division, None, {}
     return None, f"{name}: {len(towns)} towns of that name and nothing in the document says which", written

@@ -482,6 +482,10 @@ def _respectively(sentence: str, c_off: int, clause: str, default_year: int | No
         subjects = [s for s in re.split(r"、|和|及|与", subj_text) if s]
     if not subjects and before and len(before) >= len(pieces):
         subjects = [f.indicator for f in before[-len(pieces):]]
+    if len(subjects) == 1 and subjects[0].startswith("城乡") and len(subjects[0]) > 3:
+        subjects = ["城镇" + subjects[0][2:], "农村" + subjects[0][2:]]  # 城乡居民…分别: town and country
+    if len(pieces) == 1 and len(subjects) > 1:  # A、B分别增长7.5%: one value for each
+        pieces = pieces * len(subjects)
     if len(subjects) != len(pieces):
         return []
     written = [_strip_context(s) for s in subjects]
