@@ -110,6 +110,8 @@ def test_town_of_an_unknown_county_is_left_unresolved_with_a_warning():
     assert "青岗县石门镇财政所" in agencies
     assert not any(e.type == "place" and e.id.startswith("place:13") for e in ex.entities)  # no Hebei town
     assert "青岗县石门镇纪委" in agencies and not any("牵头" in a for a in agencies)
+    kinds = {e.name: e.attrs["kind"] for e in ex.entities if e.type == "agency"}
+    assert kinds["青岗县石门镇各村"] == "泛指"  # every village of the town, not one agency
 
 
 def test_town_implementing_a_chongqing_document_is_a_chongqing_town():

@@ -8,8 +8,8 @@ agency named in two documents of the same place is then one node ``agency:{full 
 >>> n = AgencyNormaliser(county="开江县", prefecture="达州市", province="四川省")
 >>> n("县农业农村局"), n("县级相关行业主管部门"), n("县城乡融合发展中心等"), n("市场监管局")
 ('开江县农业农村局', '开江县相关行业主管部门', '开江县城乡融合发展中心', '市场监管局')
->>> agency_kind("县委组织部"), agency_kind("镇经济发展板块"), agency_kind("三溪派出所")
-('部门', '板块', '站所')
+>>> agency_kind("县委组织部"), agency_kind("镇经济发展板块"), agency_kind("三溪派出所"), agency_kind("开江县各村")
+('部门', '板块', '站所', '泛指')
 """
 from __future__ import annotations
 
@@ -42,10 +42,13 @@ _HEAD_BAD_NEXT = {"部": set("署门分位"), "办": set("法理好事成"), "�
                   "站": set("点位"), "院": set("落子坝"), "队": set("伍"), "局": set("面部势")}
 
 
+_COLLECTIVE = re.compile(r"各(?:村|社区|村（社区）|乡镇|镇街|镇|乡|街道|区县|县|市)$")
+
+
 def agency_kind(name: str) -> str:
     """A coarse kind: 党委 / 政府 / 部门 / 板块 / 领导小组 / 站所 / 村级组织 / 泛指."""
-    if name.startswith("各") or re.search(r"(相关|各)[^、]*(部门|单位)$", name):
-        return "泛指"
+    if name.startswith("各") or re.search(r"(相关|各)[^、]*(部门|单位)$", name) or _COLLECTIVE.search(name):
+        return "泛指"  # 各村, 青岗县石门镇各村: every village, not one agency
     if name.endswith(("领导小组", "领导小组办公室")):
         return "领导小组"
     if name.endswith("板块"):
