@@ -49,6 +49,11 @@ UNITS = sorted([
 CLASSIFIERS = {"个", "家", "座", "处", "条", "件", "次", "所", "项", "套", "台", "辆", "场", "支", "期",
                "名", "户", "人", "头", "只", "桶", "盏", "眼", "口", "株", "棵", "栋", "间", "块", "艘"}
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+
+
+def _is_classifier(unit: str) -> bool:
+    """A count word, bare or in ten-thousands (个, 万个, 万名)."""
+    return unit in CLASSIFIERS or (unit[:1] == "万" and unit[1:] in CLASSIFIERS)
 VALUE_RE = re.compile(
     r"(?<![\d.—\-～~至])(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNIT_ALT + r")"
     r"(?P<suffix>\s*(?:及以上|以上|以下|以内|左右|多)?)"
@@ -290,7 +295,7 @@ def _is_modifier(clause: str, m: re.Match) -> bool:
             return _is_modifier(clause, VALUE_RE.match(clause, m.end() + alt.end()))
     if after.startswith("的"):
         return True
-    if m.group("unit") in CLASSIFIERS and not m.group("suffix").strip():
+    if _is_classifier(m.group("unit")) and not m.group("suffix").strip():
         return False
     return bool(after) and bool(re.match(r"[\u4e00-\u9fff]", after)) and not re.match(
         r"(每|/|的目标|目标|左右|以上|以下|规模)", after)
@@ -366,9 +371,9 @@ def find_targets(sentence: str, default_year: int | None = None,
             if "每" in clause[: m.start()] and m.group("num") == "1" and m.group("unit") in ("个", "次"):
                 continue  # 每年召开1次…会, 每5年出台1个方案: a standing rule, not a target
             ends_action = (not verb and any(subject.endswith(v) for v in ACTION_VERBS)
-                           and m.group("unit") in CLASSIFIERS and bool(re.match(r"[\u4e00-\u9fff“\"]", post)))
+                           and _is_classifier(m.group("unit")) and bool(re.match(r"[\u4e00-\u9fff“\"]", post)))
             obj, acted = ("", True) if ends_action else _strip_action(subject)
-            if (not ends_action and obj and m.group("unit") in CLASSIFIERS
+            if (not ends_action and obj and _is_classifier(m.group("unit"))
                     and re.match(r"[\u4e00-\u9fff“\"]", post) and not re.match(r"(以上|以下|左右)", post)):
                 continue  # 支持17个乡镇…, 为原14个区县安排…: a count of what is acted on, not a goal
             indicator = obj if acted else subject
@@ -399,7 +404,7 @@ def find_targets(sentence: str, default_year: int | None = None,
                 cut = re.search(r"(?<=..)(开展|进行|参与|实现|下乡|用于|作为|发展$)", cand)
                 if cut:
                     cand = cand[: cut.start()]
-                if m.group("unit") in CLASSIFIERS and cand and not re.match(r"[\d，。]", cand):
+                if _is_classifier(m.group("unit")) and cand and not re.match(r"[\d，。]", cand):
                     indicator = written = cand.rstrip("和及、")
                     acted = True
                     end = m.end() + post.find(cand) + len(cand)
