@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from api.evaluation.cascade import evaluate_real as evaluate_chains
-from api.evaluation.extraction import REAL_GOLD_DIR, evaluate_real_slogans, evaluate_real_targets
+from api.evaluation.extraction import (
+    REAL_GOLD_DIR,
+    evaluate_real_slogans,
+    evaluate_real_targets,
+)
 from corpus.ingest import ingest_dir, parse_file
 from kg.extract import extract_corpus
 from kg.extract.slogans import find_slogans, glossary

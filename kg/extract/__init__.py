@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from corpus.model import DocWarning, Document
+from corpus.model import Document, DocWarning
 from kg.extract import agencies, places, responsibility
 from kg.extract.brands import extract_brands
 from kg.extract.citations import resolve_citations

@@ -25,7 +25,13 @@ from functools import lru_cache
 from corpus.model import Document
 from corpus.numerals import HAN
 from kg.extract.text import iter_sentences, make_span
-from kg.gazetteer import PROVINCE_ABBREVIATIONS, ZONE_RE, Division, Gazetteer, name_aliases
+from kg.gazetteer import (
+    PROVINCE_ABBREVIATIONS,
+    ZONE_RE,
+    Division,
+    Gazetteer,
+    name_aliases,
+)
 from kg.records import Entity, Mention
 
 # Township-level statistical units that are not townships (农场, 林场, 开发区 …) are skipped;

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from corpus.clean import normalise_width
 from corpus.model import Document, Provision, Sentence, Table
 from kg.extract.indicators import HEADS, IndicatorRegistry, head_of, normalise_indicator
 from kg.extract.text import (
@@ -35,7 +36,6 @@ from kg.extract.text import (
     strip_quotes,
     strip_ws,
 )
-from corpus.clean import normalise_width
 from kg.records import Quantity, TargetRecord
 
 UNITS = sorted([
@@ -129,8 +129,7 @@ class FoundTarget:
 
 # A要达到B的30%: the share of A in B
 _SHARE_OF = re.compile(r"(?P<a>[\u4e00-\u9fff“”]{2,20}?)(?:要|应|须)?(?:达到|占)(?P<b>[\u4e00-\u9fff“”]{2,12}?)的\s*$")
-_MODAL = re.compile(r"^(?:要|应|须|需)(?=" + "|".join(("建设", "新建", "建成", "创建", "培育", "实现", "达到", "完成",
-                                                         "打造", "新增", "引进", "发展")) + ")")
+_MODAL = re.compile(r"^(?:要|应|须|需)(?=建设|新建|建成|创建|培育|实现|达到|完成|打造|新增|引进|发展)")
 # the subject of a value-less clause: its text before the first verb (跨越千亿台阶, 实现…)
 _CLAUSE_VERB = re.compile(r"跨越|实现|迈上|迈入|突破|站上|保持|达到|稳定|继续|力争|确保|与|和")
 
