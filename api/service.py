@@ -315,7 +315,7 @@ class PolicyKG:
             ],
             "targets": [t.model_dump(exclude={"span"}) for t in ex.targets] if ex else [],
             "slogans": [s.model_dump(exclude={"span"}) for s in ex.slogans] if ex else [],
-            "warnings": d.warnings,
+            "warnings": [w.model_dump() for w in d.warnings],
         }
 
     def _cited_by(self, doc_id: str) -> list[dict]:
