@@ -407,13 +407,14 @@ def _report_metadata(text: str, provisions: list[Provision], r) -> Metadata:
     return md
 
 
-# 文号 prefixes of the provincial-level divisions (冀政办字〔2021〕130号 → 河北省)
-_PROVINCE_ABBR = {
+#: 文号 abbreviations of the provincial-level divisions (渝委发 → 重庆市, 冀政办字〔2021〕130号 → 河北省)
+PROVINCE_ABBREVIATIONS = {
     "京": "北京市", "津": "天津市", "沪": "上海市", "渝": "重庆市", "冀": "河北省", "晋": "山西省", "辽": "辽宁省",
     "吉": "吉林省", "黑": "黑龙江省", "苏": "江苏省", "浙": "浙江省", "皖": "安徽省", "闽": "福建省", "赣": "江西省",
     "鲁": "山东省", "豫": "河南省", "鄂": "湖北省", "湘": "湖南省", "粤": "广东省", "琼": "海南省", "川": "四川省",
-    "黔": "贵州省", "滇": "云南省", "云": "云南省", "陕": "陕西省", "甘": "甘肃省", "青": "青海省", "蒙": "内蒙古自治区",
-    "内": "内蒙古自治区", "桂": "广西壮族自治区", "藏": "西藏自治区", "宁": "宁夏回族自治区", "新": "新疆维吾尔自治区",
+    "蜀": "四川省", "黔": "贵州省", "贵": "贵州省", "滇": "云南省", "云": "云南省", "陕": "陕西省", "甘": "甘肃省",
+    "陇": "甘肃省", "青": "青海省", "蒙": "内蒙古自治区", "内": "内蒙古自治区", "桂": "广西壮族自治区",
+    "藏": "西藏自治区", "宁": "宁夏回族自治区", "新": "新疆维吾尔自治区",
 }
 
 
@@ -428,7 +429,7 @@ def _provincial_organ(issuers: list[str], doc_number: str | None) -> tuple[str |
     """
     if not any(re.match(r"^(?:中共)?省", i) for i in issuers):
         return None, None
-    return (_PROVINCE_ABBR.get(doc_number[0]) if doc_number else None), "provincial"
+    return (PROVINCE_ABBREVIATIONS.get(doc_number[0]) if doc_number else None), "provincial"
 
 
 def number_line(line: str) -> str | None:

@@ -22,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from corpus.metadata import PROVINCE_ABBREVIATIONS  # noqa: F401 - re-exported: 文号 abbreviation → province
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LEVELS: tuple[str, ...] = ("province", "prefecture", "county", "township", "village")
 LEVEL_DEPTH = {lv: i + 1 for i, lv in enumerate(LEVELS)}
@@ -38,17 +40,6 @@ _ETHNIC_TOWN = re.compile(rf"^(?P<base>.{{2,}}?)(?:(?:{_ETH_ALT})族)+(?P<kind>�
 _PROVINCE = re.compile(r"^(?P<base>.{2,}?)(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)$")
 _GENERIC_SUFFIX = re.compile(r"^(?P<base>.{2,}?)(?P<suf>街道办事处|街道|地区|林区|新区|县|区|市|州|盟|旗|镇|乡|苏木)$")
 _VILLAGE_SUFFIX = re.compile(r"^(?P<base>.{2,}?)(?P<suf>社区|村|居委会|居民委员会|村委会|村民委员会)$")
-
-
-#: 文号 abbreviations of the provincial-level divisions (渝委发 → 重庆市, 冀政办字 → 河北省)
-PROVINCE_ABBREVIATIONS = {
-    "京": "北京市", "津": "天津市", "沪": "上海市", "渝": "重庆市", "冀": "河北省", "晋": "山西省", "辽": "辽宁省",
-    "吉": "吉林省", "黑": "黑龙江省", "苏": "江苏省", "浙": "浙江省", "皖": "安徽省", "闽": "福建省", "赣": "江西省",
-    "鲁": "山东省", "豫": "河南省", "鄂": "湖北省", "湘": "湖南省", "粤": "广东省", "琼": "海南省", "川": "四川省",
-    "蜀": "四川省", "黔": "贵州省", "贵": "贵州省", "滇": "云南省", "云": "云南省", "陕": "陕西省", "甘": "甘肃省",
-    "陇": "甘肃省", "青": "青海省", "蒙": "内蒙古自治区", "内": "内蒙古自治区", "桂": "广西壮族自治区",
-    "藏": "西藏自治区", "宁": "宁夏回族自治区", "新": "新疆维吾尔自治区",
-}
 
 
 @dataclass(frozen=True, slots=True)
