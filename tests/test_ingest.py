@@ -113,7 +113,7 @@ def test_flat_document_is_one_body():
     doc = parse_bytes("这是一段没有任何标题的文字。它只有两句话。".encode(), "flat.txt")
     assert [p.kind for p in doc.provisions] == ["body"]
     assert [s.text for s in doc.provisions[0].sentences] == ["这是一段没有任何标题的文字。", "它只有两句话。"]
-    assert any("no recognisable structure" in w for w in doc.warnings)
+    assert any(w.code == "no_structure" and "no recognisable structure" in w.message for w in doc.warnings)
 
 
 # ----------------------------------------------------------------- metadata
@@ -321,6 +321,7 @@ def test_symlinks_are_named_and_nul_bytes_reported(tmp_path):
     text = raw("000")
     (corpus / "nul.txt").write_text(text[:100] + "\x00" + text[100:], encoding="utf-8")
     docs, rejected = ingest_dir(corpus)
-    assert [d.source for d in docs] == ["nul.txt"] and "stripped 1 NUL character" in docs[0].warnings
+    assert [d.source for d in docs] == ["nul.txt"]
+    assert ("stripped_nul", "stripped 1 NUL character") in [(w.code, w.message) for w in docs[0].warnings]
     assert {(r.source, r.reason) for r in rejected} == {("link.txt", "symbolic link, not followed"),
                                                         ("linked_dir", "symbolic link, not followed")}

@@ -218,7 +218,7 @@ def _build_locked(corpus_dir: Path, data_dir: Path, progress: bool, stages: list
     clean_stale(data_dir)  # the legacy top-level files of a migrated dir; builds beyond the previous one
     step("cleaned")
     return BuildReport(data_dir, manifest["documents"], rejected, stage_log, time.perf_counter() - t0,
-                       [(d.source, w) for d in docs for w in d.warnings])
+                       [(d.source, w.message) for d in docs for w in d.warnings])
 
 
 def _jsonable(d: dict) -> dict:
