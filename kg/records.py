@@ -12,6 +12,11 @@ from pydantic import BaseModel, Field
 EntityType = Literal["place", "agency", "program", "slogan", "brand", "indicator"]
 ENTITY_TYPES: tuple[str, ...] = get_args(EntityType)  # the one list of entity types
 Comparator = Literal["gte", "lte", "approx", "eq", "increaseBy", "percentagePoint"]
+#: how a comparator reads in Chinese (``gte`` → 不低于); the machine names stay in JSON and RDF
+COMPARATOR_ZH: dict[str, str] = {
+    "gte": "不低于", "lte": "不高于", "approx": "约", "eq": "为",
+    "increaseBy": "增加", "percentagePoint": "提高（百分点）",
+}
 
 
 class Span(BaseModel):

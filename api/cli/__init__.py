@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import api.cli.commands  # noqa: F401 - registers the query subcommands
+from api.cli.readable import level_label
 from api.cli.registry import (  # noqa: F401
     COMMANDS,
     DEFAULT_DATA,
@@ -38,9 +39,30 @@ if TYPE_CHECKING:  # pragma: no cover
 from corpus.errors import PolicyKGError
 
 
+def version() -> str:
+    """The installed package's version, else the one in the checkout's pyproject.toml.
+
+    >>> version().count(".") >= 1
+    True
+    """
+    from importlib.metadata import PackageNotFoundError, version as installed  # noqa: PLC0415 - only for --version
+
+    try:
+        return installed("policykg")
+    except PackageNotFoundError:
+        import tomllib  # noqa: PLC0415 - only for --version
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        try:
+            return tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policykg", description="Knowledge graph and semantic search "
                                      "over Chinese government policy documents.")
+    parser.add_argument("-V", "--version", action="version", version=f"policykg {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for cmd in COMMANDS.values():
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
@@ -53,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``policykg`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+    if not argv or argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "-V", "--version"):
         if not argv or argv[0].startswith("-"):
             argv = ["serve", *argv]
     args = parser.parse_args(argv)
@@ -132,7 +154,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _doc_line(d) -> str:
-    meta = " · ".join(x for x in (d.doc_number, d.date, d.level, d.place, d.genre) if x)
+    meta = " · ".join(x for x in (d.doc_number, d.date, level_label(d.level), d.place, d.genre) if x)
     return f"{d.id}  {d.source}\n    {d.title}\n    {meta}"
 
 

@@ -10,16 +10,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from api.cli import readable
 from api.cli.registry import Arg, command, data_arg, ensure_built, json_arg
 from api.datadir import current_build
 from corpus.errors import BadRequest
 from kg.records import ENTITY_TYPES
 
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-from kg.sparql import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT
+from kg.sparql import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT, prepare
+
+BUNDLED_QUERIES = Path(__file__).resolve().parents[2] / "kg" / "queries"
 
 
 def _print_json(obj) -> None:
@@ -35,10 +35,15 @@ def _service(args: argparse.Namespace):
 
 
 def read_query_arg(arg: str) -> str:
-    """``@FILE`` → the file's text (``@-`` is stdin); anything else is the query itself.
+    """The query a ``QUERY`` argument names: ``@FILE`` → the file's text (``@-`` is stdin); the
+    path of an existing file → its text; a name ending in ``.rq`` / ``.sparql`` that is no file
+    here → the bundled query of that name (``kg/queries``) or BadRequest; anything else is the
+    query itself.
 
     >>> read_query_arg("SELECT * { ?s ?p ?o }")
     'SELECT * { ?s ?p ?o }'
+    >>> read_query_arg("kg/queries/slogan_components.rq").count("SELECT")
+    1
     """
     if arg.startswith("@"):
         name = arg[1:]
@@ -48,6 +53,16 @@ def read_query_arg(arg: str) -> str:
         if not path.is_file():
             raise BadRequest(f"no query file {name!r}")
         return path.read_text("utf-8")
+    if "\n" in arg or len(arg) > 1024:
+        return arg
+    path = Path(arg)
+    if path.is_file():
+        return path.read_text("utf-8")
+    if path.suffix in (".rq", ".sparql"):
+        bundled = BUNDLED_QUERIES / path.name
+        if bundled.is_file():
+            return bundled.read_text("utf-8")
+        raise BadRequest(f"no query file {arg!r}")
     return arg
 
 
@@ -59,45 +74,33 @@ def _data(args: argparse.Namespace) -> Path:
 
 
 
-@command("entities", help="extracted entities with their mentions", args=[
+def _fact_table(args: argparse.Namespace, kind: str, render, **filters) -> int:
+    kg = _service(args)
+    rows = kg.fact_list(kind, **filters)
+    if args.json:
+        _print_json(rows)
+    else:
+        print(render(rows, {d.id: d for d in kg.parsed_documents()}))
+    return 0
+
+
+@command("entities", help="extracted entities with their mentions (a table; --json for machines)", args=[
     Arg("--type", choices=list(ENTITY_TYPES)), Arg("--doc", metavar="DOC"), json_arg, data_arg])
 def cmd_entities(args: argparse.Namespace) -> int:
-    rows = _service(args).fact_list("entities", type=args.type, doc=args.doc)
-    if args.json:
-        _print_json(rows)
-        return 0
-    for e in rows:
-        aliases = f"  (= {'、'.join(e['aliases'])})" if e.get("aliases") else ""
-        print(f"{e['type']:<9} {e['name']}{aliases}  · {len(e['mentions'])} mentions  [{e['id']}]")
-    return 0
+    return _fact_table(args, "entities", readable.entities_table, type=args.type, doc=args.doc)
 
 
-@command("targets", help="numeric targets (indicator, value, unit, comparator, year)", args=[
+@command("targets", help="numeric targets: indicator, comparator, value, year, provision (a table; "
+         "--json for machines)", args=[
     Arg("--doc", metavar="DOC"), Arg("--indicator", metavar="TEXT"), json_arg, data_arg])
 def cmd_targets(args: argparse.Namespace) -> int:
-    rows = _service(args).fact_list("targets", doc=args.doc, indicator=args.indicator)
-    if args.json:
-        _print_json(rows)
-        return 0
-    for t in rows:
-        year = f"{t['year']}年 " if t.get("year") else ""
-        print(f"{t['indicator']}: {year}{t['comparator']} {t['value']:g}{t['unit']}  「{t['value_text']}」"
-              f"  [{t['doc_id'][:8]} {t['provision_id']}]")
-    return 0
+    return _fact_table(args, "targets", readable.targets_table, doc=args.doc, indicator=args.indicator)
 
 
-@command("slogans", help="numbered slogans (提法) and their components", args=[
+@command("slogans", help="numbered slogans (提法) and their components (a table; --json for machines)", args=[
     Arg("--doc", metavar="DOC"), json_arg, data_arg])
 def cmd_slogans(args: argparse.Namespace) -> int:
-    rows = _service(args).fact_list("slogans", doc=args.doc)
-    if args.json:
-        _print_json(rows)
-        return 0
-    for s in rows:
-        comps = "、".join(s["components"]) if s["components"] else "(mentioned, not defined here)"
-        flag = "" if s.get("count_matches") in (None, True) else "  ⚠ count differs from numeral"
-        print(f"“{s['name']}” [{s['doc_id'][:8]} {s['provision_id']}]: {comps}{flag}")
-    return 0
+    return _fact_table(args, "slogans", readable.slogans_table, doc=args.doc)
 
 
 @command("search", help="hybrid (BM25 + e5) search over sentences, grouped per provision", args=[
@@ -145,21 +148,30 @@ def cmd_concept(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("sparql", help="run a read-only SPARQL 1.1 query (QUERY text or @FILE)", args=[
-    Arg("query", metavar="QUERY|@FILE"),
+@command("sparql", help="run a read-only SPARQL 1.1 query (QUERY text, a .rq file or @FILE); prints a table "
+         "(SELECT), true/false (ASK) or Turtle (CONSTRUCT, DESCRIBE) unless --format / --json", args=[
+    Arg("query", metavar="QUERY|FILE|@FILE"),
     Arg("--format", dest="fmt", choices=["json", "csv", "tsv", "xml", "turtle", "jsonld", "ntriples"]),
+    Arg("--json", action="store_true", help="the same as --format json"),
     Arg("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds (default {DEFAULT_TIMEOUT:g})"),
     Arg("--limit", type=int, default=DEFAULT_ROW_CAP, help=f"row cap (default {DEFAULT_ROW_CAP})"), data_arg])
 def cmd_sparql(args: argparse.Namespace) -> int:
     text = read_query_arg(args.query)
+    fmt = args.fmt or ("json" if args.json else None)
+    readable_form = None if fmt else ("turtle" if prepare(text).is_graph else "table")
     from api.service import PolicyKG  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
     kg = PolicyKG(_data(args), sparql_workers=1)
     try:
-        res = kg.sparql(text, args.fmt, timeout=args.timeout, row_cap=args.limit)
+        res = kg.sparql(text, "json" if readable_form == "table" else fmt, timeout=args.timeout,
+                        row_cap=args.limit)
     finally:
         kg.close()
     body = res.body.decode("utf-8") if isinstance(res.body, bytes) else res.body
+    if readable_form == "table":
+        body = readable.sparql_table(body)
+    elif readable_form == "turtle":
+        body = readable.turtle(body)
     sys.stdout.write(body if body.endswith("\n") else body + "\n")
     if res.truncated:
         print(f"policykg: result truncated at {args.limit} rows", file=sys.stderr)
