@@ -122,7 +122,7 @@ def build(corpus_dir: str | Path, data_dir: str | Path, progress: bool = True,
                     _link_tree(previous / name, staging / name)
         ctx = BuildContext(docs=docs, rejected=rejected, staging_dir=staging, previous_dir=previous,
                            progress=progress, corpus_dir=corpus_dir, options=dict(options or {}),
-                           executor=executor)
+                           executor=executor, data_dir=data_dir)
         bar = None
         if progress and stages:
             from tqdm import tqdm  # noqa: PLC0415 - progress bars only when asked for
