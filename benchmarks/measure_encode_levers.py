@@ -25,18 +25,21 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 warnings.filterwarnings("ignore")
 
-import numpy as np  # noqa: E402
+import importlib
 
-import embeddings.index as index_module  # noqa: E402
-import kg.cascade.align as align_module  # noqa: E402
-from api.evaluation import cascade as cascade_eval  # noqa: E402
-from api.evaluation import search as search_eval  # noqa: E402
-from corpus import BUNDLED_DIR  # noqa: E402
-from corpus.ingest import ingest_dir  # noqa: E402
-from embeddings.convert import ensure_model  # noqa: E402
-from embeddings.encoder import SPECS, SentenceTransformerEncoder  # noqa: E402
-from embeddings.index import HybridIndex  # noqa: E402
-from embeddings.search import SearchIndex  # noqa: E402
+import numpy as np
+
+import embeddings.index as index_module
+from api.evaluation import cascade as cascade_eval
+from api.evaluation import search as search_eval
+from corpus import BUNDLED_DIR
+from corpus.ingest import ingest_dir
+from embeddings.convert import ensure_model
+from embeddings.encoder import SPECS, SentenceTransformerEncoder
+from embeddings.index import HybridIndex
+from embeddings.search import SearchIndex
+
+align_module = importlib.import_module("kg.cascade.align")  # the package exports a function named align
 
 
 class EngineEncoder:

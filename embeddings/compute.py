@@ -122,5 +122,12 @@ def plan_for(device: str, precision: str | None = None, workers: int | None = No
     return ComputePlan(device, precision, max(1, n), CPU_BATCH, CPU_TOKENS)
 
 
-__all__ = ["ComputePlan", "plan_for", "available_cpus", "cgroup_cpu_limit", "cpu_has_bf16",
-           "PRECISION_ENV", "WORKERS_ENV"]
+__all__ = [
+    "PRECISION_ENV",
+    "WORKERS_ENV",
+    "ComputePlan",
+    "available_cpus",
+    "cgroup_cpu_limit",
+    "cpu_has_bf16",
+    "plan_for",
+]

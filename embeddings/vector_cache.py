@@ -140,4 +140,4 @@ class VectorCache:
                 self._con = None
 
 
-__all__ = ["VectorCache", "normalise", "text_key", "default_path", "CACHE_ENV"]
+__all__ = ["CACHE_ENV", "VectorCache", "default_path", "normalise", "text_key"]
