@@ -14,7 +14,8 @@ FLOORS = {
     "dev": {"verbatim": {"hit@1": 1.0, "mrr": 1.0, "ndcg@10": 1.0},
             "paraphrase": {"hit@1": 0.68, "hit@3": 0.86, "mrr": 0.79, "ndcg@10": 0.70, "recall@10": 0.80}},
     "heldout": {"verbatim": {"hit@1": 1.0, "mrr": 1.0, "ndcg@10": 1.0},
-                "paraphrase": {"hit@1": 0.59, "hit@3": 0.86, "mrr": 0.71, "ndcg@10": 0.66, "recall@10": 0.77}},
+                # hit@3: 19/22 with float32 vectors, 18/22 with bfloat16 (issue 18 adopts bf16 within ±1 hit)
+                "paraphrase": {"hit@1": 0.59, "hit@3": 0.81, "mrr": 0.71, "ndcg@10": 0.66, "recall@10": 0.77}},
 }
 SETS = {"dev": GOLD, "heldout": HELDOUT}
 
