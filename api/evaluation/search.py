@@ -19,6 +19,7 @@ import json
 import sys
 from pathlib import Path
 
+from api.datadir import current_build
 from corpus import BUNDLED_DIR
 from corpus.ingest import ingest_dir
 from corpus.model import Document
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=None, help="one gold file (default: the dev and held-out sets)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    args.data = current_build(args.data)  # the build a data dir serves
 
     if (args.data / "index" / "manifest.json").exists():
         index = SearchIndex.load(args.data)
