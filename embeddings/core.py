@@ -113,6 +113,12 @@ class RetrievalBackend(Protocol):
         """(document id, sentence id) of each given sentence id."""
         ...
 
+    def phrase_candidates(self, phrase: str, flt: SearchFilter | None = None) -> np.ndarray:
+        """Every sentence id that may contain ``phrase`` verbatim: a superset (every letter, digit
+        or CJK character of the phrase occurs in the sentence), ascending; the caller checks the
+        text. Exhaustive, unlike the ranked candidate lists."""
+        ...
+
 
 @dataclass
 class Core:
@@ -195,6 +201,13 @@ class Core:
         for r in self.rows_of(ids):
             best = max(best, int(np.isin(c.indices[c.indptr[r]: c.indptr[r + 1]], term_ids).sum()))
         return best / len(terms)
+
+    def phrase_candidates(self, phrase: str, flt: SearchFilter | None = None) -> np.ndarray:
+        rows = self.lexical.candidates(phrase)
+        mask = self.mask(flt)
+        if mask is not None:
+            rows = rows[mask[rows]]
+        return self.ids[np.sort(rows)]
 
     def keys(self, ids: np.ndarray) -> list[tuple[str, str]]:
         if self.row_keys is None:

@@ -83,3 +83,17 @@ def test_sentence_ids_survive_other_documents_coming_and_going(si, corpus_docs):
     assert kept and all(after[k] == before[k] for k in kept)
     readded = {k for k in after if k[0] == docs[0].id}
     assert readded and not {after[k] for k in readded} & set(before.values())  # new ids, never reused
+
+
+@pytest.mark.parametrize("phrase", ["高标准农田", "四千行动", "“千村示范、万村整治”"])
+def test_phrase_candidates_hold_every_sentence_containing_the_phrase(backend, corpus_docs, phrase):
+    """Exhaustive: every sentence of the corpus that contains the phrase is a candidate."""
+    from embeddings.query import squash
+
+    key = squash(phrase)
+    truth = {(d.id, s.id) for d in corpus_docs for p in d.provisions for s in p.sentences if key in squash(s.text)}
+    got = set(backend.keys(backend.phrase_candidates(phrase)))
+    assert truth and truth <= got
+    only = SearchFilter(levels=frozenset({"township"}))
+    by_id = {d.id: d for d in corpus_docs}
+    assert all(by_id[d].level == "township" for d, _ in backend.keys(backend.phrase_candidates(phrase, only)))

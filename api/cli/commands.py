@@ -99,14 +99,24 @@ def cmd_slogans(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("search", help="hybrid (BM25 + e5) search over sentences, grouped per provision", args=[
-    Arg("query", metavar="QUERY"), Arg("--k", type=int, default=10), Arg("--level"), Arg("--doc"),
-    Arg("--place"), Arg("--year", type=int), json_arg, data_arg])
+@command("search", help="search sentences (exact matches first; query syntax: policykg search --syntax)", args=[
+    Arg("query", metavar="QUERY", nargs="?", default=""), Arg("--k", type=int, default=10),
+    Arg("--offset", type=int, default=0, help="skip this many results (paging)"),
+    Arg("--sort", choices=["relevance", "date"], default="relevance"),
+    Arg("--cutoff", type=float, help="dense-score cut-off of the semantic tail (0-1; default 0.875)"),
+    Arg("--within", dest="scope", choices=["sentence", "provision"], help="all terms in the same sentence or provision"),
+    Arg("--syntax", action="store_true", help="print the query syntax and exit"),
+    Arg("--level"), Arg("--doc"), Arg("--place"), Arg("--year", type=int), json_arg, data_arg])
 def cmd_search(args: argparse.Namespace) -> int:
+    if args.syntax:
+        from embeddings.query import HELP  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+
+        print(HELP)
+        return 0
     res = _service(args).search(args.query, k=args.k, level=args.level, doc=args.doc, place=args.place,
-                                year=args.year)
+                                year=args.year, offset=args.offset, sort=args.sort, cutoff=args.cutoff, scope=args.scope)
     if args.json:
-        _print_json({"query": res["query"], "results": res["results"], "facets": res.get("facets")})
+        _print_json(res)
     else:
         from api.views.search import render_search  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
