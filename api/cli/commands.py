@@ -108,7 +108,7 @@ def cmd_slogans(args: argparse.Namespace) -> int:
     Arg("query", metavar="QUERY", nargs="?", default=""), Arg("--k", type=int, default=10),
     Arg("--offset", type=int, default=0, help="skip this many results (paging)"),
     Arg("--sort", choices=["relevance", "date"], default="relevance"),
-    Arg("--cutoff", type=float, help="dense-score cut-off of the semantic tail (0-1; default 0.875)"),
+    Arg("--cutoff", type=float, help="dense-score cut-off of the semantic tail (0-1; default 0.865)"),
     Arg("--within", dest="scope", choices=["sentence", "provision"], help="all terms in the same sentence or provision"),
     Arg("--syntax", action="store_true", help="print the query syntax and exit"),
     Arg("--level"), Arg("--doc"), Arg("--place"), Arg("--year", type=int), json_arg, data_arg, server_arg])

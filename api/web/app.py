@@ -161,7 +161,7 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
              description="``q`` takes the query syntax of ``GET /api/search/syntax``: AND by space, "
                          "``\"phrase\"``, ``OR``, ``-exclude``, ``/s`` (same sentence), ``/p`` (same provision). "
                          "``offset``/``k`` page through ``total`` results; ``sort``: relevance | date; "
-                         "``cutoff``: dense-score floor of the semantic tail (0–1, default 0.875); "
+                         "``cutoff``: dense-score floor of the semantic tail (0–1, default 0.865); "
                          "``scope``: sentence | provision.")
     def api_search(q: str = "", k: str | None = None, level: str | None = None, doc: str | None = None,
                    place: str | None = None, year: str | None = None, type: str | None = None,
