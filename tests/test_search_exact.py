@@ -112,8 +112,12 @@ def test_the_semantic_tail_stops_at_the_cutoff(si):
     tail = [r for r in _all(si, "如何让农民的钱袋子鼓起来") if r["match"] == "semantic"]
     assert tail and all(r["dense_score"] >= TAIL_CUTOFF for r in tail)
     assert not [r for r in _all(si, "如何让农民的钱袋子鼓起来", cutoff=1.0) if r["match"] == "semantic"]
-    loose = si.search("如何让农民的钱袋子鼓起来", k=1, cutoff=0.0)["total"]
-    assert loose > len(tail)
+    mid = sorted(r["dense_score"] for r in tail)[len(tail) // 2]  # a tighter cut-off keeps exactly the tail above it
+    tighter = [r for r in _all(si, "如何让农民的钱袋子鼓起来", cutoff=mid) if r["match"] == "semantic"]
+    assert 0 < len(tighter) < len(tail) and all(r["dense_score"] >= mid - 1e-6 for r in tighter)
+    got, before = ({(r["doc_id"], r["provision_id"]) for r in rs} for rs in (tighter, tail))
+    assert {(r["doc_id"], r["provision_id"]) for r in tail if r["dense_score"] > mid + 1e-6} <= got <= before
+    assert si.search("如何让农民的钱袋子鼓起来", k=1, cutoff=0.0)["total"] >= len(tail)
     off_topic = _all(si, "火星移民计划")
     assert all(r["match"] == "semantic" and r["dense_score"] >= TAIL_CUTOFF for r in off_topic)  # marked, above it
 
