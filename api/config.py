@@ -11,6 +11,9 @@ the data directory (in its parent folder), the embedded default::
 (``kg.remote_store.StoreSpec``: ``QUERY_URL[;update=URL][;store=URL][;union=server|param]``),
 environment ``POLICYKG_GRAPH_STORE``. ``executor``: ``local`` or ``ray`` / ``ray://host:port``
 (the build's per-document steps on Ray Data), environment ``POLICYKG_EXECUTOR``.
+``search_backend``: ``embedded`` (faiss + BM25 in the data directory) or a Milvus server
+(``embeddings.milvus.MilvusSpec``: ``milvus://host:port[/db][?collection=NAME&index=HNSW]``),
+environment ``POLICYKG_SEARCH_BACKEND``.
 
 >>> resolve_backends(Path("/nonexistent/data"), graph_store=None).graph_store
 'embedded'
@@ -23,12 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.errors import BadRequest
+from embeddings.milvus import MilvusIndex, MilvusSpec
 from kg.remote_store import SparqlGraphStore, StoreSpec
 from kg.store import GraphStore, Store
 
 CONFIG_FILE = "policykg.toml"
 GRAPH_STORE_ENV = "POLICYKG_GRAPH_STORE"
 EXECUTOR_ENV = "POLICYKG_EXECUTOR"
+SEARCH_BACKEND_ENV = "POLICYKG_SEARCH_BACKEND"
 EMBEDDED = "embedded"
 SHARDS = "graph-shards"  # a remote store's contribution shards, in the data directory
 
@@ -39,10 +44,15 @@ class Backends:
 
     graph_store: str = EMBEDDED
     executor: str = "local"
+    search_backend: str = EMBEDDED
 
     @property
     def remote_graph(self) -> bool:
         return self.graph_store != EMBEDDED
+
+    @property
+    def remote_search(self) -> bool:
+        return self.search_backend != EMBEDDED
 
 
 def config_file(data_dir: Path) -> Path:
@@ -50,7 +60,8 @@ def config_file(data_dir: Path) -> Path:
     return Path(data_dir).absolute().parent / CONFIG_FILE
 
 
-def resolve_backends(data_dir: Path, *, graph_store: str | None = None, executor: str | None = None) -> Backends:
+def resolve_backends(data_dir: Path, *, graph_store: str | None = None, executor: str | None = None,
+                     search_backend: str | None = None) -> Backends:
     """Flag, then environment, then ``policykg.toml``, then the embedded default."""
     table: dict = {}
     path = config_file(data_dir)
@@ -65,7 +76,10 @@ def resolve_backends(data_dir: Path, *, graph_store: str | None = None, executor
     runner = executor or os.environ.get(EXECUTOR_ENV) or table.get("executor") or "local"
     if runner != "local" and runner != "ray" and not runner.startswith("ray://"):
         raise BadRequest(f"unknown executor {runner!r}; use local, ray or ray://host:port")
-    return Backends(graph_store=chosen, executor=runner)
+    search = search_backend or os.environ.get(SEARCH_BACKEND_ENV) or table.get("search_backend") or EMBEDDED
+    if search != EMBEDDED:
+        MilvusSpec.parse(search)  # a malformed spec fails here, before any work
+    return Backends(graph_store=chosen, executor=runner, search_backend=search)
 
 
 
@@ -74,3 +88,9 @@ def open_graph_store(data_dir: Path, backends: Backends, *, read_only: bool = Tr
     if backends.remote_graph:
         return SparqlGraphStore(backends.graph_store, Path(data_dir) / SHARDS)
     return Store(Path(data_dir) / "graph", read_only=read_only)
+
+
+def open_search_index(backends: Backends) -> MilvusIndex | None:
+    """The external search index a data directory's build publishes to and its service reads
+    candidates from; None for the embedded index."""
+    return MilvusIndex(backends.search_backend) if backends.remote_search else None

@@ -24,15 +24,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
-from api.config import Backends, open_graph_store, resolve_backends
-from api.datadir import (
-    EXTRACTION,
-    GRAPH,
-    INDEX,
-    MANIFEST,
-    load_documents,
-    load_extractions,
-)
+from api.config import Backends, open_graph_store, open_search_index, resolve_backends
+from api.datadir import EXTRACTION, GRAPH, INDEX, MANIFEST, load_documents, load_extractions
 from api.views.cascade import cascade_pair, concept_json, stored_index
 from api.views.facts import entities_view, slogans_view, targets_view
 from corpus.errors import BadRequest, NotBuilt, NotFound
@@ -187,7 +180,11 @@ class PolicyKG:
         def load():
             self._require_built()
 
-            return SearchIndex.load(self.data_dir) if hasattr(SearchIndex, "load") else SearchIndex(self.data_dir)
+            index = SearchIndex.load(self.data_dir)
+            external = open_search_index(self.backends)
+            if external is not None:  # candidates from the external index; tables and ranking stay here
+                index.backend = external.backend(index.ix.model)
+            return index
 
         return self._once("index", load)
 
@@ -320,7 +317,7 @@ class PolicyKG:
             ],
             "targets": [t.model_dump(exclude={"span"}) for t in ex.targets] if ex else [],
             "slogans": [s.model_dump(exclude={"span"}) for s in ex.slogans] if ex else [],
-            "warnings": d.warnings,
+            "warnings": [w.model_dump() for w in d.warnings],
         }
 
     def _cited_by(self, doc_id: str) -> list[dict]:

@@ -2,7 +2,8 @@
 
 Steps, in order: newline/space normalisation, docx-export artifacts (``[bookmark: …]``,
 ``[footnoteRef:N]`` + ``[N: note text]``), tab-separated table dumps → one row per line,
-full-width digits/Latin → ASCII, stray spaces in numbers, lines broken mid-sentence by
+full-width digits/Latin → ASCII, stray spaces in numbers, run-in layouts of crawls (a body
+stored twice, a 文号 or a signature run on, headings inline: :mod:`corpus.runin`), lines broken mid-sentence by
 page breaks re-joined, blank-line runs collapsed; footnote markers are removed last so
 that each :class:`~corpus.model.Note` anchors at an exact offset of the final text.
 
@@ -16,11 +17,17 @@ from dataclasses import dataclass, field
 
 from corpus.model import Note
 from corpus.numerals import HAN as CJK
+from corpus.runin import (
+    collapse_repeated,
+    split_doc_number_run_on,
+    split_run_in_headings,
+    split_signature_run_on,
+)
 
 # Punctuation that ends a sentence or a line-level unit: a line ending in one is complete.
 SENTENCE_FINAL = "。！？；：!?;:…"
 HEADING_RE = re.compile(
-    r"^\s*(第[一二三四五六七八九十百零〇两\d]+[章节编部分]|[一二三四五六七八九十百]+、"
+    r"^\s*(第[一二三四五六七八九十百零〇两\d]+[章节条编部分]|[一二三四五六七八九十百]+、"
     r"|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)]|专栏\s*\S|表\s*\d|附件)"
 )
 
@@ -53,6 +60,10 @@ def clean(raw: str) -> Cleaned:
     text = normalise_tables(text)
     text = normalise_width(text)
     text = fix_number_spaces(text)
+    text = collapse_repeated(text)
+    text = split_doc_number_run_on(text)
+    text = split_signature_run_on(text)
+    text = split_run_in_headings(text)
     text = "\n".join(line.strip(" ") for line in text.split("\n"))
     text = join_broken_lines(text)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -171,6 +182,7 @@ def normalise_width(text: str) -> str:
     """
     text = text.translate(_FW_TABLE)
     text = re.sub(r"(?<=\d)[．](?=\d)", ".", text)
+    text = re.sub(r"(?<=\d)﹒", ".", text)  # small full stop (1﹒推进…) as a point number
     text = re.sub(r"(?<=\d)[－](?=\d)", "-", text)
     # ASCII parentheses around or next to Chinese → full-width
     text = re.sub(

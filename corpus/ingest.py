@@ -14,14 +14,16 @@ from typing import Callable
 
 from corpus.clean import clean
 from corpus.metadata import extract_metadata
-from corpus.model import Document, Rejection
+from corpus.model import Document, DocWarning, Rejection
 from corpus.readers import READERS, IngestError, read_bytes
 from corpus.structure import segment
 
 __all__ = ["IngestError", "parse_bytes", "parse_file", "ingest_dir", "doc_id", "SKIPPED_SUFFIXES"]
 
-# Files in a corpus folder that are never documents (the bundled corpus is a Python package).
-SKIPPED_SUFFIXES = (".py", ".pyc", ".pyo")
+# Files in a corpus folder that are never documents: Python sources (the bundled corpus is a
+# package) and tabular sidecars (a crawl's SOURCES.tsv / index.csv); the folder's own README/LICENSE.
+SKIPPED_SUFFIXES = (".py", ".pyc", ".pyo", ".tsv", ".csv")
+SKIPPED_STEMS = ("readme", "license", "licence", "changelog")
 MAX_BYTES = 50_000_000
 
 
@@ -52,15 +54,32 @@ def parse_bytes(data: bytes, source: str) -> Document:
         raise
     except Exception as e:  # a parsing bug must not take the whole corpus down
         raise IngestError(source, f"could not parse ({type(e).__name__}: {e})") from e
-    warnings = list(md.warnings)
-    if provisions and provisions[0].kind == "body":
-        warnings.append("no recognisable structure: ingested as one flat provision")
+    warnings = degradation_warnings(md.title, md.level, md.place, provisions)
     title = md.title
     return Document(
         id=doc_id(cleaned.text), title=title, doc_number=md.doc_number, date=md.date,
         issuers=md.issuers, level=md.level, place=md.place, genre=md.genre, source=source,
         cites=md.cites, text=cleaned.text, provisions=provisions, notes=cleaned.notes, warnings=warnings,
     )
+
+
+def degradation_warnings(title: str, level: str | None, place: str | None, provisions: list) -> list[DocWarning]:
+    """What a reader of the parsed document must know was not found.
+
+    >>> [w.code for w in degradation_warnings("", None, None, [])]
+    ['no_title', 'no_level', 'no_place']
+    """
+    out = []
+    if not title:
+        out.append(DocWarning(code="no_title", message="no title found in the text"))
+    if level is None:
+        out.append(DocWarning(code="no_level", message="administrative level unknown (no issuer or place read)"))
+    if place is None:
+        out.append(DocWarning(code="no_place", message="jurisdiction unknown: the document is not placed"))
+    if provisions and provisions[0].kind == "body":
+        out.append(DocWarning(code="no_structure",
+                              message="no recognisable structure: ingested as one flat provision"))
+    return out
 
 
 def parse_file(path: str | Path) -> Document:
@@ -74,15 +93,15 @@ def parse_file(path: str | Path) -> Document:
 
 
 def corpus_files(directory: str | Path) -> list[Path]:
-    """Candidate files of a corpus folder, recursively, sorted; hidden files and Python
-    sources (the bundled corpus is a package) are skipped."""
+    """Candidate files of a corpus folder, recursively, sorted; hidden files, Python sources,
+    tabular sidecars and README/LICENSE files are skipped (see ``SKIPPED_SUFFIXES``)."""
     directory = Path(directory)
     out = []
     for p in sorted(directory.rglob("*")):
         rel = p.relative_to(directory)
         if any(part.startswith((".", "__pycache__")) for part in rel.parts):
             continue
-        if p.is_file() and p.suffix.lower() not in SKIPPED_SUFFIXES:
+        if p.is_file() and p.suffix.lower() not in SKIPPED_SUFFIXES and p.stem.lower() not in SKIPPED_STEMS:
             out.append(p)
     return out
 

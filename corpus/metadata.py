@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from corpus.model import Citation, Provision
 from corpus.numerals import HAN as CJK
 from corpus.numerals import cn_number, valid_date
+from corpus.report import read_report, report_level
 
 DOC_NUMBER = re.compile(rf"[{CJK}]{{1,10}}[〔\[［【(（]\s*(?:19|20)\d{{2}}\s*[〕\]］】)）]\s*\d{{1,4}}\s*号")
 _DATE = re.compile(
@@ -36,7 +37,6 @@ class Metadata:
     place: str | None = None
     genre: str | None = None
     cites: list[Citation] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- dates
@@ -76,7 +76,8 @@ _SUFFIXES = {"特别行政区", "自治区", "自治州", "自治县", "自治�
              "开发区", "街道", "社区", "省", "市", "州", "盟", "县", "区", "旗", "镇", "乡", "村"}
 _LEVELS = ("central", "provincial", "prefectural", "county", "township", "village")
 _ORG_SUFFIX = re.compile(
-    r"(委员会|人民政府|政府|党工委|管委会|党委|人大常委会|办公室|办公厅|委|局|厅|部|院|中心|领导小组|小组|工作队|支部)$"
+    r"(委员会|人民政府|政府|党工委|管委会|党委|人大常委会|办公室|办公厅|委|局|厅|部|院|中心|领导小组|小组|工作队|支部"
+    r"|^中共中央)$"
 )
 
 
@@ -133,14 +134,36 @@ def _next_unit(name: str, pos: int) -> str | None:
     >>> _next_unit("开州区委", 0), _next_unit("垫江县三溪镇委员会", 0)
     ('开州区', '垫江县')
     """
-    cands = [name[pos:k] for k in range(pos + 2, min(len(name), pos + 12) + 1) if _UNIT.fullmatch(name[pos:k])]
+    cands = [name[pos:k] for k in range(pos + 2, min(len(name), pos + 12) + 1)
+             if _UNIT.fullmatch(name[pos:k]) and _named(name[pos:k])]
     # 湖州 + 市, 开州 + 区: a candidate that a bare suffix extends is part of a longer name
-    cands = [c for c in cands if not any(len(d) > len(c) and d[len(c):] in _SUFFIXES for d in cands)] or cands
+    # (but 河北省 + 乡村振兴…: a 乡/村/镇 right after a higher unit starts the next name)
+    cands = [c for c in cands if _SELF_ORGAN.match(name, pos + len(c)) or not any(
+        len(d) > len(c) and d[len(c):] in _SUFFIXES and not (d[len(c):] in _LOCAL and not c.endswith(_LOCAL))
+        for d in cands)] or cands
     for c in cands:
         rest = name[pos + len(c):]
         if _AFTER_UNIT.match(rest) or any(_UNIT.fullmatch(rest[:k]) for k in range(2, min(len(rest), 12) + 1)):
             return c
     return cands[0] if cands else None
+
+
+_LOCAL = ("街道", "社区", "镇", "乡", "村")
+_SELF_ORGAN = re.compile(r"村民委员会|居民委员会|村委会|居委会")  # 水田坝村 + 村民委员会
+
+
+def _named(unit: str) -> bool:
+    """A unit has a name before its suffix: 乡村, 农村, 城乡, 各村 are words, not places (a
+    township or village needs a name of two characters or more).
+
+    >>> _named("乡村"), _named("城乡"), _named("水田坝村"), _named("和县")
+    (False, False, True, True)
+    """
+    suffix = next((x for x in sorted(_SUFFIXES, key=len, reverse=True) if unit.endswith(x)), "")
+    stem = unit[: len(unit) - len(suffix)]
+    if stem in _SUFFIXES:
+        return False
+    return len(stem) >= 2 or suffix not in _LOCAL
 
 
 def jurisdiction(issuer: str) -> tuple[str | None, str | None]:
@@ -301,15 +324,18 @@ _LETTERHEAD = re.compile(r"^(.{2,40}?)(?:文件|函件|简报)$")
 def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
     """All metadata of one cleaned document (``source`` is set by the caller)."""
     md = Metadata()
+    report = read_report(text)
+    if report is not None:
+        return _report_metadata(text, provisions, report)
     head_lines = _head_lines(text, provisions)
     head = "\n".join(head_lines)
     flat_head = re.sub(r"\s+", "", head)
 
     # 文号: a line that is only a number, or the number of the 印发 line; never a cited one.
     for line in head_lines:
-        m = DOC_NUMBER.fullmatch(line.strip())
+        m = number_line(line)
         if m:
-            md.doc_number = re.sub(r"\s+", "", m.group(0))
+            md.doc_number = m
             break
     if md.doc_number is None:
         for m in DOC_NUMBER.finditer(head):
@@ -323,6 +349,8 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
 
     # Title: the plan a notice wraps, else the leading title block.
     wrap = _WRAP.search(flat_head) or _WRAP_BARE.search(flat_head)
+    if wrap and _wraps_several(wrap.group(1)):
+        wrap = None  # a notice wrapping two documents is itself the document
     title_block_issuers: list[str] = []
     if wrap:
         md.title = wrap.group(1)
@@ -335,7 +363,7 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
     else:
         md.title, title_block_issuers = _title_block(head_lines)
         md.genre = genre_of(md.title)
-    md.issuers = _dedupe(title_block_issuers or _signature_issuers(text))
+    md.issuers = _dedupe(title_block_issuers or _head_signature(head_lines) or _signature_issuers(text))
 
     # Date: a line that is only a date — in the notice head when there is one, else the last.
     date_lines = [ln for ln in text.split("\n") if _date_only(ln)]
@@ -358,12 +386,76 @@ def extract_metadata(text: str, provisions: list[Provision]) -> Metadata:
         if units:
             pick = next((u for u in reversed(units) if scope and u[0].endswith(scope)), units[-1])
             place, level = pick
+    if not place:
+        place, level = _provincial_organ(md.issuers, md.doc_number)
     md.place, md.level = place, level
     # the wrapped plan's own title (关于印发《X》) is not a citation
     md.cites = [c for c in find_citations(text, provisions) if c.title != md.title]
-    if not md.title:
-        md.warnings.append("no title found")
     return md
+
+
+def _report_metadata(text: str, provisions: list[Provision], r) -> Metadata:
+    """A 政府工作报告: title, date, place and level from the speech; the issuer is that government."""
+    md = Metadata(title=r.title, genre="报告")
+    md.date = parse_date(r.date_text) if r.date_text else None
+    md.level = report_level(r)
+    if r.central:
+        md.place, md.issuers = "中国", ["国务院"]
+    elif r.place:
+        md.place, md.issuers = r.place, [r.place + "人民政府"]
+    md.cites = find_citations(text, provisions)
+    return md
+
+
+#: 文号 abbreviations of the provincial-level divisions (渝委发 → 重庆市, 冀政办字〔2021〕130号 → 河北省)
+PROVINCE_ABBREVIATIONS = {
+    "京": "北京市", "津": "天津市", "沪": "上海市", "渝": "重庆市", "冀": "河北省", "晋": "山西省", "辽": "辽宁省",
+    "吉": "吉林省", "黑": "黑龙江省", "苏": "江苏省", "浙": "浙江省", "皖": "安徽省", "闽": "福建省", "赣": "江西省",
+    "鲁": "山东省", "豫": "河南省", "鄂": "湖北省", "湘": "湖南省", "粤": "广东省", "琼": "海南省", "川": "四川省",
+    "蜀": "四川省", "黔": "贵州省", "贵": "贵州省", "滇": "云南省", "云": "云南省", "陕": "陕西省", "甘": "甘肃省",
+    "陇": "甘肃省", "青": "青海省", "蒙": "内蒙古自治区", "内": "内蒙古自治区", "桂": "广西壮族自治区",
+    "藏": "西藏自治区", "宁": "宁夏回族自治区", "新": "新疆维吾尔自治区",
+}
+
+
+def _provincial_organ(issuers: list[str], doc_number: str | None) -> tuple[str | None, str | None]:
+    """An issuer named only as 省委… / 省…领导小组办公室 is provincial; its province is the one
+    its 文号 abbreviates, when the 文号 is printed and starts with one.
+
+    >>> _provincial_organ(["省委农村工作领导小组办公室"], "冀农组办〔2022〕3号")
+    ('河北省', 'provincial')
+    >>> _provincial_organ(["省委农村工作领导小组办公室"], None), _provincial_organ(["县财政局"], None)
+    ((None, 'provincial'), (None, None))
+    """
+    if not any(re.match(r"^(?:中共)?省", i) for i in issuers):
+        return None, None
+    return (PROVINCE_ABBREVIATIONS.get(doc_number[0]) if doc_number else None), "provincial"
+
+
+def number_line(line: str) -> str | None:
+    """The 文号 of a line that is only a 文号, bare or in brackets.
+
+    >>> number_line("（皖政办秘〔2021〕82号）"), number_line("国发〔2014〕49号各省")
+    ('皖政办秘〔2021〕82号', None)
+    """
+    s = re.sub(r"\s+", "", line)
+    s = re.sub(r"^[（(](.*)[）)]$", r"\1", s)
+    return s if DOC_NUMBER.fullmatch(s) else None
+
+
+_GENRE_END = re.compile(r"(?:政策|意见|方案|规划|纲要|要点|办法|细则|规定|计划|规则|制度|清单)(?:[（(][^（）()]{4,20}[）)])?$")
+
+
+def _wraps_several(title: str) -> bool:
+    """``A若干政策和B行动计划（2021-2023年）``: two documents joined, each ending like a genre.
+
+    >>> _wraps_several("支持工业互联网发展若干政策和安徽省工业互联网创新发展行动计划（2021-2023年）")
+    True
+    >>> _wraps_several("巩固拓展脱贫攻坚成果和乡村振兴有效衔接实施方案")
+    False
+    """
+    parts = re.split(r"和|及|以及|、", title)
+    return len(parts) >= 2 and all(_GENRE_END.search(p) for p in parts)
 
 
 def _raw_index(head: str, flat_pos: int) -> int:
@@ -396,7 +488,7 @@ def _title_block(lines: list[str]) -> tuple[str, list[str]]:
             if started and not all(_only_orgs(b) for b in block):
                 break
             continue
-        if DOC_NUMBER.fullmatch(s) or _date_only(s) or _is_letterhead(s):
+        if number_line(s) or _date_only(s) or _is_letterhead(s):
             if started:
                 break
             continue
@@ -413,14 +505,26 @@ def _title_block(lines: list[str]) -> tuple[str, list[str]]:
     while len(block) > 1 and _only_orgs(block[0]):
         issuers += split_issuers(block.pop(0))
     title = "".join(block)
-    m = re.match(r"^(.{2,80}?)关于", title)
+    half = len(title) // 2
+    if len(title) % 2 == 0 and half >= 4 and title[:half] == title[half:]:
+        title = title[:half]  # the title printed once as a line, again as issuer + title lines
+    m = re.match(r"^(.{2,80}?)(?:印发|转发)?关于", title)
     if m and not issuers:
         orgs = split_issuers(m.group(1))
         if orgs and "".join(orgs) == re.sub(r"[\s、，,]", "", m.group(1)):
             issuers = orgs
     if issuers and not title.startswith(tuple(issuers)) and title.startswith("关于"):
         title = " ".join(issuers) + title
-    return re.sub(r"\s+", " ", title).strip(), issuers
+    return unspace(re.sub(r"\s+", " ", title).strip()), issuers
+
+
+def unspace(title: str) -> str:
+    """Letter-spaced characters (关 于 印 发…) run together; a space between two names stays.
+
+    >>> unspace("关 于 加 强 管 理 的 通 知"), unspace("中共湄潭县委 湄潭县人民政府关于…")
+    ('关于加强管理的通知', '中共湄潭县委 湄潭县人民政府关于…')
+    """
+    return re.sub(rf"(?<![{CJK}])(?:[{CJK}] ){{2,}}[{CJK}](?![{CJK}])", lambda m: m.group(0).replace(" ", ""), title)
 
 
 def _is_letterhead(line: str) -> bool:
@@ -437,6 +541,15 @@ def _only_orgs(line: str) -> bool:
     """A line made only of issuing bodies (中共开江县委 开江县人民政府)."""
     orgs = split_issuers(line)
     return bool(orgs) and "".join(orgs) == re.sub(r"[\s、，,]+", "", line)
+
+
+def _head_signature(lines: list[str]) -> list[str]:
+    """Issuers signing a notice in the head: a line of bodies right above a date line."""
+    lines = [ln for ln in lines if ln.strip()]
+    for line, nxt in zip(lines, lines[1:]):
+        if _only_orgs(line) and _date_only(nxt):
+            return split_issuers(line)
+    return []
 
 
 def _signature_issuers(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 Level = Literal["central", "provincial", "prefectural", "county", "township", "village"]
 LEVELS: tuple[str, ...] = ("central", "provincial", "prefectural", "county", "township", "village")
@@ -23,6 +23,7 @@ ProvisionKind = Literal[
     "part",  # 一、
     "item",  # （一）
     "point",  # 1. / 1、 / （1）
+    "article",  # 第N条 (a 办法 / 条例 / 规定)
     "box",  # 专栏N
     "table",  # 表N or a tab-separated table dump
     "body",  # a document with no recognisable structure: one flat provision
@@ -89,6 +90,20 @@ class Note(BaseModel):
     anchor: int = 0  # offset in Document.text where the reference stood
 
 
+WarningCode = Literal["no_structure", "no_title", "no_level", "no_place", "other"]
+
+
+class DocWarning(BaseModel):
+    """A named degradation of a parsed document (shown in ``docs --json`` and on its page).
+
+    >>> Document(id="x", title="", source="a.txt", text="", warnings=["old free text"]).warnings[0].code
+    'other'
+    """
+
+    code: WarningCode
+    message: str
+
+
 class Document(BaseModel):
     """One parsed policy document."""
 
@@ -107,7 +122,13 @@ class Document(BaseModel):
     text: str  # the cleaned full text
     provisions: list[Provision] = Field(default_factory=list)  # flat, reading order
     notes: list[Note] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[DocWarning] = Field(default_factory=list)
+
+    @field_validator("warnings", mode="before")
+    @classmethod
+    def _legacy_warnings(cls, v):
+        """Data built before warnings had codes stored bare strings."""
+        return [{"code": "other", "message": w} if isinstance(w, str) else w for w in v or []]
 
     def provision(self, provision_id: str) -> Provision:
         """The provision with this id (KeyError if none)."""

@@ -1,6 +1,6 @@
 """Structure: cleaned text → a flat, reading-order list of provisions forming a tree.
 
-Headings start a line: 第N章 (chapter), 第N节 (section), 一、 (part), （一） (item),
+Headings start a line: 第N章 (chapter), 第N节 (section), 第N条 (article), 一、 (part), （一） (item),
 1. / 1、 / （1） (point), 专栏N (box), 表N + tab-separated rows (table). A document with no
 recognisable heading is one ``body`` provision; text before the first heading is the
 ``preamble``. Ids are AKN-style paths built from the printed numbers (``part_2/item_7``).
@@ -30,17 +30,18 @@ _CN = "零〇一二三四五六七八九十百两"
 _HEADINGS: list[tuple[str, str, int, re.Pattern]] = [
     ("chapter", "chp", 1, re.compile(rf"^(第([{_CN}\d]+)章)\s*(.*)$")),
     ("section", "sec", 2, re.compile(rf"^(第([{_CN}\d]+)节)\s*(.*)$")),
-    ("part", "part", 3, re.compile(r"^(([一二三四五六七八九十百]+)、)\s*(.*)$")),
-    ("item", "item", 4, re.compile(r"^([（(]([一二三四五六七八九十百]+)[）)])\s*(.*)$")),
-    ("point", "point", 5, re.compile(r"^((\d{1,2})[.．、])(?!\d)\s*(.*)$")),
-    ("point", "point", 6, re.compile(r"^([（(](\d{1,2})[）)])\s*(.*)$")),
-    ("box", "box", 7, re.compile(rf"^(专栏\s*([{_CN}\d]+))\s*(.*)$")),
-    ("table", "table", 7, re.compile(r"^(表\s*(\d+))\s*(.*)$")),
+    ("article", "art", 3, re.compile(rf"^(第([{_CN}\d]+)条)\s*(.*)$")),
+    ("part", "part", 4, re.compile(r"^(([一二三四五六七八九十百]+)、)\s*(.*)$")),
+    ("item", "item", 5, re.compile(r"^([（(]([一二三四五六七八九十百]+)[）)])\s*(.*)$")),
+    ("point", "point", 6, re.compile(r"^((\d{1,2})[.．、])(?!\d)\s*(.*)$")),
+    ("point", "point", 7, re.compile(r"^([（(](\d{1,2})[）)])\s*(.*)$")),
+    ("box", "box", 8, re.compile(rf"^(专栏\s*([{_CN}\d]+))\s*(.*)$")),
+    ("table", "table", 8, re.compile(r"^(表\s*(\d+))\s*(.*)$")),
 ]
 # 附件 / 附件1 / 附件：title — a top-level annex, only once the body has begun (a notice's
 # 附件 line before the plan it wraps is running text)
 _ANNEX = re.compile(r"^(附件\s*(\d{0,2}))\s*(?:[：:]\s*(.*))?$")
-_PREFIX = {"annex": "annex", "chapter": "chp", "section": "sec", "part": "part", "item": "item", "point": "point",
+_PREFIX = {"annex": "annex", "chapter": "chp", "section": "sec", "article": "art", "part": "part", "item": "item", "point": "point",
            "box": "box", "table": "table"}
 
 
@@ -68,7 +69,7 @@ def match_heading(line: str) -> _Heading | None:
         if m:
             if kind == "table" and not m.group(3):
                 return None
-            if kind in ("chapter", "section", "part", "item") and not m.group(3):
+            if kind in ("chapter", "section", "article", "part", "item") and not m.group(3):
                 return None  # a bare number on its own line is not a heading
             return _Heading(kind, rank, m.group(1), cn_number(m.group(2)), m.group(3))
     return None
@@ -161,6 +162,7 @@ class _Node:
     prov: Provision
     rank: int
     chunks: list[list[int]] = field(default_factory=list)  # [start, end] pieces of own text
+    header: list[str] | None = None  # a table continued under a category row: the header it shares
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -178,6 +180,7 @@ def segment(text: str) -> list[Provision]:
     stack: list[_Node] = []
     current: _Node | None = None  # node receiving running text
     table_open = False
+    shared_header: list[str] | None = None
 
     def new_node(kind: str, rank: int, number: str, value: int | None, title: str, pos: int) -> _Node:
         parent = stack[-1] if stack else None
@@ -207,13 +210,23 @@ def segment(text: str) -> list[Provision]:
         else:
             node.chunks.append([a, b])
 
-    has_heading = any(match_heading(text[a:b]) for a, b in lines)
+    has_heading = any(match_heading(text[a:b]) or ("\t" in text[a:b] and _category_row(text[a:b]))
+                      for a, b in lines)
     for idx, (a, b) in enumerate(lines):
         line = text[a:b]
         if not line.strip():
             continue
         is_row = "\t" in line
-        h = match_heading(line) if not is_row else None
+        h = match_heading(line) if not is_row else _category_row(line)
+        if h is not None and is_row:  # a category row (一、… alone in a row) of a table document
+            header = _table_header(text, nodes[-1]) if table_open and nodes else None
+            while stack and stack[-1].rank >= h.rank:
+                stack.pop()
+            node = new_node(h.kind, h.rank, h.number, h.value, heading_title(h.rest), a)
+            node.chunks = [[a, a + len(line.rstrip())]]
+            stack.append(node)
+            current, table_open, shared_header = node, False, header or shared_header
+            continue
         if not is_row and h is None and any(n.prov.kind not in ("preamble", "body") for n in nodes):
             h = match_annex(line)
         if h and h.kind == "table" and not _next_is_row(text, lines, idx):
@@ -221,7 +234,8 @@ def segment(text: str) -> list[Provision]:
         if h:
             while stack and stack[-1].rank >= h.rank:
                 stack.pop()
-            node = new_node(h.kind, h.rank, h.number, h.value, heading_title(h.rest), a)
+            title = heading_title(h.rest) if h.kind != "article" else ""  # 第N条 has no heading
+            node = new_node(h.kind, h.rank, h.number, h.value, title, a)
             node.chunks = [[a, b]]
             stack.append(node)
             current = node
@@ -229,10 +243,11 @@ def segment(text: str) -> list[Provision]:
             continue
         if is_row:
             if not table_open:  # rows without a 表N caption: an unnumbered table
-                while stack and stack[-1].rank >= 7:
+                while stack and stack[-1].rank >= 8:
                     stack.pop()
-                node = new_node("table", 7, "", None, "", a)
+                node = new_node("table", 8, "", None, "", a)
                 node.chunks = [[a, b]]
+                node.header = shared_header
                 stack.append(node)
                 current, table_open = node, True
             else:
@@ -271,8 +286,32 @@ def segment(text: str) -> list[Provision]:
                        for n, (s, e) in enumerate(sents, 1)]
         if p.kind == "table":
             p.table = _table(p, text, chunks)
+            if node.header and p.table.header != node.header:
+                p.table.rows.insert(0, p.table.header)
+                p.table.header = list(node.header)
         provisions.append(p)
     return provisions
+
+
+def _category_row(line: str) -> _Heading | None:
+    """A table row whose only filled cell is a 一、/第N章/（一） heading: a top-level category.
+
+    >>> _category_row("一、产业发展\t\t").number, _category_row("1\t一、产业发展\t甲") is None
+    ('一、', True)
+    """
+    cells = [c.strip() for c in line.split("\t") if c.strip()]
+    if len(cells) != 1:
+        return None
+    h = match_heading(cells[0])
+    return h if h is not None and h.kind in ("chapter", "part", "item") else None
+
+
+def _table_header(text: str, node: _Node) -> list[str] | None:
+    """The header row of the table ``node`` when it holds nothing but that row."""
+    if node.prov.kind != "table":
+        return None
+    rows = [ln for s, e in node.chunks for ln in text[s:e].split("\n") if "\t" in ln]
+    return [c.strip() for c in rows[0].split("\t")] if len(rows) == 1 else None
 
 
 def _only_space(text: str, a: int, b: int) -> bool:

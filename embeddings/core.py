@@ -113,12 +113,6 @@ class RetrievalBackend(Protocol):
         """(document id, sentence id) of each given sentence id."""
         ...
 
-    def phrase_candidates(self, phrase: str, flt: SearchFilter | None = None) -> np.ndarray:
-        """Every sentence id that may contain ``phrase`` verbatim: a superset (every letter, digit
-        or CJK character of the phrase occurs in the sentence), ascending; the caller checks the
-        text. Exhaustive, unlike the ranked candidate lists."""
-        ...
-
 
 @dataclass
 class Core:
@@ -202,7 +196,12 @@ class Core:
             best = max(best, int(np.isin(c.indices[c.indptr[r]: c.indptr[r + 1]], term_ids).sum()))
         return best / len(terms)
 
+    # ---- beyond the seam: exhaustive lookups on the index's own postings
     def phrase_candidates(self, phrase: str, flt: SearchFilter | None = None) -> np.ndarray:
+        """Every sentence id that may contain ``phrase`` verbatim: a superset (every letter, digit
+        or CJK character of the phrase occurs in the sentence), ascending; the caller checks the
+        text. Exhaustive, unlike the ranked candidate lists. Not part of ``RetrievalBackend``: the
+        search service keeps the index's tables in process whichever backend ranks."""
         rows = self.lexical.candidates(phrase)
         mask = self.mask(flt)
         if mask is not None:

@@ -112,6 +112,15 @@ class HybridIndex:
                               lambda rows: [(self.t.doc[int(r)], self.t.sid[int(r)]) for r in rows])
         return self._core
 
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of sentence ids (ids ascend with rows); IncompatibleIndex for an id this index lacks."""
+        ids = np.asarray(ids, dtype=np.int64)
+        rows = np.searchsorted(self.t.ids, ids)
+        if ids.size and (rows.max() >= len(self.t.ids) or not np.array_equal(self.t.ids[rows], ids)):
+            raise IncompatibleIndex("the retrieval backend returned sentence ids this index lacks: it is out of "
+                                    "sync with the build; run the build again")
+        return rows
+
     def row_of_key(self) -> dict[tuple[str, str], int]:
         if self._row_of_key is None:
             self._row_of_key = {(d, s): i for i, (d, s) in enumerate(zip(self.t.doc, self.t.sid))}

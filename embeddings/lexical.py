@@ -232,12 +232,18 @@ class LexicalIndex:
 
     @staticmethod
     def top(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
-        """Rows of the ``k`` highest positive scores, best first (``mask`` = allowed rows)."""
+        """Rows of the ``k`` highest positive scores, best first (``mask`` = allowed rows); equal
+        scores in row order, also at the cut, so the same index always gives the same rows.
+
+        >>> LexicalIndex.top(np.array([1.0, 3.0, 1.0, 0.0, 1.0]), 2).tolist()
+        [1, 0]
+        """
         s = scores if mask is None else np.where(mask, scores, 0)
         pos = np.flatnonzero(s > 0)
         if pos.size > k:
-            pos = pos[np.argpartition(-s[pos], k - 1)[:k]]
-        return pos[np.argsort(-s[pos], kind="stable")]
+            kth = np.partition(s[pos], pos.size - k)[pos.size - k]
+            pos = pos[s[pos] >= kth]  # the k best and every row tied with the k-th
+        return pos[np.lexsort((pos, -s[pos]))][:k]
 
     # ---- persistence ----------------------------------------------------------------------
     def save(self, directory: Path) -> None:

@@ -117,11 +117,18 @@ def retrieve(backend: RetrievalBackend, query: str, qvec: np.ndarray, flt: Searc
 class SearchIndex:
     """A loaded index plus its encoder."""
 
-    def __init__(self, index: HybridIndex, encoder):
+    def __init__(self, index: HybridIndex, encoder, backend: RetrievalBackend | None = None):
         index.check_encoder(encoder)
         self.ix = index
         self.encoder = encoder
+        #: where candidates come from: the embedded index (default) or a distributed one
+        #: (``embeddings.milvus``); everything else here reads the index's own tables
+        self.backend = backend
         self._qcache: dict[str, np.ndarray] = {}
+
+    def retrieval(self) -> RetrievalBackend:
+        """The retrieval backend answering this index's searches."""
+        return self.backend if self.backend is not None else self.ix.core()
 
     def query_vectors(self, queries: list[str]) -> np.ndarray:
         """Query embeddings, encoding (in one batch) only those not recently seen."""
@@ -156,10 +163,14 @@ class SearchIndex:
     def add_document(self, doc, extraction=None) -> None:
         """Index (or re-index) one parsed document in place."""
         self.ix.add_documents([doc], self.encoder, {doc.id: extraction} if extraction is not None else None)
+        if self.backend is not None:
+            self.backend.sync(self.ix)
 
     def remove_document(self, doc_id: str) -> None:
         """Drop one document from the index."""
         self.ix.remove_document(doc_id)
+        if self.backend is not None:
+            self.backend.sync(self.ix)
 
     def save(self, index_dir: Path) -> None:
         self.ix.save(Path(index_dir))
@@ -169,11 +180,11 @@ class SearchIndex:
              n: int = N_CANDIDATES) -> list[Ranked]:
         """Fused candidate rankings for a batch of queries (one encoder call)."""
         qvecs = self.query_vectors(list(queries))
-        flt, core = SearchFilter.from_dict(filters), self.ix.core()
+        flt, backend = SearchFilter.from_dict(filters), self.retrieval()
         out = []
         for q, v in zip(queries, qvecs):
-            ranked = retrieve(core, q, np.asarray(v, dtype=np.float32), flt, n, method)
-            ranked.rows = core.rows_of(ranked.ids)
+            ranked = retrieve(backend, q, np.asarray(v, dtype=np.float32), flt, n, method)
+            ranked.rows = self.ix.rows_of(ranked.ids)
             out.append(ranked)
         return out
 
@@ -224,7 +235,7 @@ class SearchIndex:
 
     def containing(self, key: str, flt: SearchFilter | None = None) -> np.ndarray:
         """Rows whose normalised sentence contains ``key`` (a :func:`squash` key): every one."""
-        core, sq = self.ix.core(), self._squashed()
+        core, sq = self.ix.core(), self._squashed()  # the index's own postings, whatever backend ranks
         rows = core.rows_of(core.phrase_candidates(key, flt))
         return np.asarray([r for r in rows.tolist() if key in sq[r]], dtype=np.int64)
 
@@ -249,10 +260,10 @@ class SearchIndex:
     def _results(self, pq: Query, qvec: np.ndarray, flt: SearchFilter | None, method: str, cut: float,
                  n: int) -> list[tuple[int, str, float, float, float]]:
         """Every result provision as ``(row, match, fused, lexical, dense)``, best first."""
-        core = self.ix.core()
         rows, exact, excluded = self.matches(pq, flt)
-        ranked = retrieve(core, pq.text, np.asarray(qvec, np.float32), flt, n, method, extra=self.ix.t.ids[rows])
-        ranked.rows = core.rows_of(ranked.ids)
+        ranked = retrieve(self.retrieval(), pq.text, np.asarray(qvec, np.float32), flt, n, method,
+                          extra=self.ix.t.ids[rows])
+        ranked.rows = self.ix.rows_of(ranked.ids)
         exact_set, match_set = set(exact.tolist()), set(rows.tolist())
         t = self.ix.t
         out: list[tuple[int, str, float, float, float]] = []

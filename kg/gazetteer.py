@@ -22,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from corpus.metadata import PROVINCE_ABBREVIATIONS  # noqa: F401 - re-exported: 文号 abbreviation → province
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LEVELS: tuple[str, ...] = ("province", "prefecture", "county", "township", "village")
 LEVEL_DEPTH = {lv: i + 1 for i, lv in enumerate(LEVELS)}

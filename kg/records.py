@@ -62,6 +62,10 @@ class TargetRecord(BaseModel):
     unit: str
     comparator: Comparator
     year: int | None = None
+    # where the year comes from: the sentence (到2025年, or the ；-chain it belongs to), the
+    # enclosing section heading (二、2024年工作安排), or the document (its title's plan period,
+    # or its own year for a 今年 report); None when there is no year
+    year_basis: Literal["sentence", "heading", "document"] | None = None
     baseline: Quantity | None = None
     nature: Literal["约束性", "预期性"] | None = None
     value_text: str  # as written: "2.4万亩以上"

@@ -155,6 +155,7 @@ class PK(DefinedNamespace):
     nature_binding: URIRef
     nature_indicative: URIRef
     sub_annex: URIRef
+    sub_article: URIRef
     sub_body: URIRef
     sub_box: URIRef
     sub_chapter: URIRef

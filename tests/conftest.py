@@ -101,3 +101,14 @@ def sparql_servers(tmp_path_factory):
                                f"store={ox_server.graph_store_url};union=param",
             "virtuoso": f"{vt_server.sparql_url};update={vt_server.update_url};store={vt_server.graph_store_url}",
         }
+
+
+# ---- external search index (the retrieval seam's distributed implementation) ----------------
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A milvus-lite server on a free loopback port for the whole session (``.ci/run`` installs it
+    with the test extra); its ``spec`` is a ``--search-backend`` value."""
+    from servers import start_milvus_lite
+
+    with start_milvus_lite(tmp_path_factory.mktemp("milvus")) as server:
+        yield server

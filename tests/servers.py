@@ -61,6 +61,7 @@ import weakref
 from pathlib import Path
 
 __all__ = [
+    "MilvusLiteServer",
     "VIRTUOSO_HARDENING_SQL",
     "OxigraphServer",
     "ServerStartError",
@@ -72,6 +73,7 @@ __all__ = [
     "free_port",
     "network_isolation_available",
     "oxigraph_available",
+    "start_milvus_lite",
     "start_oxigraph_server",
     "start_virtuoso",
     "virtuoso_available",
@@ -912,6 +914,52 @@ def _main(argv: list[str] | None = None) -> None:
             with contextlib.suppress(KeyboardInterrupt):
                 while server.alive():
                     time.sleep(1)
+
+
+# --------------------------------------------------------------------------------------------
+# milvus-lite: the Milvus search backend's server (pip milvus-lite, gRPC on loopback)
+class MilvusLiteServer(SparqlServer):
+    """A ``milvus-lite server`` child process; ``spec`` is its policykg search-backend spec."""
+
+    name = "milvus-lite"
+
+    @property
+    def spec(self) -> str:
+        return f"milvus://{self.host}:{self.port}"
+
+
+def _milvus_answers(uri: str) -> bool:
+    from pymilvus import MilvusClient
+
+    try:
+        MilvusClient(uri=uri, timeout=2).list_collections()
+        return True
+    except Exception:  # noqa: BLE001 - refused, not ready: not up yet
+        return False
+
+
+def start_milvus_lite(workdir: Path | str, *, timeout: float = 60.0) -> MilvusLiteServer:
+    """Start ``python -m milvus_lite server --data-dir <new dir> --host 127.0.0.1 --port <free>``
+    and return it once a client can list collections."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="milvus-", dir=workdir)).resolve()
+    port = free_port()
+    cmd = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(directory / "db"),
+           "--host", LOOPBACK, "--port", str(port), "--max-workers", "8"]
+    log = directory / "milvus.log"
+    proc, sockdir, out, lifeline = _spawn(cmd, cwd=directory, log=log, isolate=False, maps=[])
+    server = MilvusLiteServer(process=proc, directory=directory, host=LOOPBACK, port=port, log_paths=[log],
+                              sockdir=sockdir, lifeline=lifeline)
+    server._open_files.append(out)
+    deadline = time.monotonic() + timeout
+    while not _milvus_answers(f"http://{LOOPBACK}:{port}"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = server.log_tail()
+            server.stop()
+            raise ServerStartError(f"milvus-lite did not come up on {LOOPBACK}:{port}\n{tail}")
+        time.sleep(0.2)
+    return server
 
 
 if __name__ == "__main__":

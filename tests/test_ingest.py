@@ -113,7 +113,7 @@ def test_flat_document_is_one_body():
     doc = parse_bytes("这是一段没有任何标题的文字。它只有两句话。".encode(), "flat.txt")
     assert [p.kind for p in doc.provisions] == ["body"]
     assert [s.text for s in doc.provisions[0].sentences] == ["这是一段没有任何标题的文字。", "它只有两句话。"]
-    assert any("no recognisable structure" in w for w in doc.warnings)
+    assert any(w.code == "no_structure" and "no recognisable structure" in w.message for w in doc.warnings)
 
 
 # ----------------------------------------------------------------- metadata

@@ -144,3 +144,19 @@ def test_concept_lists_every_literal_mention_then_neighbours_apart(si, corpus_do
     assert {(h.doc_id, h.sentence_id) for h in literal} == truth
     sem = hits[len(literal):]
     assert all(h.match == "semantic" and h.dense_score >= TAIL_CUTOFF for h in sem)
+
+
+@pytest.mark.parametrize("phrase", ["高标准农田", "四千行动", "“千村示范、万村整治”"])
+def test_phrase_candidates_hold_every_sentence_containing_the_phrase(si, corpus_docs, phrase):
+    """Exhaustive: every sentence of the corpus that contains the phrase is a candidate, under a filter too."""
+    from embeddings.core import SearchFilter
+
+    core = si.ix.core()
+    key = squash(phrase)
+    truth = {(d.id, s.id) for d in corpus_docs for p in d.provisions for s in p.sentences if key in squash(s.text)}
+    assert truth and truth <= set(core.keys(core.phrase_candidates(phrase)))
+    only = SearchFilter(levels=frozenset({"township"}))
+    by_id = {d.id: d for d in corpus_docs}
+    got = core.keys(core.phrase_candidates(phrase, only))
+    assert all(by_id[d].level == "township" for d, _ in got)
+    assert {(d, s) for d, s in truth if by_id[d].level == "township"} <= set(got)

@@ -109,11 +109,14 @@ def show_json(doc) -> dict:
         "policykg.toml beside the data dir, else embedded)"),
     Arg("--executor", default=None, help="local, ray (a local Ray cluster) or ray://HOST:PORT: where the "
         "per-document steps run (default: $POLICYKG_EXECUTOR, policykg.toml, else local)"),
+    Arg("--search-backend", default=None, help="embedded, or a Milvus server to publish the search index to: "
+        "milvus://HOST:PORT[/DB][?collection=NAME&index=HNSW|IVF_FLAT|FLAT] (default: $POLICYKG_SEARCH_BACKEND, "
+        "policykg.toml, else embedded)"),
 ])
 def cmd_build(args: argparse.Namespace) -> int:
     corpus_dir = Path(args.corpus) if args.corpus else bundled_corpus()
     return run_build(corpus_dir, Path(args.data), progress=not args.quiet, encoder=args.encoder,
-                     graph_store=args.graph_store, executor=args.executor)
+                     graph_store=args.graph_store, executor=args.executor, search_backend=args.search_backend)
 
 
 @command("docs", help="list the documents", args=[json_arg, data_arg])
@@ -164,6 +167,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     Arg("--cors-origin", default="*", help="Access-Control-Allow-Origin of the SPARQL endpoint ('' turns CORS off)"),
     Arg("--graph-store", default=None, help="embedded, or the SPARQL 1.1 server the graph was published to "
         "(default: $POLICYKG_GRAPH_STORE, policykg.toml beside the data dir, else embedded)"),
+    Arg("--search-backend", default=None, help="embedded, or the Milvus server the search index was published to "
+        "(default: $POLICYKG_SEARCH_BACKEND, policykg.toml beside the data dir, else embedded)"),
 ])
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -176,7 +181,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     data_dir = Path(args.data)
     ensure_built(data_dir)
     public = (args.public_url or os.environ.get("POLICYKG_PUBLIC_URL") or f"http://{args.host}:{args.port}").rstrip("/")
-    kg = PolicyKG(data_dir, backends=resolve_backends(data_dir, graph_store=args.graph_store))
+    kg = PolicyKG(data_dir, backends=resolve_backends(data_dir, graph_store=args.graph_store,
+                                                      search_backend=args.search_backend))
     app = create_app(data_dir, kg=kg, sparql_config=EndpointConfig(public + "/sparql", args.cors_origin or None))
     print(f"policykg: loading {data_dir} …", file=sys.stderr)
     app.state.kg.warm()

@@ -200,11 +200,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("eval", help="evaluation on the gold files: extraction, search, cascade", args=[
-    Arg("what", nargs="?", default="all", choices=["all", "extraction", "search", "cascade"]), data_arg])
+@command("eval", help="evaluation on the gold files: extraction, search, cascade, real (../shared/real metadata, "
+         "provision trees, targets, slogans, chain alignment)", args=[
+    Arg("what", nargs="?", default="all", choices=["all", "extraction", "search", "cascade", "real"]), data_arg,
+    Arg("--corpus", default=None, help="eval real: folder of the real documents (default: ../shared/real)")])
 def cmd_eval(args: argparse.Namespace) -> int:
-    from api.evaluation import cascade, extraction, search  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from api.evaluation import cascade, extraction, real, search  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
+    if args.what == "real":
+        folder = [args.corpus] if args.corpus else []
+        status = real.main(["--corpus", *folder] if folder else []) or 0
+        for name, module in (("extraction (targets, slogans)", extraction), ("cascade (real chains)", cascade)):
+            print(f"== real {name}")
+            status |= module.main(["--real", *folder]) or 0
+        return status
     modules = {"extraction": extraction, "search": search, "cascade": cascade}
     wanted = list(modules) if args.what == "all" else [args.what]
     status = 0

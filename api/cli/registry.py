@@ -60,17 +60,18 @@ def bundled_corpus() -> Path:
 
 
 def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: str | None = None,
-              graph_store: str | None = None, executor: str | None = None) -> int:
+              graph_store: str | None = None, executor: str | None = None, search_backend: str | None = None) -> int:
     """Build, publish the graph to an external store when one is configured, and report on stderr;
     returns the build's exit code."""
     from api.pipeline.build import BuildFailed, build, print_rejections  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from embeddings.encoder import configured_spec  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
-    from api.config import open_graph_store, resolve_backends  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from api.config import open_graph_store, open_search_index, resolve_backends  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from api.pipeline.executor import executor_for  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
-    from api.pipeline.publish import publish_graph  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+    from api.pipeline.publish import publish_graph, publish_search_index  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from kg.store import open_store  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
-    backends = resolve_backends(data_dir, graph_store=graph_store, executor=executor)  # bad specs fail first
+    backends = resolve_backends(data_dir, graph_store=graph_store, executor=executor,
+                                search_backend=search_backend)  # bad specs fail first
     runner = executor_for(backends.executor)
     try:
         configured_spec(encoder)  # an unknown model fails before any parsing
@@ -93,6 +94,11 @@ def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: 
             summary = publish_graph(open_store(data_dir), target)
             print(f"published {summary['documents']} documents ({summary['quads']} quads) to the graph store "
                   f"{backends.graph_store.split(';')[0]} in {summary['seconds']:.1f}s", file=sys.stderr)
+        if backends.remote_search:
+            summary = publish_search_index(data_dir, open_search_index(backends))
+            print(f"published the search index ({summary['documents']} documents, {summary['written']} written, "
+                  f"{summary['removed']} removed, {summary['sentences']} sentences) to {backends.search_backend} "
+                  f"in {summary['seconds']:.1f}s", file=sys.stderr)
     return report.exit_code
 
 

@@ -10,11 +10,22 @@
   other); ``year``/``baseline``/``nature`` accuracy is reported over matched pairs. Only the
   gold scope is scored: the named section (``part_1`` …) or the document's tables;
 * ``responsibilities``: (provision, unit) pairs and lead units against ``responsibility_003.json``.
+
+``--real [DIR]`` scores the real development documents (default ``../shared/real``) against
+``tests/gold/real_facts/targets.json`` and ``slogans.json``:
+
+* ``real_targets``: recall of the gold future targets (same match as above), precision inside the
+  passages whose targets the gold lists completely (``scope``), the past results taken as
+  targets (predictions inside the ``past`` passages: count and share of the predictions of those
+  documents), year accuracy over matched targets;
+* ``real_slogans``: definitions found (same name, as many components, each containing or
+  contained in the gold item) and names found.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -26,11 +37,13 @@ from kg.extract.agencies import AgencyNormaliser
 from kg.extract.indicators import normalise_indicator
 from kg.extract.places import place_context
 from kg.extract.responsibility import extract_responsibilities
-from kg.extract.text import strip_ws
+from kg.extract.text import strip_quotes, strip_ws
 from kg.gazetteer import default_gazetteer
 from kg.records import DocumentExtraction, ResponsibilityRecord, TargetRecord
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "gold"
+REAL_GOLD_DIR = GOLD_DIR / "real_facts"
+REAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "real"
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
@@ -206,13 +219,138 @@ def evaluate_responsibilities(gold_path: str | Path, docs: list[Document],
     }
 
 
+def _regions(text: str, quotes: list[list[str]]) -> list[tuple[int, int]]:
+    """[from, to] quote pairs → character ranges of ``text`` (from the first quote's start to the
+    end of the second quote's first occurrence after it)."""
+    out = []
+    for a, b in quotes:
+        i = text.find(a)
+        j = text.find(b, max(i, 0))
+        if i < 0 or j < 0:
+            raise ValueError(f"gold quote not in the text: {a if i < 0 else b}")
+        out.append((i, j + len(b)))
+    return out
+
+
+def _inside(pos: int, regions: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in regions)
+
+
+def _real_target_match(g: dict, t: TargetRecord) -> bool:
+    """:func:`_target_match`, with full-width forms folded (＋ → +) and the indicator as written
+    accepted as well as its corpus-wide name (规模以上工业增加值 named 规上工业增加值)."""
+    if not (abs(float(g["value"]) - t.value) < 1e-6 and g["unit"] == t.unit and g["comparator"] == t.comparator):
+        return False
+    gi = unicodedata.normalize("NFKC", g["indicator"])
+    return any(_indicator_match(gi, unicodedata.normalize("NFKC", x)) for x in (t.indicator, t.indicator_text))
+
+
+def evaluate_real_targets(gold_path: Path, docs: list[Document], extractions: dict[str, DocumentExtraction]) -> dict:
+    """Future-target recall, in-scope precision and past results taken as targets."""
+    gold = json.loads(Path(gold_path).read_text(encoding="utf-8"))["documents"]
+    by_src = _by_source(docs)
+    tp = n_gold = s_ok = s_pred = past = past_docs_pred = year_ok = 0
+    bases: Counter = Counter()
+    errors: list[str] = []
+    for source, spec in gold.items():
+        doc = by_src[source]
+        preds = extractions[doc.id].targets
+        scope, past_r = _regions(doc.text, spec.get("scope", [])), _regions(doc.text, spec.get("past", []))
+        used: set[int] = set()
+        for g in spec["targets"]:
+            n_gold += 1
+            hit = next((i for i, t in enumerate(preds) if i not in used and _real_target_match(g, t)), None)
+            if hit is None:
+                errors.append(f"{source[:3]} missing {g}")
+                continue
+            used.add(hit)
+            tp += 1
+            year_ok += int(g["year"] == preds[hit].year)
+            bases[getattr(preds[hit], "year_basis", None) or "none"] += 1
+        for t in preds:
+            if _inside(t.span.start, scope):
+                s_pred += 1
+                ok = any(_real_target_match(g, t) for g in spec["targets"])
+                s_ok += ok
+                if not ok:
+                    errors.append(f"{source[:3]} spurious in scope {t.indicator} {t.value}{t.unit} {t.comparator} «{t.span.quote}»")
+            if past_r:
+                past_docs_pred += 1
+                if _inside(t.span.start, past_r):
+                    past += 1
+                    errors.append(f"{source[:3]} past result taken {t.indicator} {t.value}{t.unit} «{t.span.quote}»")
+    res = _prf(tp, s_pred, n_gold)
+    res["precision"] = round(s_ok / s_pred, 4) if s_pred else 1.0
+    res["f1"] = round(2 * res["precision"] * res["recall"] / (res["precision"] + res["recall"]), 4) \
+        if res["precision"] + res["recall"] else 0.0
+    res.update(past_taken=past, past_share=round(past / past_docs_pred, 4) if past_docs_pred else 0.0,
+               year_accuracy=round(year_ok / tp, 4) if tp else 0.0, year_basis=dict(bases))
+    return {"real_targets": res, "errors": errors}
+
+
+def _component_match(gold: list[str], pred: list[str]) -> bool:
+    if len(gold) != len(pred):
+        return False
+    return all((g := strip_quotes(strip_ws(a))) in (q := strip_quotes(strip_ws(b))) or q in g for a, b in zip(gold, pred))
+
+
+def evaluate_real_slogans(gold_path: Path, docs: list[Document], extractions: dict[str, DocumentExtraction]) -> dict:
+    """Definitions (name + matching components) and names of the real documents."""
+    gold = json.loads(Path(gold_path).read_text(encoding="utf-8"))["documents"]
+    by_src = _by_source(docs)
+    d_tp = d_gold = n_tp = n_gold = 0
+    d_pred = 0
+    errors: list[str] = []
+    for source, items in gold.items():
+        ex = extractions[by_src[source].id]
+        preds = [s for s in ex.slogans if s.components]
+        d_pred += len({(s.name, tuple(s.components)) for s in preds})
+        used: set[int] = set()
+        for g in items:
+            if not g["components"]:
+                continue
+            d_gold += 1
+            hit = next((i for i, s in enumerate(preds) if i not in used and s.name == g["name"]
+                        and _component_match(g["components"], s.components)), None)
+            if hit is None:
+                got = [s.components for s in preds if s.name == g["name"]]
+                errors.append(f"{source[:3]} missing definition {g['name']} {g['components']} (got {got})")
+                continue
+            used.add(hit)
+            d_tp += 1
+        errors += [f"{source[:3]} unconfirmed definition {s.name} {s.components}" for i, s in enumerate(preds)
+                   if i not in used and not any(g["name"] == s.name and g["components"] for g in items)]
+        names = {s.name for s in ex.slogans}
+        g_names = {g["name"] for g in items}
+        n_gold += len(g_names)
+        n_tp += len(g_names & names)
+        errors += [f"{source[:3]} missing name {n}" for n in sorted(g_names - names)]
+    return {"real_slogans": {**_prf(d_tp, d_pred, d_gold), "names_found": n_tp, "names_gold": n_gold,
+                             "names_recall": round(n_tp / n_gold, 4) if n_gold else 1.0},
+            "errors": errors}
+
+
+def evaluate_real(real_dir: Path = REAL_DIR, gold_dir: Path = REAL_GOLD_DIR) -> dict:
+    """The real development documents parsed, extracted and scored (see the module doc)."""
+    docs, _ = ingest_dir(Path(real_dir))
+    ex = extract_corpus(docs)
+    t = evaluate_real_targets(Path(gold_dir) / "targets.json", docs, ex)
+    s = evaluate_real_slogans(Path(gold_dir) / "slogans.json", docs, ex)
+    return {"real_targets": t["real_targets"], "real_slogans": s["real_slogans"], "errors": t["errors"] + s["errors"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m api.evaluation.extraction", description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON document")
     ap.add_argument("--errors", action="store_true", help="also list mismatches")
+    ap.add_argument("--real", type=Path, nargs="?", const=REAL_DIR, default=None, metavar="DIR",
+                    help="score the real development documents in DIR (default ../shared/real) instead")
     args = ap.parse_args(argv)
-    docs, _ = ingest_dir(BUNDLED_DIR)
-    res = evaluate_all(docs, extract_corpus(docs))
+    if args.real is not None:
+        res = evaluate_real(args.real)
+    else:
+        docs, _ = ingest_dir(BUNDLED_DIR)
+        res = evaluate_all(docs, extract_corpus(docs))
     if args.json:
         print(json.dumps(res if args.errors else {k: v for k, v in res.items() if k != "errors"},
                          ensure_ascii=False, indent=2))
@@ -224,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
             m = {**m, "tp": m.get("tp", m.get("true_positives")), "predicted": m.get("predicted", m.get("predicted_units")),
                  "gold": m.get("gold", m.get("gold_units"))}
             extra = "  ".join(f"{k}={m[k]}" for k in ("year_accuracy", "baseline_accuracy", "nature_accuracy",
-                                                     "lead_accuracy")
+                                                     "lead_accuracy", "past_taken", "past_share",
+                                                     "names_recall", "year_basis")
                               if m.get(k) is not None)
             print(f"{name:18} P={m['precision']:.3f} R={m['recall']:.3f} "
                   f"(tp={m.get('tp')}, pred={m.get('predicted')}, gold={m.get('gold')}) {extra}")

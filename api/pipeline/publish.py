@@ -1,4 +1,4 @@
-"""Publish a build's graph to an external graph store.
+"""Publish a build's graph to an external graph store and its search index to an external index.
 
 The build writes the graph into the data directory (the embedded store stays the record the
 atomic swap protects); a configured external store (``api.config``) then receives every
@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import time
 
+from pathlib import Path
+
+from api.datadir import INDEX
+from embeddings.index import HybridIndex
+from embeddings.milvus import MilvusIndex
 from kg.cascade.rdf import ANALYSIS_GRAPH
 from kg.store import GraphStore, Store
 
@@ -28,3 +33,9 @@ def publish_graph(source: Store, target: GraphStore) -> dict:
         target.replace_graph(name, [])
     target.flush()
     return {"documents": len(ids), "quads": target.count(), "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def publish_search_index(data_dir: Path, target: MilvusIndex) -> dict:
+    """Make the external search index hold what the data directory's index holds (new and changed
+    documents written, removed ones deleted); returns its summary."""
+    return target.sync(HybridIndex.load(Path(data_dir) / INDEX))

@@ -72,6 +72,12 @@ class Weights:
     # ``merge_min`` and ``merge_ratio`` × the score of that lower item's own pair.
     merge_min: float = 0.45
     merge_ratio: float = 0.8
+    # reworded chains: a lower document that restates rather than copies (a province's 实施意见
+    # of a State Council 意见) scores lower on every pair. Scores are divided by
+    # median(best score per lower unit) / ``calibrate_ref``, at most by 1 / ``calibrate_floor``;
+    # a copying pair (median best ≥ the reference) is left as it is.
+    calibrate_ref: float = 0.6
+    calibrate_floor: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,47 @@ class Alignment:
         out: dict[str, str | None] = {u.provision_id: None for u in self.lower_only}
         out.update({p.lower.provision_id: p.upper.provision_id for p in self.pairs})
         return out
+
+    def full_mapping(self, lower: Document, upper: Document) -> dict[str, str | None]:
+        """:meth:`mapping` plus the groupings between the two tiers (（一）重点发展领域 holding
+        points 1.–6.): a grouping implements what its items implement — the upper provision most
+        of its aligned items share, else their nearest common upper ancestor below the top
+        level's parent, else nothing (a local grouping)."""
+        out = self.mapping()
+        up_by_id = {p.id: p for p in upper.provisions}
+        for prov in reversed(lower.provisions):  # deepest first: a grouping may hold groupings
+            if prov.parent is None or not prov.children or prov.id in out:
+                continue
+            got = [out[c] for c in prov.children if out.get(c)]
+            out[prov.id] = group_target(got, up_by_id) if got else None
+        return out
+
+
+def _ancestors(pid: str, by_id: dict[str, Provision]) -> list[str]:
+    chain: list[str] = []
+    cur: str | None = pid
+    while cur is not None and cur in by_id:
+        chain.append(cur)
+        cur = by_id[cur].parent
+    return chain
+
+
+def group_target(uppers: list[str], by_id: dict[str, Provision]) -> str | None:
+    """The upper provision a grouping of lower items implements, from its items' uppers.
+
+    >>> ps = {"p": Provision(id="p", kind="part", number="二、", children=["p/1", "p/2"]),
+    ...       "p/1": Provision(id="p/1", kind="item", number="（一）", parent="p"),
+    ...       "p/2": Provision(id="p/2", kind="item", number="（二）", parent="p")}
+    >>> group_target(["p/1", "p/1", "p/2"], ps), group_target(["p/1", "p/2"], ps)
+    ('p/1', 'p')
+    """
+    top, n = Counter(uppers).most_common(1)[0]
+    if 2 * n > len(uppers) or len(uppers) == 1:
+        return top
+    common = set(_ancestors(uppers[0], by_id))
+    for u in uppers[1:]:
+        common &= set(_ancestors(u, by_id))
+    return next((a for a in _ancestors(uppers[0], by_id) if a in common), None)
 
 
 def normalize(text: str) -> str:
@@ -190,21 +237,41 @@ def lexical_matrix(lower: Sequence[str], upper: Sequence[str]) -> np.ndarray:
     return (lo @ up.T).toarray().reshape(len(lower), len(upper))
 
 
-def title_matrix(lower: Sequence[str], upper: Sequence[str]) -> np.ndarray:
-    """Dice overlap of heading bigram sets (0 where either heading is empty)."""
+def title_matrix(lower: Sequence[str], upper: Sequence[str],
+                 weights: dict[str, float] | None = None) -> np.ndarray:
+    """Dice overlap of heading bigram sets (0 where either heading is empty), each bigram
+    counted with its weight in ``weights`` (1 when absent): with IDF weights, the words every
+    heading of the pair shares (科技服务 in a pair of 科技服务业 opinions) count for little."""
     sets = [set(_text_bigrams(t)) for t in (*lower, *upper)]
     vocab: dict[str, int] = {}
-    rows, cols = [], []
+    rows, cols, vals = [], [], []
     for i, st in enumerate(sets):
         for g in st:
             rows.append(i)
             cols.append(vocab.setdefault(g, len(vocab)))
-    m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(sets), max(len(vocab), 1)))
+            vals.append(weights.get(g, 1.0) if weights is not None else 1.0)
+    m = sparse.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(len(sets), max(len(vocab), 1)))
+    ones = m.copy()
+    ones.data = np.ones_like(ones.data)
     sizes = np.asarray(m.sum(axis=1)).ravel()
-    lo, up = m[: len(lower)], m[len(lower) :]
+    lo, up = m[: len(lower)], ones[len(lower) :]
     common = (lo @ up.T).toarray().reshape(len(lower), len(upper))
     denom = sizes[: len(lower), None] + sizes[None, len(lower) :]
     return np.divide(2 * common, denom, out=np.zeros_like(common), where=denom > 0)
+
+
+def bigram_idf(texts: Sequence[str]) -> dict[str, float]:
+    """Inverse document frequency of each bigram over ``texts``, scaled so that a bigram in
+    one text weighs 1 and one in every text weighs 0.
+
+    >>> w = bigram_idf(["科技服务", "科技金融", "科技人才"]); round(w["科技"], 2), round(w["金融"], 2)
+    (0.0, 1.0)
+    """
+    df: Counter = Counter()
+    for t in texts:
+        df.update(set(_text_bigrams(t)))
+    n = max(len(texts), 2)
+    return {g: float(np.log(n / c) / np.log(n)) for g, c in df.items()}
 
 
 def monotone_assign(
@@ -350,11 +417,17 @@ def _score(
     w: Weights,
     emb: tuple[np.ndarray, np.ndarray] | None,
     parent_map: dict[str, str | None] | None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(score, lexical cosine, the embedding term's share of the score)."""
     lex = lexical_matrix([u.text for u in lower], [u.text for u in upper])
-    score = w.lexical * lex + w.title * title_matrix([u.title for u in lower], [u.title for u in upper])
+    idf = bigram_idf([u.text for u in (*lower, *upper)])
+    score = w.lexical * lex + w.title * title_matrix([u.title for u in lower], [u.title for u in upper], idf)
+    emb_part = np.zeros_like(score)
     if emb is not None:
-        score += w.embedding * _embedding_term(*emb)
+        emb_part = w.embedding * _embedding_term(*emb)
+        score += emb_part
+    scale = calibration(score, w)  # content only: order and parent bonuses stay as they are
+    score, emb_part = score / scale, emb_part / scale
     lp = np.array([u.position for u in lower])[:, None]
     upos = np.array([u.position for u in upper])[None, :]
     relief = np.clip(1.0 - lex / max(w.position_relief, 1e-6), w.position_floor, 1.0)
@@ -364,7 +437,7 @@ def _score(
         lo_top = np.array([tops.get(parent_map.get(a.top) or "", -1) for a in lower])
         up_top = np.array([tops[b.top] for b in upper])
         score += w.parent * ((lo_top[:, None] == up_top[None, :]) & (lo_top[:, None] >= 0))
-    return score, lex
+    return score, lex, emb_part
 
 
 def _align_tier(
@@ -376,9 +449,11 @@ def _align_tier(
 ) -> tuple[list[Pair], list[Unit], list[Unit], list[Pair]]:
     if not lower or not upper:
         return [], list(lower), list(upper), []
-    score, lex = _score(lower, upper, w, emb, parent_map)
+    score, lex, emb_part = _score(lower, upper, w, emb, parent_map)
     threshold = w.threshold if emb is None else w.threshold_embedding
     assign = monotone_assign(score, threshold, back_penalties(score, threshold, w), w.reuse_penalty)
+    # moved items are rescued on wording alone: thematic (embedding) nearness is not taking content
+    assign = rescue_moved(score - emb_part, assign, w.threshold)
     pairs = [
         Pair(lower[i], upper[j], float(score[i, j]), float(lex[i, j]))
         for i, j in enumerate(assign)
@@ -390,6 +465,47 @@ def _align_tier(
     lower_only = [lower[i] for i, j in enumerate(assign) if j is None]
     upper_only = [u for j, u in enumerate(upper) if j not in used]
     return pairs, lower_only, upper_only, merged
+
+
+def rescue_moved(score: np.ndarray, assign: list[int | None], threshold: float,
+                 floor: float = 0.5, lead: float = 1.5) -> list[int | None]:
+    """A lower unit the order-keeping pass left out is paired with its best upper anyway when no
+    lower unit is paired with that upper yet and it is distinctive for the unit: the score clears
+    ``threshold``, or clears ``floor`` × ``threshold`` while leading the unit's second-best upper
+    by ``lead`` times; and no other left-out unit has the same best upper with a higher score.
+    Implementing documents regroup measures (a 保障措施 item moved under a 重点工程 grouping):
+    distinctive content outweighs order.
+
+    >>> rescue_moved(np.array([[0.9, 0.1, 0.0], [0.1, 0.1, 0.5], [0.12, 0.1, 0.0], [0.02, 0.18, 0.0]]),
+    ...              [0, None, None, None], 0.3)
+    [0, 2, None, 1]
+    """
+    out = list(assign)
+    used = {j for j in assign if j is not None}
+    left = [i for i, j in enumerate(assign) if j is None]
+    best = {i: int(np.argmax(score[i])) for i in left}
+    for i in left:
+        j = best[i]
+        s = float(score[i, j])
+        second = float(np.partition(score[i], -2)[-2]) if score.shape[1] > 1 else 0.0
+        distinctive = j not in used and (s >= threshold or (s >= floor * threshold and s >= lead * max(second, 1e-6)))
+        rivals = [k for k in left if k != i and best[k] == j and score[k, j] > s]
+        if distinctive and not rivals:
+            out[i] = j
+    return out
+
+
+def calibration(score: np.ndarray, w: Weights) -> float:
+    """The factor a pair's scores are divided by: how far the typical best match of a lower unit
+    falls short of ``w.calibrate_ref`` (1.0 for copying pairs, ≥ ``w.calibrate_floor``).
+
+    >>> calibration(np.array([[0.9, 0.1], [0.1, 0.8]]), Weights()), calibration(np.array([[0.2, 0.0]]), Weights())
+    (1.0, 0.5)
+    """
+    if score.size == 0:
+        return 1.0
+    best = float(np.median(score.max(axis=1)))
+    return float(np.clip(best / w.calibrate_ref, w.calibrate_floor, 1.0))
 
 
 def back_penalties(score: np.ndarray, threshold: float, w: Weights) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from corpus.model import Document
+from corpus.model import Document, DocWarning
 from kg.extract import agencies, places, responsibility
 from kg.extract.brands import extract_brands
 from kg.extract.citations import resolve_citations
@@ -150,6 +150,9 @@ def prepare_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -
     for doc in docs:
         if doc.place_code:
             continue
+        ctx_place = places.place_context(doc, gaz)
+        if ctx_place.warning and _add_warning(doc, ctx_place.warning):
+            changed.add(doc.id)
         found = places.resolve_document_place(doc, gaz)
         if found is None:
             continue
@@ -158,6 +161,14 @@ def prepare_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -
             doc.place, doc.place_code = name, code
             changed.add(doc.id)
     return ctx, sorted(changed)
+
+
+def _add_warning(doc: Document, message: str) -> bool:
+    """Record that the document's place could not be settled (once); True when added."""
+    if any(w.message == message for w in doc.warnings):
+        return False
+    doc.warnings.append(DocWarning(code="no_place", message=message))
+    return True
 
 
 def extract_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -> dict[str, DocumentExtraction]:

@@ -8,8 +8,8 @@ agency named in two documents of the same place is then one node ``agency:{full 
 >>> n = AgencyNormaliser(county="开江县", prefecture="达州市", province="四川省")
 >>> n("县农业农村局"), n("县级相关行业主管部门"), n("县城乡融合发展中心等"), n("市场监管局")
 ('开江县农业农村局', '开江县相关行业主管部门', '开江县城乡融合发展中心', '市场监管局')
->>> agency_kind("县委组织部"), agency_kind("镇经济发展板块"), agency_kind("三溪派出所")
-('部门', '板块', '站所')
+>>> agency_kind("县委组织部"), agency_kind("镇经济发展板块"), agency_kind("三溪派出所"), agency_kind("开江县各村")
+('部门', '板块', '站所', '泛指')
 """
 from __future__ import annotations
 
@@ -42,10 +42,13 @@ _HEAD_BAD_NEXT = {"部": set("署门分位"), "办": set("法理好事成"), "�
                   "站": set("点位"), "院": set("落子坝"), "队": set("伍"), "局": set("面部势")}
 
 
+_COLLECTIVE = re.compile(r"各(?:村|社区|村（社区）|乡镇|镇街|镇|乡|街道|区县|县|市)$")
+
+
 def agency_kind(name: str) -> str:
     """A coarse kind: 党委 / 政府 / 部门 / 板块 / 领导小组 / 站所 / 村级组织 / 泛指."""
-    if name.startswith("各") or re.search(r"(相关|各)[^、]*(部门|单位)$", name):
-        return "泛指"
+    if name.startswith("各") or re.search(r"(相关|各)[^、]*(部门|单位)$", name) or _COLLECTIVE.search(name):
+        return "泛指"  # 各村, 青岗县石门镇各村: every village, not one agency
     if name.endswith(("领导小组", "领导小组办公室")):
         return "领导小组"
     if name.endswith("板块"):
@@ -80,6 +83,10 @@ class AgencyNormaliser:
         if ctx is None:
             return cls()
         lv = {d.level: d.name for d in ctx.chain}
+        if not ctx.chain and ctx.written:  # unresolved: the names the document writes (青岗县石门镇)
+            lv = dict(ctx.written)
+            if ctx.level == "township" and ctx.name:
+                lv["township"] = ctx.name.removeprefix(lv.get("county", ""))
         county = lv.get("county")
         if ctx.zone is not None:
             county = ctx.zone["name"]
@@ -176,6 +183,8 @@ _PREFIXED = re.compile(
     rf"[{_CJK}]{{0,10}}?(?:{_HEAD_ALT})"
 )
 _BODY_STOP = set("和与及、同并在对向把将按为由从到的了是")
+# verbs that follow a unit and start what it does (never inside an agency name)
+_ACTION_STOP = re.compile(r"牵头|负责|开展|配合|落实|做好|督查|督办|抓好|承担")
 
 
 def _candidates(text: str, norm: AgencyNormaliser, places: set[str]) -> list[tuple[int, int, str]]:
@@ -218,6 +227,9 @@ def _longest_head(text: str, start: int, body_start: int) -> int | None:
     """End of the longest agency name from ``start`` whose body has no stop characters."""
     end = None
     limit = min(len(text), body_start + 14)
+    verb = _ACTION_STOP.search(text, body_start, limit)
+    if verb:  # 镇纪委牵头开展督查督办: the unit ends where its action begins
+        limit = verb.start()
     for j in range(body_start, limit + 1):
         if j > body_start and (not re.match(f"[{_CJK}]", text[j - 1]) or text[j - 1] in _BODY_STOP):
             break

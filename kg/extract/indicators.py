@@ -93,6 +93,8 @@ def apply_synonyms(name: str) -> str:
 
 
 _PLACE_HEAD = re.compile(r"^[\u4e00-\u9fff]{1,6}?(?:街道|社区|镇|乡|村|县|区|市)")
+# 国家级 / 省级 / 市级以上 …: the same measure at another level of government
+_LEVEL_HEAD = re.compile(r"^(?:国家|省|市|州|县|区|乡镇)级(?:以上|及以上)?")
 
 
 def _other_place(a: str, b: str) -> bool:
@@ -100,9 +102,14 @@ def _other_place(a: str, b: str) -> bool:
 
     >>> _other_place("珠山镇日供水能力", "椒园镇日供水能力"), _other_place("农村卫生厕所普及率", "农村卫生户厕普及率")
     (True, False)
+    >>> _other_place("国家级技术转移示范机构", "省级技术转移示范机构")
+    True
     """
-    pa, pb = _PLACE_HEAD.match(a), _PLACE_HEAD.match(b)
-    return bool(pa and pb and pa.group(0) != pb.group(0) and a[pa.end():] == b[pb.end():])
+    for head in (_PLACE_HEAD, _LEVEL_HEAD):
+        pa, pb = head.match(a), head.match(b)
+        if pa and pb and pa.group(0) != pb.group(0) and a[pa.end():] == b[pb.end():]:
+            return True
+    return False
 
 
 def indicator_id(name: str) -> str:

@@ -25,7 +25,13 @@ from functools import lru_cache
 from corpus.model import Document
 from corpus.numerals import HAN
 from kg.extract.text import iter_sentences, make_span
-from kg.gazetteer import ZONE_RE, Division, Gazetteer, name_aliases
+from kg.gazetteer import (
+    PROVINCE_ABBREVIATIONS,
+    ZONE_RE,
+    Division,
+    Gazetteer,
+    name_aliases,
+)
 from kg.records import Entity, Mention
 
 # Township-level statistical units that are not townships (农场, 林场, 开发区 …) are skipped;
@@ -54,6 +60,8 @@ class PlaceContext:
     context_codes: list[str] = field(default_factory=list)  # strongest first
     zone: dict | None = None  # functional-zone info when the jurisdiction is one
     local_townships: set[str] = field(default_factory=set)  # township names of the jurisdiction's county
+    written: dict[str, str] = field(default_factory=dict)  # level → name as the document writes it, when unresolved
+    warning: str | None = None  # why the jurisdiction was left unresolved
 
     def by_level(self, level: str) -> Division | None:
         """The jurisdiction's enclosing division at ``level`` (its own, if at that level)."""
@@ -174,11 +182,11 @@ def place_context(doc: Document, gaz: Gazetteer) -> PlaceContext:
     if best is None:
         return PlaceContext()
     _, surface, div, zone = best
-    if div is not None and div.level == "township":
-        # a township named without its county: let the text's county mentions decide
-        ranked = gaz.rank(gaz.lookup(div.name), ctx + _frequent_containers(doc, gaz))
-        if ranked and (len(ranked) == 1 or ranked[0].score > ranked[1].score):
-            div = ranked[0].division
+    if div is not None and div.level == "township" and len(gaz.lookup(div.name, "township")) > 1:
+        div, warning, written = settle_township(doc, gaz, div.name, sources, ctx)
+        if div is None:
+            return PlaceContext(written.get("county", "") + surface, None, "township", written=written,
+                                warning=warning)
     if div is not None:
         chain = [div] + gaz.ancestors(div.code)
         codes = [d.code for d in chain]
@@ -188,6 +196,76 @@ def place_context(doc: Document, gaz: Gazetteer) -> PlaceContext:
     chain = [d for d in ([gaz.get(within)] + gaz.ancestors(within) if within else []) if d]
     codes = [d.code for d in chain]
     return PlaceContext(surface, None, "county", chain, codes, zone, _townships(gaz, chain))
+
+
+_CONTAINER_BEFORE = r"([\u4e00-\u9fff]{1,8}?(?:自治县|县|区|市|旗))"
+# a citation's 文号 of a provincial party committee or government: 渝委发, 冀政办字
+_PROVINCIAL_NUMBER = re.compile(r"^([\u4e00-\u9fff])(?:委|政)")
+
+
+def _declared_container(name: str, sources: list[str], doc: Document) -> str | None:
+    """The county (or city) the document writes right before its township: 青岗县石门镇 → 青岗县."""
+    pattern = re.compile(_CONTAINER_BEFORE + re.escape(name))
+    for src in [*sources, doc.text[:400]]:
+        m = pattern.search(_PARTY_PREFIX.sub("", src or ""))
+        if m:
+            return m.group(1)
+    return None
+
+
+def implemented_provinces(doc: Document, gaz: Gazetteer) -> set[str]:
+    """Province codes of the documents this one cites: the place its cited titles and issuers
+    start with (《中共重庆市委 重庆市人民政府关于…》), or the province a cited provincial 文号
+    abbreviates (渝委发〔2024〕1号)."""
+    out: set[str] = set()
+    for c in doc.cites:
+        for text in (c.issuer or "", c.title):
+            for _, div, _zone in _leading_places(text, gaz, []):
+                if div is not None:
+                    chain = [div] + gaz.ancestors(div.code)
+                    out |= {d.code for d in chain if d.level == "province"}
+                    break
+        m = _PROVINCIAL_NUMBER.match(c.number or "")
+        province = PROVINCE_ABBREVIATIONS.get(m.group(1)) if m else None
+        if province:
+            out |= {d.code for d in gaz.lookup(province, "province")}
+    return out
+
+
+def settle_township(doc: Document, gaz: Gazetteer, name: str, sources: list[str],
+                    ctx: list[str]) -> tuple[Division | None, str | None, dict[str, str]]:
+    """Which of the towns called ``name`` is the document's, or none with the reason.
+
+    Dozens of towns share a name (石门镇). The document's own words decide: the county it writes
+    before the town (青岗县石门镇: a town of that county, or none when the gazetteer does not know
+    it); else the provinces of the documents it implements (a town plan implementing a Chongqing
+    document is a Chongqing town); else the counties its text names most often, when they single
+    one out. Never a same-name town elsewhere: ``(None, warning, written names)`` instead."""
+    towns = gaz.lookup(name, "township")
+    written: dict[str, str] = {}
+    container = _declared_container(name, sources, doc)
+    if container:
+        written["county"] = container
+        known = [d for d in gaz.lookup(container) if d.level in ("county", "prefecture")]
+        if not known:
+            return None, f"{container}{name}: {container} is not in the gazetteer; the town is left unresolved", written
+        inside = [t for t in towns if any(gaz.contains(k.code, t.code) for k in known)]
+        if len(inside) == 1:
+            return inside[0], None, {}
+        return None, f"{container}{name}: no single {name} in {container}", written
+    provinces = implemented_provinces(doc, gaz)
+    if provinces:
+        towns = [t for t in towns if any(gaz.contains(p, t.code) for p in provinces)]
+        if not towns:
+            names = "、".join(sorted(d.name for p in provinces if (d := gaz.get(p))))
+            return None, f"{name}: no town of that name in {names}, whose documents it implements", written
+        if len(towns) == 1:
+            return towns[0], None, {}
+    same_name = {t.code for t in gaz.lookup(name, "township")}  # a guess made while reading the issuer is no evidence
+    ranked = gaz.rank(towns, [c for c in ctx if c not in same_name] + _frequent_containers(doc, gaz))
+    if ranked and (len(ranked) == 1 or ranked[0].score > ranked[1].score):
+        return ranked[0].division, None, {}
+    return None, f"{name}: {len(towns)} towns of that name and nothing in the document says which", written
 
 
 def _townships(gaz: Gazetteer, chain: list[Division]) -> set[str]:

@@ -12,7 +12,13 @@ Components come from the text around the quote:
   ``“四万四千”（“四万产业”指发展A、B…；“四千产业”指…）`` → the items of both, in order;
 * a colon after it: ``“X”：A、B、C``;
 * comma-separated clauses after it when their number equals the numeral
-  (``“五个一”工作机制，每5年…，每年…，…``).
+  (``“五个一”工作机制，每5年…，每年…，…``), or a list a verb governs right after it
+  (``“三个十万工程”，推动A、B、C``) when its count is the numeral;
+* a 名词解释 glossary at the end of the document (``①“一分三统”：A、B、C、D``), for a name
+  whose sentence does not define it.
+
+An unquoted count phrase right after the list it counts is a slogan too
+(``统筹空间、规模、产业三大结构``, see :func:`find_listed_counts`).
 
 >>> slogan_numeral("五清理一活动"), slogan_numeral("五个一"), slogan_numeral("十百千万")
 (6, 5, 4)
@@ -61,6 +67,9 @@ GOVERNING_VERBS = (
     "巩固", "构建", "培育", "打造", "建设", "探索", "全面完成", "完成", "做到", "做好", "以",
 )
 LEADING_TRIGGERS = ("以", "实现", "开展", "推进", "推动", "围绕", "包括", "即")
+_GOVERNED_AFTER = re.compile(r"[^，。；：:“”]{0,2}[，,]\s*("
+                             + "|".join(sorted((v for v in GOVERNING_VERBS if len(v) > 1), key=len, reverse=True))
+                             + r")([^。；;，,“”]+)(?=[。；;，,]|$)")
 
 
 @dataclass
@@ -209,14 +218,35 @@ def _run_together(pre: str, name: str, numeral: int | None) -> list[str]:
     return []
 
 
+_COUNTED = re.compile(r"^\d+(?:\.\d+)?[个家项条所名户座处件]|\d+(?:\.\d+)?[个家项条所名户座处件]$|"
+                      r"^[一二三四五六七八九十两\d]+个?$|[（）()]")
+
+
+def plausible_components(items: list[str]) -> list[str]:
+    """``items`` unless one of them is a count (农产品12个, 2602项服务事项), a bare numeral (三个)
+    or a broken parenthesis: then the list is something else than the formulation's parts.
+
+    >>> plausible_components(["新增农产品12个", "联合体2家"]), plausible_components(["媒情", "网情"])
+    ([], ['媒情', '网情'])
+    """
+    return [] if any(_COUNTED.search(it) for it in items) else items
+
+
 def _components_before(text: str, qstart: int, name: str, numeral: int | None) -> list[str]:
     """The enumeration between the previous clause boundary and the opening quote."""
     open_at = qstart - 1  # the quote mark
     i = open_at
-    while i > 0 and text[i - 1] not in CLAUSE_SEPS + "（(" and text[i - 1] not in QUOTE_CHARS:
+    while i > 0 and text[i - 1] not in CLAUSE_SEPS + "（(":
         if text[i - 1] in "）)":  # 招呼站（牌）: skip a parenthesis inside an item
             j = max(text.rfind("（", 0, i - 1), text.rfind("(", 0, i - 1))
             if j < 0:
+                break
+            i = j
+            continue
+        if text[i - 1] in QUOTE_CHARS:
+            # “平急两用”公共基础设施建设、城中村改造等“三大工程”: a quoted word inside an item
+            j = text.rfind("“", 0, i - 1)
+            if text[i - 1] != "”" or j < 0 or i >= open_at or text[i] in "、，" or "、" not in text[i:open_at]:
                 break
             i = j
             continue
@@ -280,6 +310,12 @@ def _components_after(text: str, qend: int, numeral: int | None) -> tuple[list[s
         items = split_enumeration(m.group(1), numeral)
         if len(items) == numeral:
             return items, []
+    # “三个十万工程”，推动A、B、C。  (a governed list right after, confirmed by the count)
+    m = _GOVERNED_AFTER.match(rest)
+    if m and numeral and numeral >= 2 and "、" in m.group(2):
+        items = split_enumeration(m.group(2), numeral)
+        if len(items) == numeral:
+            return items, []
     # “五个一”工作机制，每5年…，每年…，每年…。  (clauses counted against the numeral)
     m = re.match(r"[^，。；：:“”]{0,6}，([^。]+)", rest)
     if m and numeral and numeral >= 2:
@@ -332,15 +368,19 @@ def find_slogans(text: str, stems: set[str] = frozenset()) -> list[FoundSlogan]:
             numeral = slogan_numeral(name)
             comps: list[str] = []
             subs: list[FoundSlogan] = []
-            if len(parts) == 1:
-                comps = _components_before(text, q.start, name, numeral)
+            # 安吉“两山”未来科技城等: the quote sits inside a list item, it names no list
+            inside_item = re.match(r"[\u4e00-\u9fff]{1,12}(?:等|、)", text[q.end + 1:])
+            if len(parts) == 1 and not inside_item:
+                comps = plausible_components(_components_before(text, q.start, name, numeral))
                 if not comps:
                     comps, subs = _components_after(text, q.end, numeral)
+                    comps = plausible_components(comps)
             out.append(FoundSlogan(name, start, start + len(raw), comps))
             for s in subs:
                 if (s.start, s.name) not in seen:
                     seen.add((s.start, s.name))
                     out.append(s)
+    out.extend(find_listed_counts(text, [(q.start, q.end + 1) for q in find_quoted(text)]))
     # a sub-slogan may also be quoted by itself: keep the richer occurrence only
     best: dict[tuple[int, str], FoundSlogan] = {}
     for s in out:
@@ -357,6 +397,86 @@ def find_slogans(text: str, stems: set[str] = frozenset()) -> list[FoundSlogan]:
     return merged
 
 
+# 统筹空间、规模、产业三大结构: an unquoted count phrase right after the list it counts
+_LISTED_COUNT = re.compile(r"(?<![\d一二三四五六七八九十两第])([两二三四五六七八九十])(大|个|项|张|条|种)"
+                           r"([\u4e00-\u9fff]{2,6}?)(?=[，。；：、（(]|$)")
+_LEAD_VERBS = tuple(sorted(set(GOVERNING_VERBS) - {"以"} | {"提升", "对接", "壮大", "做大做强", "聚力", "统筹",
+                                                         "引导", "优化", "拓展", "强化", "用好", "抓好", "彰显", "擦亮", "叫响", "打响"},
+                           key=len, reverse=True))
+
+
+def _cut_lead(item: str) -> str:
+    """The list item after the last verb that governs the list: ``聚力打造火锅食材`` → 火锅食材."""
+    best = -1
+    for v in _LEAD_VERBS:
+        k = item.rfind(v)
+        if k >= 0 and len(item) - (k + len(v)) >= 2:
+            best = max(best, k + len(v))
+    return item[best:] if best >= 0 else item
+
+
+def find_listed_counts(text: str, taken: list[tuple[int, int]] = ()) -> list[FoundSlogan]:
+    """Unquoted count phrases defined by the list right before them, when the list has exactly
+    as many items as the count (火锅食材、粮油、生态畜牧三大千亿级产业). A list ending in 等
+    is open and defines nothing; a one-character noun (三大类) is a category, not a formulation.
+
+    >>> [(s.name, s.components) for s in find_listed_counts("统筹空间、规模、产业三大结构，优化布局")]
+    [('三大结构', ['空间', '规模', '产业'])]
+    >>> find_listed_counts("实施交通通信、畅游巴蜀等十大便捷行动")
+    []
+    """
+    out: list[FoundSlogan] = []
+    for m in _LISTED_COUNT.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        numeral = cn_number(m.group(1))
+        start = max(text.rfind(c, 0, m.start()) for c in CLAUSE_SEPS + "（(“”") + 1
+        pre = text[start:m.start()]
+        if "、" not in pre or pre.endswith(("等", "、")) or not numeral or numeral < 2:
+            continue
+        items = split_enumeration(pre, numeral)
+        if len(items) != numeral:
+            continue
+        items = [_cut_lead(items[0])] + items[1:]
+        if any(len(it) > 15 or not re.search(r"[\u4e00-\u9fff]", it) for it in items) or not plausible_components(items):
+            continue
+        out.append(FoundSlogan(m.group(0), m.start(), m.end(), items))
+    return out
+
+
+_GLOSSARY_HEAD = re.compile(r"名词解释|名词注释|注释|释义")
+_GLOSSARY_ENTRY = re.compile(r"(?:^|\n)\s*(?:[①-⑳㉑-㊿]|\d{1,2}[.．、]|[（(]\d{1,2}[）)])?\s*[“\"]?"
+                             r"(?P<term>[^“”\"：:\n。；]{2,12}?)[”\"]?\s*[：:]\s*(?P<body>[^\n]+)")
+
+
+def glossary(text: str) -> dict[str, list[str]]:
+    r"""Formulations a 名词解释 glossary at the end of a report defines, one ``term：definition``
+    per line: name → the items of its definition (when their number is the name's count).
+
+    >>> glossary("正文。\n名词解释\n①“一分三统”：分类处置、统一标准、统一平台、统一监管。\n②两山：绿水青山就是金山银山。")
+    {'一分三统': ['分类处置', '统一标准', '统一平台', '统一监管']}
+    """
+    head = None
+    for m in _GLOSSARY_HEAD.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        if len(text[line_start:line_end if line_end >= 0 else len(text)].strip(" ：:\t")) <= 8:
+            head = line_end if line_end >= 0 else len(text)
+    if head is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    for m in _GLOSSARY_ENTRY.finditer(text, head):
+        term = strip_quotes(strip_ws(m.group("term")))
+        if not is_slogan_name(term):
+            continue
+        numeral = slogan_numeral(term)
+        body = re.sub(r"^(?:是指|指|即|包括)", "", m.group("body").strip()).rstrip("。；;")
+        items = plausible_components(split_enumeration(body, numeral)) if "、" in body else []
+        if items and (numeral is None or len(items) == numeral):
+            out[term] = items
+    return out
+
+
 def slogan_id(name: str) -> str:
     return f"slogan:{name}"
 
@@ -367,12 +487,13 @@ def extract_slogans(doc: Document) -> tuple[list[SloganRecord], list[Entity], li
     entities: dict[str, Entity] = {}
     mentions: list[Mention] = []
     stems = place_stems(doc.text) | place_stems(" ".join(doc.issuers + [doc.place or ""]))
+    defined_at_end = glossary(doc.text)
     for prov, sent in iter_sentences(doc):
         for f in find_slogans(sent.text, stems):
             sid = slogan_id(f.name)
             numeral = slogan_numeral(f.name)
             span = make_span(doc, prov, sent, f.start, f.end)
-            comps = f.components
+            comps = f.components or defined_at_end.get(f.name, [])
             records.append(SloganRecord(
                 name=f.name, slogan_id=sid, numeral=numeral, components=comps,
                 count_matches=(len(comps) == numeral) if comps and numeral is not None else None,

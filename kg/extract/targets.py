@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from corpus.clean import normalise_width
 from corpus.model import Document, Provision, Sentence, Table
 from kg.extract.indicators import HEADS, IndicatorRegistry, head_of, normalise_indicator
 from kg.extract.text import (
@@ -43,10 +44,16 @@ UNITS = sorted([
     "米", "个", "家", "座", "处", "条", "件", "次", "所", "项", "套", "台", "辆", "场", "支", "期",
     "天", "万千瓦", "千瓦", "%", "％", "倍", "桶", "盏", "眼", "口", "万株", "株", "棵", "栋", "间", "块",
     "艘", "公顷", "万立方米", "立方米", "公斤", "千克",
+    "万亿元", "万亿斤", "万亩次", "亩次", "万家", "万个", "万名", "万套", "万辆", "万座",
 ], key=len, reverse=True)
 CLASSIFIERS = {"个", "家", "座", "处", "条", "件", "次", "所", "项", "套", "台", "辆", "场", "支", "期",
                "名", "户", "人", "头", "只", "桶", "盏", "眼", "口", "株", "棵", "栋", "间", "块", "艘"}
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+
+
+def _is_classifier(unit: str) -> bool:
+    """A count word, bare or in ten-thousands (个, 万个, 万名)."""
+    return unit in CLASSIFIERS or (unit[:1] == "万" and unit[1:] in CLASSIFIERS)
 VALUE_RE = re.compile(
     r"(?<![\d.—\-～~至])(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNIT_ALT + r")"
     r"(?P<suffix>\s*(?:及以上|以上|以下|以内|左右|多)?)"
@@ -95,11 +102,11 @@ _TRAILING_ACTIONS = ("安装", "新建", "建成", "建设", "完成", "实施")
 # 由88%提高到95%, 由2023年的38.6亿元提高到46亿元: the value after 由/从 (and its year) is a baseline
 _BASE_YEAR_OPT = r"(?:(?P<by>20\d\d)\s*年(?:底|末)?\s*的?)?"
 _BASE_BEFORE = re.compile(r"(?:由|从)\s*" + _BASE_YEAR_OPT + r"\s*$")
-_RAISED_TO = re.compile(r"\s*(?:提高|提升|增加|增长|下降|降低|减少|扩大)?(?:到|至)")
+_RAISED_TO = re.compile(r"\s*(?:提高|提升|增加|增长|下降|降低|减少|扩大|发展)?(?:到|至)")
 # a qualified noun whose measure follows: 10万元以上的村占比, 50人以上村比例
 _QUALIFIES_NEXT = re.compile(r"(?:以上|以下)?的?[\u4e00-\u9fff]{1,12}?(?:占比|比例|比重|覆盖率|数量|个数)")
 # 较2020年减少5%, 比上年增长8%: a comparison base, not the year of a past fact
-_BASE_YEAR = re.compile(r"(?:较|比|与|同)\s*(?:20\d\d\s*年(?:末|底)?|上年|去年|上一年)(?:相比|同期)?\s*$")
+_BASE_YEAR = re.compile(r"(?:较|比|与|同)\s*(?:20\d\d\s*年(?:末|底)?|上年|去年|上一年)(?:年初预算|预算|相比|同期)?\s*$")
 # 县财政每年安排…资金, 区政府统筹…资金: the funder is not part of the measured thing
 _FUNDER = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:每年|年均|累计|共)?(?:安排|筹集|筹措|投入(?!品))(?=[\u4e00-\u9fff]{2})")
 
@@ -120,8 +127,24 @@ class FoundTarget:
     baseline: Quantity | None = None
 
 
+# A要达到B的30%: the share of A in B
+_SHARE_OF = re.compile(r"(?P<a>[\u4e00-\u9fff“”]{2,20}?)(?:要|应|须)?(?:达到|占)(?P<b>[\u4e00-\u9fff“”]{2,12}?)的\s*$")
+_MODAL = re.compile(r"^(?:要|应|须|需)(?=建设|新建|建成|创建|培育|实现|达到|完成|打造|新增|引进|发展)")
+# the subject of a value-less clause: its text before the first verb (跨越千亿台阶, 实现…)
+_CLAUSE_VERB = re.compile(r"跨越|实现|迈上|迈入|突破|站上|保持|达到|稳定|继续|力争|确保|与|和")
+
+
+def _clause_subject(clause: str) -> str:
+    """``地区生产总值跨越千亿台阶`` → 地区生产总值 ('' unless a plain noun leads the clause)."""
+    text = _strip_context(clause)
+    m = _CLAUSE_VERB.search(text)
+    subject = text[: m.start()] if m else ""
+    return subject if 2 <= len(subject) <= 16 and re.fullmatch(r"[\u4e00-\u9fff]+", subject) else ""
+
+
 def _strip_context(text: str) -> str:
     text = text.strip(" ，、；：,;:\t")
+    text = _MODAL.sub("", text)
     while True:
         m = _CONTEXT_PREFIX.match(text)
         if not m or not m.group(0):
@@ -170,7 +193,7 @@ def _level_verb(pre: str) -> tuple[str, str]:
 def _comparator(verb: str, pre: str, suffix: str, unit: str, indicator: str) -> str:
     if unit == "个百分点":
         return "percentagePoint"
-    is_rate = bool(re.search(r"(率|比例|比重|占比)$", indicator))
+    is_rate = bool(re.search(r"(?<!效)率$|(?:比例|比重|占比)$", indicator))
     if verb in GROWTH_VERBS and not (is_rate and verb in ("提高", "提升")):
         return "increaseBy"
     suffix = suffix.strip()
@@ -271,30 +294,40 @@ def _is_modifier(clause: str, m: re.Match) -> bool:
             return _is_modifier(clause, VALUE_RE.match(clause, m.end() + alt.end()))
     if after.startswith("的"):
         return True
-    if m.group("unit") in CLASSIFIERS and not m.group("suffix").strip():
+    if _is_classifier(m.group("unit")) and not m.group("suffix").strip():
         return False
     return bool(after) and bool(re.match(r"[\u4e00-\u9fff]", after)) and not re.match(
         r"(每|/|的目标|目标|左右|以上|以下|规模)", after)
 
 
 def find_targets(sentence: str, default_year: int | None = None,
-                 doc_year: int | None = None) -> list[FoundTarget]:
-    """Targets stated in one sentence (offsets local to the sentence)."""
+                 doc_year: int | None = None, before: list[FoundTarget] | None = None) -> list[FoundTarget]:
+    """Targets stated in one sentence (offsets local to the sentence); ``before``: the targets of
+    the ``；``-chain the sentence continues (the subjects of a bare 分别达到…)."""
+    width = normalise_width(sentence)
+    if len(width) == len(sentence):  # 6．5％ → 6.5% (offsets unchanged)
+        sentence = width
     out: list[FoundTarget] = []
     prev_indicator, prev_action, prev_unit = "", False, ""
+    pending = ""  # 地区生产总值跨越千亿台阶，增长7%以上: the subject of a value-less clause
     for c_off, clause in split_clauses(sentence, "，；。！？,;：:"):
         values = _values(clause)
         if not values:
             if not re.search(r"20\d\d\s*年", clause):
                 prev_indicator, prev_action = "", False
+            pending = _clause_subject(clause)
             continue
         first = values[0]
         pre_all = clause[: first.start()]
         if "分别" in pre_all:
-            out.extend(_respectively(sentence, c_off, clause, default_year, doc_year))
+            out.extend(_respectively(sentence, c_off, clause, default_year, doc_year, (before or []) + out))
             prev_indicator = out[-1].indicator if out else ""
-            prev_action = False
+            prev_action, pending = False, ""
             continue
+        if pending and not prev_indicator and re.fullmatch(r"(?:同比|年均)?(?:" + "|".join(GROWTH_VERBS) + ")",
+                                                              _strip_context(pre_all)):
+            prev_indicator = pending
+        pending = ""
         bound, seen_value = 0, False
         for m in values:
             if _BASE_BEFORE.search(clause[bound: m.start()]) and _RAISED_TO.match(clause[m.end():]):
@@ -317,11 +350,14 @@ def find_targets(sentence: str, default_year: int | None = None,
             bound = m.end()
             baseline = None
             bm = re.search(r"(?:由|从)\s*" + _BASE_YEAR_OPT + r"\s*(?P<bv>\d+(?:\.\d+)?)\s*(?P<bu>" + _UNIT_ALT
-                           + r")?\s*(?:提高|提升|增加|增长|下降|降低)?(?:到|至)\s*$", pre)
+                           + r")?\s*(?:提高|提升|增加|增长|下降|降低|扩大|发展)?(?:到|至)\s*$", pre)
             if bm:
                 baseline = Quantity(value=float(bm.group("bv")), unit=bm.group("bu") or m.group("unit"),
                                     year=int(bm.group("by")) if bm.group("by") else None)
                 pre = pre[: bm.start()] + "提高到"
+            share = _SHARE_OF.search(pre)
+            if share and m.group("unit") in ("%", "％"):  # A要达到B的30%: A's share of B
+                pre = pre[: share.start()] + f"{share.group('a')}占{share.group('b')}比重达到"
             pre_clean = _strip_context(pre.lstrip("、和及与"))
             subject, verb = _level_verb(pre_clean.removesuffix("约").removesuffix("大约"))
             subject = _BASE_YEAR.sub("", subject.rstrip("约"))
@@ -334,9 +370,9 @@ def find_targets(sentence: str, default_year: int | None = None,
             if "每" in clause[: m.start()] and m.group("num") == "1" and m.group("unit") in ("个", "次"):
                 continue  # 每年召开1次…会, 每5年出台1个方案: a standing rule, not a target
             ends_action = (not verb and any(subject.endswith(v) for v in ACTION_VERBS)
-                           and m.group("unit") in CLASSIFIERS and bool(re.match(r"[\u4e00-\u9fff“\"]", post)))
+                           and _is_classifier(m.group("unit")) and bool(re.match(r"[\u4e00-\u9fff“\"]", post)))
             obj, acted = ("", True) if ends_action else _strip_action(subject)
-            if (not ends_action and obj and m.group("unit") in CLASSIFIERS
+            if (not ends_action and obj and _is_classifier(m.group("unit"))
                     and re.match(r"[\u4e00-\u9fff“\"]", post) and not re.match(r"(以上|以下|左右)", post)):
                 continue  # 支持17个乡镇…, 为原14个区县安排…: a count of what is acted on, not a goal
             indicator = obj if acted else subject
@@ -367,7 +403,7 @@ def find_targets(sentence: str, default_year: int | None = None,
                 cut = re.search(r"(?<=..)(开展|进行|参与|实现|下乡|用于|作为|发展$)", cand)
                 if cut:
                     cand = cand[: cut.start()]
-                if m.group("unit") in CLASSIFIERS and cand and not re.match(r"[\d，。]", cand):
+                if _is_classifier(m.group("unit")) and cand and not re.match(r"[\d，。]", cand):
                     indicator = written = cand.rstrip("和及、")
                     acted = True
                     end = m.end() + post.find(cand) + len(cand)
@@ -404,18 +440,41 @@ def _norm_unit(unit: str) -> str:
     return "%" if unit == "％" else unit
 
 
+_NUMERALS = "一二三四五六七八九十"
+_PARALLEL = ("城镇", "农村", "城市", "乡村", "城区", "男性", "女性")
+
+
+def _share_tail(subjects: list[str]) -> list[str]:
+    """``[一, 二, 三产增加值]`` → ``[一产增加值, 二产增加值, 三产增加值]``; ``[城镇, 农村常住居民人均
+    可支配收入]`` → ``[城镇常住居民人均可支配收入, …]``: parallel heads before a shared tail."""
+    if len(subjects) < 2:
+        return subjects
+    heads, last = subjects[:-1], subjects[-1]
+    n = len(heads[0])
+    if any(len(h) != n for h in heads) or len(last) < n + 2:
+        return subjects
+    numerals = all(h in _NUMERALS for h in heads) and last[0] in _NUMERALS
+    parallel = all(h in _PARALLEL for h in heads) and last[:n] in _PARALLEL
+    if not (numerals or parallel):
+        return subjects
+    return [h + last[n:] for h in heads] + [last]
+
+
 def _respectively(sentence: str, c_off: int, clause: str, default_year: int | None,
-                  doc_year: int | None) -> list[FoundTarget]:
-    """``A和B分别稳定在X、Y以上``: one target per subject, values in order."""
+                  doc_year: int | None, before: list[FoundTarget] | None = None) -> list[FoundTarget]:
+    """``A和B分别稳定在X、Y以上``: one target per subject, values in order; with no subject
+    (``2028年分别达到8000万亩次和60%以上``) the subjects are the targets just read before."""
     head, _, tail = clause.partition("分别")
-    subj_text = _strip_context(head)
+    # 一、二、三产增加值: a list of numerals, not a heading number
+    numlist = re.search(f"(?:[{_NUMERALS}]、)+[{_NUMERALS}](?=[\u4e00-\u9fff])", head)
+    subj_text = head[numlist.start():] if numlist else _strip_context(head)
     verb = next((v for v in sorted(LEVEL_VERBS + GROWTH_VERBS, key=len, reverse=True) if tail.startswith(v)), "")
     vals_text = tail[len(verb):]
     pieces, off = [], len(head) + 2 + len(verb)
     for piece in vals_text.split("、"):
         pieces.append((off, piece))
         off += len(piece) + 1
-    if len(pieces) > 1 and len(VALUE_RE.findall(pieces[-1][1])) > 1:  # 12万吨、30万吨和8万吨
+    if len(VALUE_RE.findall(pieces[-1][1])) > 1:  # 12万吨、30万吨和8万吨; 7%左右和9%左右
         last_off, last = pieces.pop()
         cut = re.search(r"(?<=[\u4e00-\u9fff%])(?:和|及|与)(?=\d)", last)
         if cut:
@@ -425,10 +484,16 @@ def _respectively(sentence: str, c_off: int, clause: str, default_year: int | No
     subjects = [s for s in re.split(r"、", subj_text) if s]
     if len(subjects) != len(pieces):
         subjects = [s for s in re.split(r"、|和|及|与", subj_text) if s]
+    if not subjects and before and len(before) >= len(pieces):
+        subjects = [f.indicator for f in before[-len(pieces):]]
+    if len(subjects) == 1 and subjects[0].startswith("城乡") and len(subjects[0]) > 3:
+        subjects = ["城镇" + subjects[0][2:], "农村" + subjects[0][2:]]  # 城乡居民…分别: town and country
+    if len(pieces) == 1 and len(subjects) > 1:  # A、B分别增长7.5%: one value for each
+        pieces = pieces * len(subjects)
     if len(subjects) != len(pieces):
         return []
     written = [_strip_context(s) for s in subjects]
-    subjects = _complete_subjects(written)
+    subjects = _complete_subjects(_share_tail(written))
     last_suffix = ""
     matches = []
     for p_off, piece in pieces:
@@ -573,7 +638,11 @@ def _retro_sentence(text: str) -> bool:
 
 
 def extract_targets(doc: Document, registry: IndicatorRegistry | None = None) -> list[TargetRecord]:
-    """Every target of a document, sentences and tables, in reading order."""
+    """Every target of a document, sentences and tables, in reading order.
+
+    A target whose sentence names no year takes the year of its ``；``-chain, else of the
+    enclosing section heading (二、2024年工作安排), else the document's (its title's plan
+    period; its own year for a report of 今年): ``TargetRecord.year_basis`` says which."""
     default_year, doc_year = _doc_years(doc)
     records: list[TargetRecord] = []
     for prov in doc.provisions:
@@ -582,15 +651,53 @@ def extract_targets(doc: Document, registry: IndicatorRegistry | None = None) ->
         if prov.table is not None:
             records.extend(_table_records(doc, prov, registry))
             continue
-        in_force = default_year  # 到2024年底，A…；B…；C…: the year governs the whole ；-chain
+        heading_year = _heading_year(doc, prov)
+        in_force: int | None = None  # 到2024年底，A…；B…；C…: the year governs the whole ；-chain
+        before: list[FoundTarget] = []  # …50%以上；2028年分别达到…: the chain's targets
         for sent in prov.sentences:
-            year = in_force
-            in_force = _chain_year(sent.text, year) if sent.text.rstrip().endswith(("；", ";")) else default_year
+            chain = in_force
+            chained = sent.text.rstrip().endswith(("；", ";"))
+            in_force = _chain_year(sent.text, chain) if chained else None
             if _retro_sentence(sent.text):
+                before = []
                 continue
-            for f in find_targets(sent.text, year, doc_year):
-                records.append(_record(doc, prov, sent, f, registry))
+            found = find_targets(sent.text, None, doc_year, before)
+            before = (before + found) if chained else []
+            for f in found:
+                basis = "sentence" if f.year is not None else None
+                if f.year is None and chain is not None:
+                    f.year, basis = chain, "sentence"
+                elif f.year is None and heading_year is not None:
+                    f.year, basis = heading_year, "heading"
+                elif f.year is None and default_year is not None:
+                    f.year, basis = default_year, "document"
+                elif f.year is None and doc_year is not None and _THIS_YEAR.search(sent.text):
+                    f.year, basis = doc_year, "document"
+                records.append(_record(doc, prov, sent, f, registry, basis))
     return records
+
+
+_THIS_YEAR = re.compile(r"今年|本年|年内|全年")
+_HEADING_YEAR = re.compile(r"(20\d\d)\s*年")
+
+
+def _heading_year(doc: Document, prov: Provision) -> int | None:
+    """The year a section heading sets for its text (二、2024年工作安排 → 2024), nearest first;
+    a heading naming a period (2021—2025年) sets its last year."""
+    p: Provision | None = prov
+    while p is not None:
+        title = p.title or ""
+        years = _HEADING_YEAR.findall(title) or re.findall(r"(20\d\d)\s*[—\-－~～至到]", title)[-1:]
+        period = _PLAN_PERIOD.search(title)
+        if period:
+            return int(period.group(2))
+        if years:
+            return int(years[-1])
+        try:
+            p = doc.provision(p.parent) if p.parent else None
+        except KeyError:
+            p = None
+    return None
 
 
 def _chain_year(sentence: str, year: int | None) -> int | None:
@@ -607,11 +714,12 @@ def _chain_year(sentence: str, year: int | None) -> int | None:
 
 
 def _record(doc: Document, prov: Provision, sent: Sentence, f: FoundTarget,
-            registry: IndicatorRegistry | None) -> TargetRecord:
+            registry: IndicatorRegistry | None, year_basis: str | None = None) -> TargetRecord:
     canonical, iid = normalise_indicator(f.indicator, registry)
     return TargetRecord(
         indicator=canonical, indicator_id=iid, indicator_text=f.indicator_text, value=f.value,
-        unit=f.unit, comparator=f.comparator, year=f.year, baseline=f.baseline, nature=None,
+        unit=f.unit, comparator=f.comparator, year=f.year, year_basis=year_basis if f.year else None,
+        baseline=f.baseline, nature=None,
         value_text=f.value_text, place=doc.place, doc_id=doc.id, provision_id=prov.id,
         sentence=sent.text, span=make_span(doc, prov, sent, f.start, f.end),
     )
@@ -629,7 +737,8 @@ def _table_records(doc: Document, prov: Provision, registry: IndicatorRegistry |
             continue
         out.append(TargetRecord(
             indicator=canonical, indicator_id=iid, indicator_text=indicator, value=value, unit=unit,
-            comparator=comparator, year=year, baseline=baseline, nature=nature, value_text=value_text,
+            comparator=comparator, year=year, year_basis="heading", baseline=baseline, nature=nature,
+            value_text=value_text,
             place=doc.place, doc_id=doc.id, provision_id=prov.id, sentence=sent.text, span=span,
         ))
     return out
