@@ -108,4 +108,3 @@ def test_sentence_ids_survive_other_documents_coming_and_going(si, corpus_docs):
     assert kept and all(after[k] == before[k] for k in kept)
     readded = {k for k in after if k[0] == docs[0].id}
     assert readded and not {after[k] for k in readded} & set(before.values())  # new ids, never reused
-
