@@ -25,10 +25,20 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 from api.config import Backends, open_graph_store, open_search_index, resolve_backends
-from api.datadir import EXTRACTION, GRAPH, INDEX, MANIFEST, load_documents, load_extractions
+from api.datadir import (
+    EXTRACTION,
+    GRAPH,
+    INDEX,
+    MANIFEST,
+    build_id,
+    current_build,
+    load_documents,
+    load_extractions,
+    not_built,
+)
 from api.views.cascade import cascade_pair, concept_json, stored_index
 from api.views.facts import entities_view, slogans_view, targets_view
-from corpus.errors import BadRequest, NotBuilt, NotFound
+from corpus.errors import BadRequest, NotFound
 from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.query import HELP as QUERY_HELP
 from embeddings.query import SCOPES
@@ -103,10 +113,16 @@ class PolicyKG:
     def __init__(self, data_dir: str | Path = "data", *, sparql_workers: int | None = None,
                  backends: Backends | None = None):
         """``sparql_workers``: size of the SPARQL worker pool (default: the available cores);
-        ``backends``: which store serves the graph (default: ``api.config.resolve_backends``)."""
-        self.data_dir = Path(data_dir)
+        ``backends``: which store serves the graph (default: ``api.config.resolve_backends``).
+
+        The build it reads is the one ``data_dir`` serves now (``api.datadir.current_build``),
+        pinned for this object's life: a later build switches ``data/current`` but not this object
+        (the web edge makes a new one per build, see ``api.web.snapshot``)."""
+        self.root = Path(data_dir)
+        self.build_id = build_id(self.root)
+        self.data_dir = current_build(self.root)
         self.sparql_workers = sparql_workers
-        self.backends = backends or resolve_backends(self.data_dir)
+        self.backends = backends or resolve_backends(self.root)
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -127,8 +143,8 @@ class PolicyKG:
             return self._cache[key]
 
     def _require_built(self) -> None:
-        if not (self.data_dir / "manifest.json").is_file():
-            raise NotBuilt(f"no build in {self.data_dir} (run `policykg build` first)")
+        if not (self.data_dir / MANIFEST).is_file():
+            raise not_built(self.root)
 
     def manifest(self) -> dict:
         """The build manifest (version, built_at, documents, rejected, stages)."""
@@ -269,11 +285,31 @@ class PolicyKG:
             "n_sentences": sum(len(p.sentences) for p in d.provisions),
         }
 
-    def document(self, ref: str) -> dict:
-        """One document in full: metadata, provision tree (with entity mentions in
-        provision-relative offsets), citations out and in, targets, slogans and its
-        place in the cascade chain."""
+    @staticmethod
+    def check_page(offset: int | str | None, limit: int | str | None, max_limit: int) -> tuple[int, int]:
+        """``(offset, limit)`` of a page: offset ≥ 0 (default 0), 1 ≤ limit ≤ ``max_limit`` (default ``max_limit``).
+
+        >>> PolicyKG.check_page(None, None, 1000), PolicyKG.check_page("20", 5, 1000)
+        ((0, 1000), (20, 5))
+        """
+        try:
+            off = 0 if offset in (None, "") else int(offset)
+            lim = max_limit if limit in (None, "") else int(limit)
+        except (TypeError, ValueError):
+            raise BadRequest("offset and limit must be integers") from None
+        if off < 0 or not 1 <= lim <= max_limit:
+            raise BadRequest(f"offset must be ≥ 0 and limit between 1 and {max_limit}")
+        return off, lim
+
+    def document(self, ref: str, offset: int | str | None = None, limit: int | str | None = None,
+                 max_limit: int | None = None) -> dict:
+        """One document: metadata, provision tree (with entity mentions in provision-relative
+        offsets), citations out and in, targets, slogans and its place in the cascade chain.
+
+        ``offset`` / ``limit`` page the provisions (at most ``max_limit`` a page; None: all of
+        them); ``provisions_page`` says which (``next``: the offset of the next page, or None)."""
         d = self.resolve(ref)
+        off, lim = self.check_page(offset, limit, max_limit or max(len(d.provisions), 1))
         ex = self._extraction.get(d.id)
         types = {e.id: e.type for e in ex.entities} if ex else {}
         by_prov: dict[str, list[dict]] = defaultdict(list)
@@ -286,8 +322,10 @@ class PolicyKG:
                 )
         provisions = []
         depth: dict[str, int] = {}
-        for p in d.provisions:
+        for i, p in enumerate(d.provisions):
             depth[p.id] = depth.get(p.parent, -1) + 1 if p.parent else 0
+            if not off <= i < off + lim:
+                continue
             ments = sorted(
                 ({**m, "start": m["start"] - p.start, "end": m["end"] - p.start} for m in by_prov.get(p.id, [])
                  if p.start <= m["start"] and m["end"] <= p.end),
@@ -307,6 +345,8 @@ class PolicyKG:
         return {
             **self._summary(d),
             "provisions": provisions,
+            "provisions_page": {"offset": off, "limit": lim, "total": len(d.provisions),
+                                "next": off + lim if off + lim < len(d.provisions) else None},
             "notes": [n.model_dump() for n in d.notes],
             "cites": cites,
             "cited_by": self._cited_by(d.id),
@@ -350,7 +390,7 @@ class PolicyKG:
 
             if not self.backends.remote_graph:
                 return open_store(self.data_dir)  # NotBuilt when the build has no graph
-            return open_graph_store(self.data_dir, self.backends)
+            return open_graph_store(self.root, self.backends)  # the external store and its shards are not per build
 
         return self._once("store", load)
 
@@ -570,7 +610,7 @@ class PolicyKG:
             self._require_built()
 
             if self.backends.remote_graph:
-                return RemoteSparqlService(open_graph_store(self.data_dir, self.backends))
+                return RemoteSparqlService(open_graph_store(self.root, self.backends))  # not per build
             return SparqlService(self.data_dir / GRAPH, workers=self.sparql_workers)
 
         return self._once("sparql", load)

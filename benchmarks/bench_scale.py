@@ -55,6 +55,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
+from api.datadir import current_build  # noqa: E402 - after the path set-up above
+
 QUERIES = ROOT / "kg" / "queries"
 MAX_ENCODE_DOCS = 50
 
@@ -232,7 +234,7 @@ def child_build(argv: list[str]) -> int:
         ix = next((s.get("result") or {} for s in report.stages if s["name"] == "index_stage"), {})
         out["index_s"] = stage_s.get("index_stage")
         out["index"] = ix
-    data = Path(args.data)
+    data = current_build(Path(args.data))
     out["data_bytes"] = {sub: dir_bytes(data / sub) for sub in ("documents", "extraction", "graph", "index")
                          if (data / sub).is_dir()}
     out["data_bytes"]["total"] = dir_bytes(data) - (dir_bytes(data / "model") if (data / "model").is_dir() else 0)
@@ -572,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
                 save()
             if args.skip_stores:
                 continue
-            graph = work / f"data_{n}_local" / "graph"
+            graph = current_build(work / f"data_{n}_local") / "graph"
             if not graph.is_dir():
                 print("no local build: store part skipped", file=sys.stderr)
                 continue
@@ -585,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
                 b = run_build(extra, work / f"data_{n}_local_s{args.seed + c}", "local")
                 b["executor"] = f"local (seed {args.seed + c})"
                 size["builds"].append(b)
-                graphs.append(work / f"data_{n}_local_s{args.seed + c}" / "graph")
+                graphs.append(current_build(work / f"data_{n}_local_s{args.seed + c}") / "graph")
                 save()
             if len(graphs) > 1:
                 print(f"merging {len(graphs)} graphs …", file=sys.stderr, flush=True)

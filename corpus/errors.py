@@ -64,3 +64,21 @@ class Busy(PolicyKGError):
     def __init__(self, message: str, retry_after: int = 1):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class BuildLocked(PolicyKGError):
+    """Another build holds the data directory's lock."""
+
+    code = "build_locked"
+
+
+class DiskError(PolicyKGError):
+    """The data directory cannot be written: read-only, full, or over quota."""
+
+    code = "disk"
+
+
+class LimitExceeded(PolicyKGError):
+    """A configured resource limit (request body, response size) was exceeded."""
+
+    code = "limit_exceeded"

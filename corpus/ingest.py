@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from corpus.clean import clean
+from corpus.limits import IngestLimits, check_bytes, check_sentences, check_text
 from corpus.metadata import extract_metadata
 from corpus.model import Document, DocWarning, Rejection
 from corpus.readers import READERS, IngestError, read_bytes
@@ -24,7 +25,6 @@ __all__ = ["IngestError", "parse_bytes", "parse_file", "ingest_dir", "doc_id", "
 # package) and tabular sidecars (a crawl's SOURCES.tsv / index.csv); the folder's own README/LICENSE.
 SKIPPED_SUFFIXES = (".py", ".pyc", ".pyo", ".tsv", ".csv")
 SKIPPED_STEMS = ("readme", "license", "licence", "changelog")
-MAX_BYTES = 50_000_000
 
 
 def doc_id(text: str) -> str:
@@ -39,22 +39,28 @@ def doc_id(text: str) -> str:
 def parse_bytes(data: bytes, source: str) -> Document:
     """Parse one file's bytes (``source`` is its file name; the extension picks the reader).
 
-    Raises :class:`IngestError` (never anything else) when the bytes are not a usable document.
+    Raises :class:`IngestError` (never anything else) when the bytes are not a usable document,
+    :class:`~corpus.limits.LimitRejection` subclasses when over a limit (:mod:`corpus.limits`).
     """
-    if len(data) > MAX_BYTES:
-        raise IngestError(source, f"file too large ({len(data)} bytes)")
+    limits = IngestLimits.from_env()
+    check_bytes(data, source, limits)
     raw = read_bytes(data, source)
+    check_text(raw, source, limits)
     try:
         cleaned = clean(raw)
         if not cleaned.text.strip():
             raise IngestError(source, "no text after cleaning")
         provisions = segment(cleaned.text)
+        check_sentences(sum(len(p.sentences) for p in provisions), source, limits)
         md = extract_metadata(cleaned.text, provisions)
     except IngestError:
         raise
     except Exception as e:  # a parsing bug must not take the whole corpus down
         raise IngestError(source, f"could not parse ({type(e).__name__}: {e})") from e
     warnings = degradation_warnings(md.title, md.level, md.place, provisions)
+    nul = raw.count("\x00")
+    if nul:
+        warnings.append(DocWarning(code="stripped_nul", message=f"stripped {nul} NUL character{'s' if nul > 1 else ''}"))
     title = md.title
     return Document(
         id=doc_id(cleaned.text), title=title, doc_number=md.doc_number, date=md.date,
@@ -94,16 +100,26 @@ def parse_file(path: str | Path) -> Document:
 
 def corpus_files(directory: str | Path) -> list[Path]:
     """Candidate files of a corpus folder, recursively, sorted; hidden files, Python sources,
-    tabular sidecars and README/LICENSE files are skipped (see ``SKIPPED_SUFFIXES``)."""
+    tabular sidecars, README/LICENSE files (see ``SKIPPED_SUFFIXES``) and symbolic links
+    (:func:`symlinks`) are skipped."""
     directory = Path(directory)
     out = []
-    for p in sorted(directory.rglob("*")):
-        rel = p.relative_to(directory)
-        if any(part.startswith((".", "__pycache__")) for part in rel.parts):
-            continue
-        if p.is_file() and p.suffix.lower() not in SKIPPED_SUFFIXES and p.stem.lower() not in SKIPPED_STEMS:
+    for p in _visible(directory):
+        if (not p.is_symlink() and p.is_file() and p.suffix.lower() not in SKIPPED_SUFFIXES
+                and p.stem.lower() not in SKIPPED_STEMS):
             out.append(p)
     return out
+
+
+def symlinks(directory: str | Path) -> list[Path]:
+    """The symbolic links of a corpus folder: never followed (a link may lead out of the corpus),
+    each reported as a rejection."""
+    return [p for p in _visible(Path(directory)) if p.is_symlink()]
+
+
+def _visible(directory: Path) -> list[Path]:
+    return [p for p in sorted(directory.rglob("*"))
+            if not any(part.startswith((".", "__pycache__")) for part in p.relative_to(directory).parts)]
 
 
 def parse_entry(directory: Path, path: Path) -> Document | Rejection:
@@ -128,7 +144,8 @@ def ingest_dir(directory: str | Path, progress: bool = False,
         raise FileNotFoundError(f"corpus folder not found: {directory}")
     files = corpus_files(directory)
     docs: list[Document] = []
-    rejected: list[Rejection] = []
+    rejected: list[Rejection] = [Rejection(source=p.relative_to(directory).as_posix(),
+                                           reason="symbolic link, not followed") for p in symlinks(directory)]
     seen: dict[str, str] = {}
     if map_fn is not None:
         parsed = map_fn(partial(parse_entry, directory), files)

@@ -90,7 +90,7 @@ class Note(BaseModel):
     anchor: int = 0  # offset in Document.text where the reference stood
 
 
-WarningCode = Literal["no_structure", "no_title", "no_level", "no_place", "other"]
+WarningCode = Literal["no_structure", "no_title", "no_level", "no_place", "stripped_nul", "other"]
 
 
 class DocWarning(BaseModel):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterable
@@ -378,6 +379,7 @@ class MilvusBackend:
         self.index = index
         self.client = index.client
         self.ef = ef
+        self._local = threading.local()  # per thread: the rows fetched for the current query
 
     def sync(self, ix) -> dict:
         """Mirror an index change (a document added or removed) into the collections."""
@@ -399,6 +401,7 @@ class MilvusBackend:
         return list(self.client.query(collection, filter=expr, output_fields=fields, limit=QUERY_LIMIT))
 
     def lexical_candidates(self, query: str, n: int, flt: SearchFilter | None = None) -> tuple[np.ndarray, np.ndarray]:
+        self._cache(fresh=True)  # a new query: rows fetched for the last one are not reused
         q = query_vector(query)
         if not q:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
@@ -429,15 +432,36 @@ class MilvusBackend:
         v = np.asarray(qvec, dtype=np.float32).tolist()
         return [i for i, _ in self._search(collection, "vector", v, n, expr, "IP")]
 
+    def _rows(self, ids: np.ndarray) -> dict[int, dict]:
+        """The stored fields of sentence rows (pid, vector, lexical weights, text), fetched once per
+        candidate set: scoring a query's candidates then takes one round trip, not three."""
+        cache = self._cache()
+        missing = [int(i) for i in np.unique(ids) if int(i) not in cache]
+        if missing:
+            for r in self._query(self.index.sentences, _ids_expr("sid", missing),
+                                 ["sid", "pid", "vector", "lexical", "text"]):
+                lexical = r["lexical"]
+                if not isinstance(lexical, dict):  # pymilvus may hand sparse rows back in other shapes
+                    lexical = dict(lexical)
+                r["lexical"] = {int(k): float(v) for k, v in lexical.items()}
+                cache[int(r["sid"])] = r
+        return {int(i): cache[int(i)] for i in ids}
+
+    def _cache(self, fresh: bool = False) -> dict[int, dict]:
+        if fresh or not hasattr(self._local, "rows"):
+            self._local.rows = {}
+        return self._local.rows
+
     def lexical_scores(self, query: str, ids: np.ndarray) -> np.ndarray:
+        """The inner product of the query's term counts with each row's stored BM25 weights:
+        the score Milvus' sparse search gives, computed from the fetched rows."""
         ids = np.asarray(ids, dtype=np.int64)
         q = query_vector(query)
-        out = np.zeros(ids.size, dtype=np.float64)
         if not q or ids.size == 0:
-            return out
-        hits = self._search(self.index.sentences, "lexical", q, ids.size, _ids_expr("sid", ids), "IP")
-        score = {i: abs(d) for i, d in hits}
-        return np.asarray([score.get(int(i), 0.0) for i in ids], dtype=np.float64)
+            return np.zeros(ids.size, dtype=np.float64)
+        rows = self._rows(ids)
+        return np.asarray([sum(np.float32(w) * np.float32(rows[int(i)]["lexical"].get(h, 0.0)) for h, w in q.items())
+                           for i in ids], dtype=np.float64)
 
     def dense_candidates(self, qvec: np.ndarray, n: int, flt: SearchFilter | None = None) -> np.ndarray:
         expr = filter_expr(flt)
@@ -455,8 +479,7 @@ class MilvusBackend:
         if ids.size == 0:
             return np.zeros(0, dtype=np.float64)
         q = np.asarray(qvec, dtype=np.float32)
-        rows = {int(r["sid"]): r for r in self._query(self.index.sentences, _ids_expr("sid", np.unique(ids)),
-                                                      ["sid", "pid", "vector"])}
+        rows = self._rows(ids)
         vecs = np.asarray([rows[int(i)]["vector"] for i in ids], dtype=np.float32)
         s = (vecs @ q).astype(np.float64)
         if not context:
@@ -471,8 +494,8 @@ class MilvusBackend:
         terms = set(query_terms(query))
         if not terms or len(ids) == 0:
             return 0.0
-        texts = [r["text"] for r in self._query(self.index.sentences, _ids_expr("sid", ids), ["text"])]
-        return max((len(terms & set(index_terms(t))) for t in texts), default=0) / len(terms)
+        rows = self._rows(np.asarray(ids, dtype=np.int64))
+        return max((len(terms & set(index_terms(r["text"]))) for r in rows.values()), default=0) / len(terms)
 
     def keys(self, ids: np.ndarray) -> list[tuple[str, str]]:
         ids = np.asarray(ids, dtype=np.int64)
@@ -482,3 +505,4 @@ class MilvusBackend:
                 for r in self._query(self.index.sentences, _ids_expr("sid", np.unique(ids)),
                                      ["sid", "doc_id", "sentence_id"])}
         return [rows[int(i)] for i in ids]
+

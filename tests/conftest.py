@@ -55,13 +55,15 @@ def doc_by_prefix(corpus_docs):
 
 @pytest.fixture(scope="session")
 def built_data(tmp_path_factory) -> Path:
-    """One full build (every stage) of the bundled corpus per test session; returns the data dir."""
+    """One full build (every stage) of the bundled corpus per test session; returns the build's
+    folder (``data/builds/<id>``, which every reader accepts as a data dir)."""
+    from api.datadir import current_build
     from api.pipeline.build import build
 
     data_dir = tmp_path_factory.mktemp("built") / "data"
     report = build(BUNDLED_DIR, data_dir, progress=False)
     assert report.exit_code == 0, report.rejected
-    return data_dir
+    return current_build(data_dir)
 
 
 # ---- embeddings: converted e5 model (added by the embedding-model engineer) ----------------

@@ -63,9 +63,12 @@ def page(browser, server):
     outside: list[str] = []
     pg.on("request", lambda r: outside.append(r.url)
           if not r.url.startswith((server, "data:", "blob:", "about:")) else None)
+    blocked: list[str] = []  # the Content-Security-Policy must not block anything the app uses
+    pg.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     ctx.close()
     assert not outside, f"the page reached outside the local server: {outside}"
+    assert not blocked, f"blocked by the Content-Security-Policy: {blocked}"
 
 
 def shot(pg, name: str) -> None:
@@ -123,3 +126,10 @@ def test_sparql_editor_runs_an_example(page, server):
     rows.first.wait_for(timeout=30000)
     assert rows.count() > 0
     shot(page, "sparql")
+
+
+def test_api_docs_render_under_the_csp(page, server):
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() >= 10
+    shot(page, "api-docs")

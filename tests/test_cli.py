@@ -101,11 +101,26 @@ def test_show_text(built_data, capsys):
     assert "[chp_3/sec_1/box_1] 专栏1 分类实施驻村行动重点镇村" in out
 
 
-def test_docs_builds_when_missing(tmp_path, capsys, no_stages):
-    assert main(["docs", "--data", str(tmp_path / "fresh")]) == 0
-    captured = capsys.readouterr()
-    assert "building the bundled corpus" in captured.err
-    assert "龙溪镇2024年巴渝和美乡村创建实施方案" in captured.out
+def test_docs_never_builds(tmp_path, capsys, no_stages):
+    assert main(["docs", "--data", str(tmp_path / "fresh")]) == 1
+    err = capsys.readouterr().err
+    assert f"no build in {tmp_path / 'fresh'}" in err and "policykg build --data" in err
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_serve_builds_only_the_default_data_dir(tmp_path, capsys, monkeypatch, no_stages):
+    import uvicorn
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("POLICYKG_DATA", raising=False)
+    monkeypatch.setattr("api.cli.DEFAULT_DATA", "data")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setattr("api.service.PolicyKG.warm", lambda self, search=True: None)
+    assert main(["serve", "--data", str(tmp_path / "typo")]) == 1
+    assert "no build in" in capsys.readouterr().err and not (tmp_path / "typo").exists()
+    assert main(["serve"]) == 0
+    assert "building the bundled corpus" in capsys.readouterr().err
+    assert (tmp_path / "data" / "current" / "manifest.json").is_file()
 
 
 def test_default_command_is_serve(monkeypatch, tmp_path):
@@ -113,11 +128,9 @@ def test_default_command_is_serve(monkeypatch, tmp_path):
     monkeypatch.setattr(COMMANDS["serve"], "run", lambda args: calls.append(args.data) or 0)
     assert main([]) == 0
     assert main(["--data", str(tmp_path)]) == 0
-    assert calls == [str(kg_default_data()), str(tmp_path)]
+    assert calls == [None, str(tmp_path)]
 
 
-def kg_default_data():
-    from api.cli import DEFAULT_DATA
 
     return DEFAULT_DATA
 
@@ -171,3 +184,15 @@ def test_query_commands_through_a_running_server_match_the_local_answer(built_da
     finally:
         server.should_exit = True
         t.join(10)
+
+
+def test_build_names_symlinks_and_stripped_nul_bytes(tmp_path, capsys, no_stages):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = next(BUNDLED_DIR.glob("004_*.txt")).read_text("utf-8")
+    (corpus / "nul.txt").write_text(text[:50] + "\x00" + text[50:], encoding="utf-8")
+    (corpus / "elsewhere.txt").symlink_to(next(BUNDLED_DIR.glob("000_*.txt")))
+    assert main(["build", "--corpus", str(corpus), "--data", str(tmp_path / "data"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "rejected: elsewhere.txt: symbolic link, not followed" in err
+    assert "warning: nul.txt: stripped 1 NUL character" in err

@@ -269,3 +269,59 @@ def test_annex_holds_the_task_table_that_follows_it():
     tables = [p for p in doc.provisions if p.kind == "table"]
     assert tables and all(doc.provision(t.parent).kind == "annex" for t in tables)
     assert "责任单位" in tables[0].table.header
+
+
+# ----------------------------------------------------------------- limits
+
+
+def test_repeated_text_is_rejected_with_a_named_reason(tmp_path):
+    from corpus.ingest import ingest_dir
+
+    (tmp_path / "repeated.txt").write_text(raw("003") * 30, encoding="utf-8")
+    (tmp_path / "ordinary.txt").write_text(raw("000"), encoding="utf-8")
+    docs, rejected = ingest_dir(tmp_path)
+    assert [d.source for d in docs] == ["ordinary.txt"]
+    assert [r.source for r in rejected] == ["repeated.txt"]
+    assert rejected[0].reason.startswith("repetitive_text: ") and "about 30 copies" in rejected[0].reason
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).resolve().parents[1].joinpath("../shared/real").glob("*.txt"))
+                         + sorted(BUNDLED_DIR.glob("*.txt")), ids=lambda p: p.name)
+def test_real_documents_are_not_repetitive(path):
+    from corpus.limits import repetition
+
+    assert repetition(path.read_text("utf-8"), 0.05) is None
+
+
+@pytest.mark.parametrize("var, value, code", [
+    ("POLICYKG_MAX_FILE_BYTES", "1000", "file_too_large"),
+    ("POLICYKG_MAX_TEXT_CHARS", "5000", "text_too_long"),
+    ("POLICYKG_MAX_SENTENCES", "50", "too_many_sentences"),
+])
+def test_configurable_limits_are_named_rejections(monkeypatch, var, value, code):
+    from corpus.limits import LimitRejection
+
+    data = raw("000").encode("utf-8")
+    assert parse_bytes(data, "000.txt").text  # within the defaults
+    monkeypatch.setenv(var, value)
+    with pytest.raises(LimitRejection) as e:
+        parse_bytes(data, "000.txt")
+    assert e.value.code == code and e.value.reason.startswith(f"{code}: ") and var in e.value.reason
+
+
+def test_symlinks_are_named_and_nul_bytes_reported(tmp_path):
+    from corpus.ingest import ingest_dir
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text(raw("004"), encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "link.txt").symlink_to(outside)
+    (corpus / "linked_dir").symlink_to(tmp_path)
+    text = raw("000")
+    (corpus / "nul.txt").write_text(text[:100] + "\x00" + text[100:], encoding="utf-8")
+    docs, rejected = ingest_dir(corpus)
+    assert [d.source for d in docs] == ["nul.txt"]
+    assert ("stripped_nul", "stripped 1 NUL character") in [(w.code, w.message) for w in docs[0].warnings]
+    assert {(r.source, r.reason) for r in rejected} == {("link.txt", "symbolic link, not followed"),
+                                                        ("linked_dir", "symbolic link, not followed")}

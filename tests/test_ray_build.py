@@ -17,6 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from api.cli import main
+from api.datadir import current_build
 from embeddings.index import HybridIndex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,11 +46,11 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 def test_ray_build_documents_extraction_and_quads_equal_local(ray_data, built_data):
-    assert _digest(ray_data / "documents") == _digest(built_data / "documents")
-    assert _digest(ray_data / "extraction") == _digest(built_data / "extraction")
+    assert _digest(current_build(ray_data) / "documents") == _digest(built_data / "documents")
+    assert _digest(current_build(ray_data) / "extraction") == _digest(built_data / "extraction")
     quads = []
     for data in (ray_data, built_data):
-        store = ox.Store.read_only(str(data / "graph"))
+        store = ox.Store.read_only(str(current_build(data) / "graph"))
         quads.append(set(store))
         del store
     assert len(quads[0]) > 5000 and quads[0] == quads[1]
@@ -67,7 +68,7 @@ def test_ray_build_answers_like_the_local_one(ray_data, built_data, capsys):
 
 
 def test_ray_build_vectors_match_the_local_ones(ray_data, built_data):
-    ixs = [HybridIndex.load(d / "index") for d in (ray_data, built_data)]
+    ixs = [HybridIndex.load(current_build(d) / "index") for d in (ray_data, built_data)]
     vec = [dict(zip(ix.t.text, ix.dense.vectors(ix.t.ids))) for ix in ixs]
     assert vec[0].keys() == vec[1].keys() and len(vec[0]) > 1000
     cos = [float(np.dot(vec[0][t], vec[1][t])) for t in vec[0]]
@@ -97,7 +98,7 @@ def test_ray_rebuild_drops_a_removed_document_and_names_a_bad_file(ray_data, bui
     key = lambda d: (d["id"], d["source"], d["title"], d["level"], d["place"])  # noqa: E731 - (文号 inferred from 004 go)
     assert [key(d) for d in ray_docs] == [key(d) for d in local_docs if not d["source"].startswith("004")]
     gone = next(d["id"] for d in local_docs if d["source"].startswith("004"))
-    store = ox.Store.read_only(str(ray_data / "graph"))
+    store = ox.Store.read_only(str(current_build(ray_data) / "graph"))
     assert not any(g.value.endswith("/" + gone) for g in store.named_graphs())
     del store
-    assert gone not in set(HybridIndex.load(ray_data / "index").t.doc)
+    assert gone not in set(HybridIndex.load(current_build(ray_data) / "index").t.doc)

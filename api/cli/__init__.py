@@ -27,6 +27,7 @@ from api.cli.registry import (  # noqa: F401
     Command,
     bundled_corpus,
     command,
+    build_bundled_if_fresh,
     data_arg,
     ensure_built,
     json_arg,
@@ -157,8 +158,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("serve", help="build the bundled corpus if needed, then serve (default command)", args=[
-    data_arg,
+@command("serve", help="serve a build (default command; with no --data on a fresh checkout, "
+         "builds the bundled corpus into ./data first)", args=[
+    Arg("--data", default=None, help="data directory (default: ./data or $POLICYKG_DATA; only the default "
+        "is built, from the bundled corpus, when empty)"),
     Arg("--host", default="127.0.0.1"),
     Arg("--port", type=int, default=8000),
     Arg("--public-url", default=None,
@@ -178,8 +181,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.config import resolve_backends  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
     from api.service import PolicyKG  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
-    data_dir = Path(args.data)
-    ensure_built(data_dir)
+    if args.data is None and "POLICYKG_DATA" not in os.environ:
+        data_dir = Path(DEFAULT_DATA)
+        build_bundled_if_fresh(data_dir)
+    else:
+        data_dir = Path(args.data or DEFAULT_DATA)
+        ensure_built(data_dir)
     public = (args.public_url or os.environ.get("POLICYKG_PUBLIC_URL") or f"http://{args.host}:{args.port}").rstrip("/")
     kg = PolicyKG(data_dir, backends=resolve_backends(data_dir, graph_store=args.graph_store,
                                                       search_backend=args.search_backend))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from api.cli import remote
 from api.cli.registry import Arg, command, data_arg, ensure_built, json_arg
+from api.datadir import current_build
 from corpus.errors import BadRequest
 from kg.records import ENTITY_TYPES
 
@@ -221,7 +222,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"== {name}")
         # extraction reads the corpus; search indexes it in memory when DATA holds no index;
         # cascade uses the stored index's vectors only when there is one
-        has_index = (Path(args.data) / "index" / "manifest.json").exists()
+        has_index = (current_build(Path(args.data)) / "index" / "manifest.json").exists()
         argv = ["--data", str(args.data)] if name == "search" or (name == "cascade" and has_index) else []
         status |= modules[name].main(argv) or 0
     return status

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from api.datadir import MANIFEST
+from api.datadir import build_id, current_build, not_built
 from corpus import BUNDLED_DIR
-from corpus.errors import NotBuilt
+from corpus.errors import NotBuilt, PolicyKGError
 
 DEFAULT_DATA = os.environ.get("POLICYKG_DATA", "data")
 
@@ -77,13 +77,16 @@ def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: 
         configured_spec(encoder)  # an unknown model fails before any parsing
         report = build(corpus_dir, data_dir, progress=progress, options={"encoder": encoder} if encoder else None,
                        executor=runner)
+    except PolicyKGError as e:  # locked, disk read-only or full: one line
+        print(f"policykg: build failed: {e.message}", file=sys.stderr)
+        return 1
     except (BuildFailed, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"policykg: build failed: {e}", file=sys.stderr)
         print(f"policykg: previous data in {data_dir} left unchanged", file=sys.stderr)
         return 1
     finally:
         getattr(runner, "shutdown", lambda: None)()
-    print_rejections(report.rejected)
+    print_rejections(report.rejected, warnings=report.warnings)
     if report.exit_code == 1:
         print(f"policykg: nothing usable in {corpus_dir}; {data_dir} left unchanged", file=sys.stderr)
     else:
@@ -91,11 +94,11 @@ def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: 
               f"({len(report.rejected)} rejected) in {report.seconds:.1f}s", file=sys.stderr)
         if backends.remote_graph:
             target = open_graph_store(data_dir, backends)
-            summary = publish_graph(open_store(data_dir), target)
+            summary = publish_graph(open_store(current_build(data_dir)), target)
             print(f"published {summary['documents']} documents ({summary['quads']} quads) to the graph store "
                   f"{backends.graph_store.split(';')[0]} in {summary['seconds']:.1f}s", file=sys.stderr)
         if backends.remote_search:
-            summary = publish_search_index(data_dir, open_search_index(backends))
+            summary = publish_search_index(current_build(data_dir), open_search_index(backends))
             print(f"published the search index ({summary['documents']} documents, {summary['written']} written, "
                   f"{summary['removed']} removed, {summary['sentences']} sentences) to {backends.search_backend} "
                   f"in {summary['seconds']:.1f}s", file=sys.stderr)
@@ -103,10 +106,18 @@ def run_build(corpus_dir: Path, data_dir: Path, progress: bool = True, encoder: 
 
 
 def ensure_built(data_dir: Path) -> None:
-    """Build the bundled corpus into ``data_dir`` if it holds no build yet."""
-    if (data_dir / MANIFEST).is_file():
+    """Raise :class:`NotBuilt` (naming the path and the command that builds it) unless ``data_dir``
+    serves a build. Read commands never build, and never write."""
+    if build_id(data_dir) is None:
+        raise not_built(data_dir)
+
+
+def build_bundled_if_fresh(data_dir: Path) -> None:
+    """``serve`` with no ``--data`` on a fresh checkout: build the bundled corpus, saying so."""
+    if build_id(data_dir) is not None:
         return
-    print(f"policykg: no build in {data_dir}; building the bundled corpus first …", file=sys.stderr)
+    print(f"policykg: no build in {data_dir}; building the bundled corpus ({bundled_corpus()}) into it "
+          "first (serve with --data DIR to serve another build) …", file=sys.stderr)
     code = run_build(bundled_corpus(), data_dir)
     if code == 1:
         raise NotBuilt(f"could not build {data_dir}")

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from api.datadir import current_build
 from api.views.cascade import index_vectors, stored_index
 from corpus import BUNDLED_DIR
 from corpus.ingest import parse_file
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         encoder = load_encoder(args.embeddings)
     vectors = None
     if args.data:
-        hybrid = stored_index(args.data)
+        hybrid = stored_index(current_build(args.data))
         if hybrid is None:
             print(f"no search index in {args.data}", file=sys.stderr)
             return 1

@@ -24,6 +24,7 @@ import json
 import sys
 from pathlib import Path
 
+from api.datadir import current_build
 from corpus import BUNDLED_DIR
 from corpus.ingest import ingest_dir
 from corpus.model import Document
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real", action="store_true", help=f"the real documents ({REAL_CORPUS}) and their gold")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    args.data = current_build(args.data)  # the build a data dir serves
 
     corpus_dir = REAL_CORPUS if args.real else BUNDLED_DIR
     if (args.data / "index" / "manifest.json").exists():

@@ -4,12 +4,15 @@ does nothing else: every answer comes from ``api.service.PolicyKG``.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -26,8 +29,11 @@ from api.service import (
     PolicyKG,
 )
 from api.web import render, schemas
+from api.web.guards import BodyLimit, SecurityHeaders, csp, new_nonce
 from api.web.http_errors import error_response, status_of
 from api.web.i18n import LANGS, pick_lang, translator
+from api.web.openapi_limits import declare_limits
+from api.web.snapshot import CurrentKG, PinSnapshot, Snapshots
 from api.web.sparql_http import METHODS as SPARQL_METHODS
 from api.web.sparql_http import EndpointConfig, sparql_endpoint
 from corpus import errors
@@ -35,6 +41,7 @@ from corpus.model import LEVELS
 from kg.vocab import PREFIXES
 
 HERE = Path(__file__).parent
+MAX_PROVISIONS_PAGE = 1000  # provisions per /api/documents/{id} response (a bound on its size)
 log = logging.getLogger("policykg.api")
 
 def wants_json(request: Request) -> bool:
@@ -59,6 +66,8 @@ class ErrorResponse(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "bad input (empty or over-long query, bad parameter)"},
     404: {"model": ErrorResponse, "description": "unknown id"},
+    405: {"model": ErrorResponse, "description": "method not allowed (the `Allow` header lists the allowed ones)"},
+    413: {"model": ErrorResponse, "description": "request body over the limit (`POLICYKG_MAX_BODY_BYTES`)"},
     500: {"model": ErrorResponse, "description": "internal error (no details)"},
     503: {"model": ErrorResponse, "description": "not built, or a query ran past its time limit"},
 }
@@ -67,21 +76,39 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class PrecedentRequest(BaseModel):
     """Body of ``POST /api/precedent``."""
 
-    text: str = Field(description=f"draft sentence or paragraph, at most {MAX_DRAFT_CHARS} characters")
-    k: int = Field(5, description="number of precedents (1–100)")
+    text: str = Field(description=f"draft sentence or paragraph, at most {MAX_DRAFT_CHARS} characters",
+                      json_schema_extra={"minLength": 1, "maxLength": MAX_DRAFT_CHARS, "pattern": r"\S"})
+    k: int = Field(5, description="number of precedents (1–100)", json_schema_extra={"minimum": 1, "maximum": 100})
+
+
+def with_inline_script_hashes(resp: HTMLResponse) -> HTMLResponse:
+    """A page made by a library (swagger-ui's) with inline scripts: a CSP admitting exactly those."""
+    scripts = re.findall(rb"<script>(.*?)</script>", resp.body, flags=re.DOTALL)
+    hashes = tuple("sha256-" + base64.b64encode(hashlib.sha256(s).digest()).decode() for s in scripts)
+    resp.headers["Content-Security-Policy"] = csp(script_hashes=hashes)
+    return resp
 
 
 def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
                sparql_config: EndpointConfig | None = None) -> FastAPI:
-    """The web application over one built data directory; ``sparql_config`` sets the SPARQL
-    endpoint's public IRI and CORS (default: http://127.0.0.1:8000/sparql, CORS for any origin)."""
+    """The web application over one data directory; ``sparql_config`` sets the SPARQL
+    endpoint's public IRI and CORS (default: http://127.0.0.1:8000/sparql, CORS for any origin).
+
+    Each request is pinned to the build the data dir serves when it starts (``api.web.snapshot``):
+    a new build switches pages, API, search and SPARQL together, named in ``X-PolicyKG-Build``."""
     sparql_config = sparql_config or EndpointConfig()
-    kg = kg or PolicyKG(data_dir)
+    first = kg or PolicyKG(data_dir)
+
+    def reopen(root: Path) -> PolicyKG:
+        return PolicyKG(root, sparql_workers=first.sparql_workers, backends=first.backends)
+
+    snapshots = Snapshots(first.root, reopen, first=first)
+    kg = CurrentKG(snapshots)  # type: ignore[assignment] - stands for the request's PolicyKG
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
-        kg.close()
+        snapshots.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -93,6 +120,17 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         redoc_url=None,
     )
     app.state.kg = kg
+    app.state.snapshots = snapshots
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_limits(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit)
+    app.add_middleware(PinSnapshot, snapshots=snapshots)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     env = templates.env
@@ -112,21 +150,27 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         t = translator(lang)
         other = "en" if lang == "zh" else "zh"
         toggle = request.url.include_query_params(lang=other)
+        nonce = new_nonce()
         resp = templates.TemplateResponse(
             request, name,
-            {"t": t, "lang": lang, "other_lang": other, "toggle_url": f"{toggle.path}?{toggle.query}",
+            # the toggle is relative (query only): a path like //evil.example/x never becomes a link off-site
+            {"t": t, "lang": lang, "other_lang": other, "toggle_url": f"?{toggle.query}", "csp_nonce": nonce,
              "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), **ctx},
             status_code=status,
+            headers={"Content-Security-Policy": csp(nonce)},
         )
         if request.query_params.get("lang") in LANGS:
             resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
         return resp
 
     # ------------------------------------------------------------------ errors
-    def respond_error(request: Request, status: int, code: str, message: str) -> Response:
+    def respond_error(request: Request, status: int, code: str, message: str,
+                      headers: dict[str, str] | None = None) -> Response:
         if wants_json(request):
-            return error_response(status, code, message)
-        return page(request, "error.html", {"status": status, "code": code, "message": message}, status)
+            return error_response(status, code, message, headers=headers)
+        resp = page(request, "error.html", {"status": status, "code": code, "message": message}, status)
+        resp.headers.update(headers or {})
+        return resp
 
     @app.exception_handler(errors.PolicyKGError)
     async def domain_error(request: Request, exc: errors.PolicyKGError) -> Response:
@@ -146,7 +190,7 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         message = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such path: {request.url.path}"
-        return respond_error(request, exc.status_code, code, message)
+        return respond_error(request, exc.status_code, code, message, headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
@@ -195,8 +239,10 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
 
     @api.get("/documents/{doc_id}", summary="One document: metadata, provisions, citations, chain",
              response_model_exclude_unset=True, response_model=schemas.DocumentDetail)
-    def api_document(doc_id: str) -> dict:
-        return kg.document(doc_id)
+    def api_document(doc_id: str, offset: int = Query(0, ge=0, description="first provision of the page"),
+                     limit: int = Query(MAX_PROVISIONS_PAGE, ge=1, le=MAX_PROVISIONS_PAGE,
+                                        description="provisions per page")) -> dict:
+        return kg.document(doc_id, offset=offset, limit=limit, max_limit=MAX_PROVISIONS_PAGE)
 
     @api.get("/entities", summary="Entities by type or name", response_model_exclude_unset=True, response_model=list[schemas.EntitySummary])
     def api_entities(type: str | None = None, q: str | None = None) -> list[dict]:
@@ -302,14 +348,14 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     # -------------------------------------------------------------------- docs
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        return with_inline_script_hashes(get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title="policykg API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
             swagger_ui_parameters={"validatorUrl": None, "defaultModelsExpandDepth": 0},
-        )
+        ))
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

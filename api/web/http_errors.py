@@ -19,6 +19,7 @@ STATUS: dict[type[errors.PolicyKGError], int] = {
     errors.Busy: 503,
     errors.NotBuilt: 503,
     errors.IncompatibleIndex: 503,
+    errors.LimitExceeded: 413,
 }
 
 

@@ -73,8 +73,18 @@ class DocumentSummary(_Open):
     n_sentences: int | None = None
 
 
+class ProvisionsPage(_Open):
+    """Which provisions a document response holds (``?offset=&limit=``)."""
+
+    offset: int
+    limit: int
+    total: int
+    next: int | None = Field(None, description="offset of the next page; null on the last")
+
+
 class DocumentDetail(DocumentSummary):
     provisions: list[dict[str, Any]] = Field(default_factory=list)
+    provisions_page: ProvisionsPage | None = None
 
 
 class EntitySummary(_Open):

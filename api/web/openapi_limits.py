@@ -1,0 +1,53 @@
+"""The limits the service enforces, declared in the OpenAPI schema (one table, applied to the
+generated schema), so a client, or a schema-driven tester, knows what is valid before asking.
+
+The routes keep their plain signatures and the service stays the one validator
+(``PolicyKG.check_text`` and friends); this only describes it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from api.service import ENTITY_TYPES, FACT_TYPES, MAX_K, MAX_NAME_CHARS, MAX_QUERY_CHARS
+from corpus.model import LEVELS
+
+NON_BLANK = r"\S"  # the service strips, then refuses an empty value
+
+
+def text(limit: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": NON_BLANK}
+
+
+COUNT = {"type": "integer", "minimum": 1, "maximum": MAX_K}
+YEAR = {"type": "string", "pattern": r"^(19|20)\d\d$"}
+
+# (path, method) → parameter → (schema, required)
+PARAMETERS: dict[tuple[str, str], dict[str, tuple[dict[str, Any], bool]]] = {
+    ("/api/search", "get"): {
+        "q": (text(MAX_QUERY_CHARS), True), "k": (COUNT, False),
+        "level": ({"type": "string", "enum": list(LEVELS)}, False),
+        "doc": (text(MAX_NAME_CHARS), False), "place": (text(MAX_NAME_CHARS), False),
+        "year": (YEAR, False), "type": ({"type": "string", "enum": list(FACT_TYPES)}, False),
+    },
+    ("/api/cascade", "get"): {"upper": (text(MAX_NAME_CHARS), True), "lower": (text(MAX_NAME_CHARS), True)},
+    ("/api/concept/{name}", "get"): {"name": (text(MAX_NAME_CHARS), True)},
+    ("/api/entities", "get"): {"type": ({"type": "string", "enum": list(ENTITY_TYPES)}, False),
+                               "q": (text(MAX_QUERY_CHARS), False)},
+    ("/api/documents/{doc_id}", "get"): {"doc_id": (text(MAX_NAME_CHARS), True)},
+    ("/api/entities/{entity_id}", "get"): {"entity_id": (text(MAX_NAME_CHARS), True)},
+}
+
+
+def declare_limits(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` (FastAPI's generated OpenAPI) with :data:`PARAMETERS` applied in place."""
+    for (path, method), params in PARAMETERS.items():
+        operation = schema.get("paths", {}).get(path, {}).get(method)
+        if operation is None:
+            continue
+        for p in operation.get("parameters", []):
+            if p["name"] in params:
+                declared, required = params[p["name"]]
+                p["schema"] = {**{k: v for k, v in p.get("schema", {}).items() if k in ("title", "description")},
+                               **declared}
+                p["required"] = required or p.get("in") == "path"
+    return schema
