@@ -131,10 +131,6 @@ def test_default_command_is_serve(monkeypatch, tmp_path):
     assert calls == [None, str(tmp_path)]
 
 
-
-    return DEFAULT_DATA
-
-
 def test_search_syntax_paging_and_json(built_data, capsys):
     assert main(["search", "--syntax"]) == 0
     assert "OR" in capsys.readouterr().out
