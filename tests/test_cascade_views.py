@@ -89,6 +89,7 @@ def test_full_build_uses_stored_vectors_and_semantic_search(built_data, corpus_d
     s = score(gold, pred)
     assert s["accuracy"] >= 0.95 and s["local_recall"] == 1.0, s["errors"]
     c = PolicyKG(built_data).concept("千万工程")
-    assert c["semantic"] is True
-    assert any(o["match"] == "semantic" for o in c["occurrences"])
-    assert {"label", "alias"} & {o["match"] for o in c["occurrences"]}
+    assert c["semantic"] is True and c["found"] is True
+    assert {o["match"] for o in c["occurrences"]} <= {"label", "alias"}  # literal mentions only
+    assert c["neighbours"] and all(n["match"] == "semantic" for n in c["neighbours"])  # listed apart
+    assert not {(n["doc_id"], n["sentence_id"]) for n in c["neighbours"]} & {(o["doc_id"], o["sentence_id"]) for o in c["occurrences"]}

@@ -131,6 +131,56 @@ def test_default_command_is_serve(monkeypatch, tmp_path):
     assert calls == [None, str(tmp_path)]
 
 
+def test_search_syntax_paging_and_json(built_data, capsys):
+    assert main(["search", "--syntax"]) == 0
+    assert "OR" in capsys.readouterr().out
+    assert main(["search", "四千行动", "--k", "2", "--json", "--data", str(built_data)]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert [r["match"] for r in res["results"]] == ["exact", "exact"] and res["total"] >= 2
+    assert main(["search", "高标准农田", "--k", "2", "--offset", "2", "--sort", "date", "--data", str(built_data)]) == 0
+    out = capsys.readouterr().out
+    assert "results 3–4 of" in out and "sorted by date" in out and "(exact)" in out
+
+
+def test_query_commands_through_an_unreachable_server_fail_clearly(built_data, capsys):
+    assert main(["search", "粮食", "--server", "http://127.0.0.1:9", "--data", str(built_data)]) != 0
+    assert "no policykg server at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_query_commands_through_a_running_server_match_the_local_answer(built_data, capsys):
+    """``--server``: the same JSON as the local service, for search, precedent and concept."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from api.web.app import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = uvicorn.Server(uvicorn.Config(create_app(built_data), host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for argv in (["search", "高标准农田 -改造", "--k", "3", "--offset", "1"], ["precedent", "加快建设高标准农田"],
+                     ["concept", "千万工程"]):
+            assert main([*argv, "--json", "--data", str(built_data)]) == 0
+            local = json.loads(capsys.readouterr().out)
+            assert main([*argv, "--json", "--server", url]) == 0
+            assert json.loads(capsys.readouterr().out) == local
+        assert main(["search", "--k", "0", "粮食", "--server", url]) != 0
+        assert "k must be between" in capsys.readouterr().err
+    finally:
+        server.should_exit = True
+        t.join(10)
+
 
 def test_build_names_symlinks_and_stripped_nul_bytes(tmp_path, capsys, no_stages):
     corpus = tmp_path / "corpus"

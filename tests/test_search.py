@@ -15,7 +15,7 @@ from corpus.errors import BadRequest, IncompatibleIndex
 pytestmark = pytest.mark.model
 
 FIELDS = {"doc_id", "provision_id", "provision_number", "provision_title", "sentence_id", "text", "score",
-          "lexical_score", "dense_score", "level", "place", "doc_title", "doc_number", "highlights"}
+          "lexical_score", "dense_score", "level", "place", "doc_title", "doc_number", "highlights", "match", "citation"}
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,11 @@ def test_cli_shape_grouped_per_provision_with_highlights(si, corpus_docs):
     assert res["query"] == "高标准农田管护" and len(res["results"]) == 8
     keys = [(r["doc_id"], r["provision_id"]) for r in res["results"]]
     assert len(set(keys)) == len(keys)  # one row per provision
-    scores = [r["score"] for r in res["results"]]
-    assert scores == sorted(scores, reverse=True)
+    tiers = [["exact", "terms", "semantic"].index(r["match"]) for r in res["results"]]
+    assert tiers == sorted(tiers)  # exact matches, then every term, then the semantic tail
+    for tier in set(tiers):
+        scores = [r["score"] for r, t in zip(res["results"], tiers) if t == tier]
+        assert scores == sorted(scores, reverse=True)
     for r in res["results"]:
         assert set(r) == FIELDS
         doc = next(d for d in corpus_docs if d.id == r["doc_id"])

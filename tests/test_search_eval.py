@@ -14,7 +14,8 @@ FLOORS = {
     "dev": {"verbatim": {"hit@1": 1.0, "mrr": 1.0, "ndcg@10": 1.0},
             "paraphrase": {"hit@1": 0.68, "hit@3": 0.86, "mrr": 0.79, "ndcg@10": 0.70, "recall@10": 0.80}},
     "heldout": {"verbatim": {"hit@1": 1.0, "mrr": 1.0, "ndcg@10": 1.0},
-                "paraphrase": {"hit@1": 0.59, "hit@3": 0.86, "mrr": 0.71, "ndcg@10": 0.66, "recall@10": 0.77}},
+                # hit@3: 19/22 with float32 vectors, 18/22 with bfloat16 (issue 18 adopts bf16 within ±1 hit)
+                "paraphrase": {"hit@1": 0.59, "hit@3": 0.81, "mrr": 0.71, "ndcg@10": 0.66, "recall@10": 0.77}},
 }
 SETS = {"dev": GOLD, "heldout": HELDOUT}
 
@@ -51,3 +52,21 @@ def test_fused_ranking_does_not_regress(name, corpus_docs, e5_model_dir):
         # at least as good as the better single ranker, on each kind
         best = max(report["lexical"][kind]["hit@1"], report["dense"][kind]["hit@1"])
         assert fused["hit@1"] >= best - 1e-9, (name, kind, report)
+
+
+def test_real_gold_resolves_on_the_real_documents():
+    """The everyday questions written for ../shared/real point at real sentences; held-out is new;
+    every exact-first phrase occurs in the corpus."""
+    from api.evaluation.search import REAL, REAL_CORPUS, REAL_HELDOUT
+    from corpus.ingest import ingest_dir
+    from embeddings.query import squash
+
+    docs, _ = ingest_dir(REAL_CORPUS)
+    dev, held = (json.loads(p.read_text(encoding="utf-8")) for p in (REAL, REAL_HELDOUT))
+    assert len(dev["queries"]) >= 16 and len(held["queries"]) >= 10
+    for gold in (dev, held):
+        targets = resolve_targets(gold, docs)
+        assert all(targets[q["id"]] for q in gold["queries"])
+    assert not {q["query"] for q in dev["queries"]} & {q["query"] for q in held["queries"]}
+    for phrase in dev["phrases"]:
+        assert any(squash(phrase) in squash(s.text) for d in docs for _, s in d.sentences()), phrase

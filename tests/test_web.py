@@ -24,7 +24,7 @@ def test_search_page_shows_the_api_results_highlighted(client):
     q = "高标准农田"
     api = client.get("/api/search", params={"q": q}).json()
     page = client.get("/", params={"q": q}).text
-    hits = re.findall(r'<article class="hit">', page)
+    hits = re.findall(r'<article class="hit[ "]', page)
     assert len(hits) == len(api["results"]) > 0
     assert "<mark>" in page
     for r in api["results"]:
@@ -164,3 +164,21 @@ def test_cascade_page_lists_merged_upper_provisions(client, monkeypatch):
     monkeypatch.setattr(kg, "cascade", lambda upper, lower: fake)
     page = client.get("/cascade", params={"upper": "001", "lower": "000", "lang": "zh"}).text
     assert "并入下级条文的上级条文" in page and "（九十九）" in page and "并入的上级条文" in page
+
+
+def test_search_page_has_total_paging_sort_syntax_and_copy_citation(client):
+    api = client.get("/api/search", params={"q": "高标准农田", "k": 3}).json()
+    page = client.get("/", params={"q": "高标准农田", "k": 3}).text
+    assert f"1–3 / {api['total']}" in page and 'rel="next"' in page and "offset=3" in page
+    assert 'name="sort"' in page and 'id="syntax"' in page and "/s" in page
+    assert page.count('class="btn small copy"') == 3
+    assert html.escape(api["results"][0]["citation"]) in page
+    nxt = client.get("/", params={"q": "高标准农田", "k": 3, "offset": 3}).text
+    assert f"4–6 / {api['total']}" in nxt and 'rel="prev"' in nxt
+
+
+def test_concept_page_says_not_found(client):
+    page = client.get("/concept", params={"name": "火星移民计划"}).text
+    assert 'id="not-found"' in page
+    known = client.get("/concept", params={"name": "高标准农田"}).text
+    assert 'id="not-found"' not in known and 'id="occurrences"' in known

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from api.cli import readable
+from api.cli import readable, remote
 from api.cli.registry import Arg, command, data_arg, ensure_built, json_arg
 from api.datadir import current_build
 from corpus.errors import BadRequest
@@ -66,6 +66,10 @@ def read_query_arg(arg: str) -> str:
     return arg
 
 
+server_arg = Arg("--server", metavar="URL", help=f"ask a running `policykg serve` (default ${remote.SERVER_ENV}; "
+                                                 "unset: load the data directory here)")
+
+
 def _data(args: argparse.Namespace) -> Path:
     data_dir = Path(args.data)
     ensure_built(data_dir)
@@ -103,14 +107,29 @@ def cmd_slogans(args: argparse.Namespace) -> int:
     return _fact_table(args, "slogans", readable.slogans_table, doc=args.doc)
 
 
-@command("search", help="hybrid (BM25 + e5) search over sentences, grouped per provision", args=[
-    Arg("query", metavar="QUERY"), Arg("--k", type=int, default=10), Arg("--level"), Arg("--doc"),
-    Arg("--place"), Arg("--year", type=int), json_arg, data_arg])
+@command("search", help="search sentences (exact matches first; query syntax: policykg search --syntax)", args=[
+    Arg("query", metavar="QUERY", nargs="?", default=""), Arg("--k", type=int, default=10),
+    Arg("--offset", type=int, default=0, help="skip this many results (paging)"),
+    Arg("--sort", choices=["relevance", "date"], default="relevance"),
+    Arg("--cutoff", type=float, help="dense-score cut-off of the semantic tail (0-1; default 0.865)"),
+    Arg("--within", dest="scope", choices=["sentence", "provision"], help="all terms in the same sentence or provision"),
+    Arg("--syntax", action="store_true", help="print the query syntax and exit"),
+    Arg("--level"), Arg("--doc"), Arg("--place"), Arg("--year", type=int), json_arg, data_arg, server_arg])
 def cmd_search(args: argparse.Namespace) -> int:
-    res = _service(args).search(args.query, k=args.k, level=args.level, doc=args.doc, place=args.place,
-                                year=args.year)
+    if args.syntax:
+        from embeddings.query import HELP  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
+
+        print(HELP)
+        return 0
+    params = {"k": args.k, "level": args.level, "doc": args.doc, "place": args.place, "year": args.year,
+              "offset": args.offset, "sort": args.sort, "cutoff": args.cutoff, "scope": args.scope}
+    server = remote.server_of(args.server)
+    if server:
+        res = remote.call(server, "/api/search", {"q": args.query, **params})
+    else:
+        res = _service(args).search(args.query, **params)
     if args.json:
-        _print_json({"query": res["query"], "results": res["results"], "facets": res.get("facets")})
+        _print_json(res)
     else:
         from api.views.search import render_search  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
@@ -119,9 +138,13 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 @command("precedent", help="closest existing wording for a draft sentence, cited, with a diff", args=[
-    Arg("text", metavar="TEXT"), Arg("--k", type=int, default=5), json_arg, data_arg])
+    Arg("text", metavar="TEXT"), Arg("--k", type=int, default=5), json_arg, data_arg, server_arg])
 def cmd_precedent(args: argparse.Namespace) -> int:
-    res = _service(args).precedent(args.text, k=args.k)
+    server = remote.server_of(args.server)
+    if server:
+        res = remote.call(server, "/api/precedent", body={"text": args.text, "k": args.k})
+    else:
+        res = _service(args).precedent(args.text, k=args.k)
     from api.views.search import render_precedent  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
     print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_precedent(res))
@@ -139,9 +162,10 @@ def cmd_cascade(args: argparse.Namespace) -> int:
 
 
 @command("concept", help="where a concept appears, by level and place, with the linking chain", args=[
-    Arg("name", metavar="NAME"), json_arg, data_arg])
+    Arg("name", metavar="NAME"), json_arg, data_arg, server_arg])
 def cmd_concept(args: argparse.Namespace) -> int:
-    res = _service(args).concept(args.name)
+    server = remote.server_of(args.server)
+    res = remote.call(server, f"/api/concept/{args.name}") if server else _service(args).concept(args.name)
     from api.views.cascade import render_concept  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
     print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_concept(res))

@@ -1,8 +1,13 @@
 """Evaluate search on the hand-written gold sets: hit@1, hit@3, MRR, nDCG@10, Recall@10 per ranker and kind.
 
     python -m api.evaluation.search [--data DATA_DIR] [--gold tests/gold/search_dev.json] [--json]
+    python -m api.evaluation.search --real [--data DATA_DIR_OF_A_BUILD_OF_../shared/real]
 
-Without ``--gold`` both the dev set and the held-out set are reported.
+Without ``--gold`` both the dev set and the held-out set are reported; ``--real`` takes the
+everyday questions written for the real documents in ``../shared/real`` (:data:`REAL`,
+:data:`REAL_HELDOUT`) and that corpus. A gold file's ``phrases`` are checked for exact-first
+ordering: every provision containing the phrase (width, spaces, punctuation ignored) must come
+before every other, and every document containing it must be found.
 
 ``tests/gold/search_heldout.json`` (:data:`HELDOUT`) is a second set written later by reading the
 documents; parameters are chosen on the dev set only, the held-out set checks that they generalise.
@@ -26,10 +31,14 @@ from corpus.model import Document
 from embeddings.convert import ensure_model
 from embeddings.encoder import load_encoder
 from embeddings.index import HybridIndex
+from embeddings.query import squash
 from embeddings.search import SearchIndex
 
 GOLD = Path(__file__).resolve().parents[2] / "tests" / "gold" / "search_dev.json"
 HELDOUT = GOLD.with_name("search_heldout.json")
+REAL = GOLD.with_name("search_real.json")
+REAL_HELDOUT = GOLD.with_name("search_real_heldout.json")
+REAL_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "real"
 METHODS = ("lexical", "dense-sentence", "dense", "rrf", "fused")
 
 
@@ -78,6 +87,20 @@ def evaluate(index, docs: list, gold: dict, k: int = 10) -> dict:
     return report
 
 
+def exact_first(index, docs: list, phrases: list[str]) -> dict:
+    """Per phrase: provisions containing it, whether they all come first, documents found / containing it."""
+    out = {}
+    for phrase in phrases:
+        key = squash(phrase)
+        truth = {(d.id, p.id) for d in docs for p in d.provisions if any(key in squash(s.text) for s in p.sentences)}
+        docs_with = {d for d, _ in truth}
+        res = index.search(phrase, k=max(len(truth), 1) + 20)
+        keys = [(r["doc_id"], r["provision_id"]) for r in res["results"]]
+        out[phrase] = {"provisions": len(truth), "first": set(keys[: len(truth)]) == truth,
+                       "documents": len(docs_with), "documents_found": len({d for d, _ in keys[: len(truth)]} & docs_with)}
+    return out
+
+
 def _first(relevant: list[bool]) -> int | None:
     return next((i + 1 for i, r in enumerate(relevant) if r), None)
 
@@ -120,6 +143,11 @@ def render(report: dict) -> str:
     misses = [f"{qid}: {r}" for qid, r in report["ranks"].items() if r["fused"] != 1]
     if misses:
         lines.append("fused misses (rank per ranker): " + "; ".join(misses))
+    if report.get("exact_first"):
+        ok = sum(v["first"] and v["documents_found"] == v["documents"] for v in report["exact_first"].values())
+        lines.append(f"exact first: {ok}/{len(report['exact_first'])} phrases with every containing provision first "
+                     "and every document found")
+        lines += [f"  {p}: {v}" for p, v in report["exact_first"].items() if not v["first"] or v["documents_found"] != v["documents"]]
     return "\n".join(lines)
 
 
@@ -127,21 +155,27 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("data"))
     ap.add_argument("--gold", type=Path, default=None, help="one gold file (default: the dev and held-out sets)")
+    ap.add_argument("--real", action="store_true", help=f"the real documents ({REAL_CORPUS}) and their gold")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     args.data = current_build(args.data)  # the build a data dir serves
 
+    corpus_dir = REAL_CORPUS if args.real else BUNDLED_DIR
     if (args.data / "index" / "manifest.json").exists():
         index = SearchIndex.load(args.data)
 
         docs = [Document.model_validate_json(p.read_text(encoding="utf-8"))
                 for p in sorted((args.data / "documents").glob("*.json"))]
     else:
-        docs, _ = ingest_dir(BUNDLED_DIR)
+        docs, _ = ingest_dir(corpus_dir)
         encoder = load_encoder(ensure_model(args.data / "model"))
         index = SearchIndex(HybridIndex.build(docs, encoder), encoder)
-    golds = [args.gold] if args.gold else [GOLD, HELDOUT]
-    reports = {g.stem: evaluate(index, docs, json.loads(g.read_text(encoding="utf-8"))) for g in golds}
+    golds = [args.gold] if args.gold else ([REAL, REAL_HELDOUT] if args.real else [GOLD, HELDOUT])
+    reports = {}
+    for g in golds:
+        gold = json.loads(g.read_text(encoding="utf-8"))
+        reports[g.stem] = evaluate(index, docs, gold)
+        reports[g.stem]["exact_first"] = exact_first(index, docs, gold.get("phrases", []))
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=1))
     else:

@@ -178,7 +178,7 @@ def _build_locked(corpus_dir: Path, data_dir: Path, progress: bool, stages: list
         step("staged")
         ctx = BuildContext(docs=docs, rejected=rejected, staging_dir=staging, previous_dir=previous,
                            progress=progress, corpus_dir=corpus_dir, options=dict(options or {}),
-                           executor=executor)
+                           executor=executor, data_dir=data_dir)
         bar = None
         if progress and stages:
             from tqdm import tqdm  # noqa: PLC0415 - progress bars only when asked for

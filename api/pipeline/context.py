@@ -24,6 +24,7 @@ class BuildContext:
     results: dict = field(default_factory=dict)  # stage name → anything (shared between stages)
     options: dict = field(default_factory=dict)  # build options, e.g. {"encoder": spec name}
     executor: Executor = field(default_factory=LocalExecutor)  # runs the per-document map steps
+    data_dir: Path | None = None  # the data dir this build will replace (its vector cache sits beside it)
 
 
 Stage = Callable[[BuildContext], None]

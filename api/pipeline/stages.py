@@ -18,6 +18,7 @@ from api.pipeline.context import BuildContext, Stage
 from embeddings.convert import ensure_model
 from embeddings.encoder import configured_spec, load_encoder
 from embeddings.index import HybridIndex, cache_vectors, uncached, warm_cache
+from embeddings.vector_cache import VectorCache, default_path
 from kg.cascade import analyse
 from kg.cascade.rdf import analysis_quads, corpus_pairs, store_analysis
 from kg.extract import extract_document, name_indicators, prepare_corpus
@@ -118,30 +119,57 @@ class PassageEncoding:
         return load_encoder(Path(self.model_dir), spec=self.spec).encode_passages
 
 
-ENCODE_BATCH = 256  # sentences per executor batch (the encoder sorts each by length)
+ENCODE_BATCH = 256  # sentences per executor batch (texts arrive sorted by length: little padding)
+
+
+def vector_cache_for(ctx: BuildContext) -> VectorCache | None:
+    """The persistent vector cache of this build: ``options["vector_cache"]`` (a path, or "off"),
+    else :func:`embeddings.vector_cache.default_path` of the data dir; None when off."""
+    opt = ctx.options.get("vector_cache")
+    if opt:
+        return None if str(opt).lower() == "off" else VectorCache(Path(opt))
+    if ctx.data_dir is None:
+        return None
+    path = default_path(ctx.data_dir)
+    return VectorCache(path) if path is not None else None
 
 
 def index_stage(ctx: BuildContext) -> None:
-    """Convert the model if needed and index ``ctx.docs`` into ``staging_dir/index``. Sentences
-    the previous index (same model) does not hold are encoded by the executor (map step: an actor
-    pool on Ray); the index is then built from the vectors (reduce)."""
+    """Convert the model if needed and index ``ctx.docs`` into ``staging_dir/index``. Distinct
+    sentences that neither the previous index (same model) nor the persistent vector cache holds
+    are encoded by the executor, longest first (map step: an actor pool on Ray) and stored in the
+    cache; the index is then built from the vectors (reduce)."""
     model_dir = ensure_model(ctx.staging_dir / MODEL)
     spec = configured_spec(ctx.options.get("encoder"))
     encoder = load_encoder(model_dir, spec=spec)
     extractions = stage_extraction(ctx) or None
     previous = ctx.previous_dir / INDEX if ctx.previous_dir is not None else None
     t = time.perf_counter()
-    model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": int(encoder.dim)}
+    fp = encoder.fingerprint
+    model = {"name": encoder.name, "fingerprint": fp, "dim": int(encoder.dim)}
     warm_cache(previous if previous and previous.is_dir() else None, model)
-    texts = uncached(encoder.fingerprint,
-                     [s.text for d in ctx.docs for p in d.provisions for s in p.sentences if s.text.strip()])
+    texts = uncached(fp, [s.text for d in ctx.docs for p in d.provisions for s in p.sentences if s.text.strip()])
+    store = vector_cache_for(ctx)
+    hits = store.get(fp, texts) if store is not None and texts else {}
+    if hits:
+        cache_vectors(fp, list(hits), list(hits.values()))
+        texts = [x for x in texts if x not in hits]
+    t_enc = time.perf_counter()
     if texts:
+        texts.sort(key=len, reverse=True)
         vectors = ctx.executor.map_batches(PassageEncoding(str(model_dir), spec), texts, ENCODE_BATCH)
-        cache_vectors(encoder.fingerprint, texts, vectors)
+        cache_vectors(fp, texts, vectors)
+        if store is not None:
+            store.put(fp, texts, vectors)
+    t_enc = time.perf_counter() - t_enc
+    if store is not None:
+        store.close()
     ix = HybridIndex.build(ctx.docs, encoder, extractions, previous if previous and previous.is_dir() else None,
                            place_chain=enclosing_places)
     ix.save(ctx.staging_dir / INDEX)
     ctx.results["index_stage"] = {**ix.manifest()["counts"], "index_type": ix.dense.kind,
+                                  "encoded": len(texts), "from_vector_cache": len(hits),
+                                  "encode_seconds": round(t_enc, 2),
                                   "seconds": round(time.perf_counter() - t, 2)}
 
 

@@ -174,7 +174,7 @@ def concept_json(name: str, table: EntityTable, docs: dict[str, Document], *, se
 
     obj = concept_cascade(name, table, infos, sentence_text=sentence_text, search=search, chain=chain,
                           k_semantic=k_semantic)
-    for o in obj["occurrences"]:
+    for o in obj["occurrences"] + obj["neighbours"]:
         d = docs[o["doc_id"]]
         o["doc_title"] = d.title
         try:
@@ -203,6 +203,8 @@ def render_concept(obj: dict) -> str:
     out = [f"concept: {obj['concept']}  canonical: {obj['canonical']}",
            f"aliases: {'、'.join(obj['aliases']) or '-'}",
            f"semantic matches: {'yes' if obj['semantic'] else 'no (search index unavailable)'}", ""]
+    if not obj.get("found", True):
+        out += [f"not found: no document mentions {obj['concept']}", ""]
     for g in obj["groups"]:
         out.append(f"[{g['level'] or 'unknown'}]")
         for pl in g["places"]:
@@ -211,7 +213,14 @@ def render_concept(obj: dict) -> str:
     rows = [[o["level"] or "?", o["place"] or "?", _short(o.get("doc_title", o["doc_id"]), 18),
              o.get("provision_number") or o["provision_id"], o["match"], _snippet(o["text"], o.get("surface"))]
             for o in obj["occurrences"]]
-    out += [f"OCCURRENCES ({len(rows)})", _table(["level", "place", "document", "provision", "match", "text"], rows), ""]
+    if rows:
+        out += [f"OCCURRENCES ({len(rows)})", _table(["level", "place", "document", "provision", "match", "text"], rows), ""]
+    near = [[o["level"] or "?", _short(o.get("doc_title", o["doc_id"]), 18), o.get("provision_number") or o["provision_id"],
+             o["match"], f"{o['score']:.3f}" if o.get("score") is not None else "", _snippet(o["text"], None)]
+            for o in obj.get("neighbours", [])]
+    if near:
+        title = "SUGGESTIONS" if not obj.get("found", True) else "SEMANTIC NEIGHBOURS (not mentions)"
+        out += [f"{title} ({len(near)})", _table(["level", "document", "provision", "match", "score", "text"], near), ""]
     if obj["chain"]:
         rows = [[_short(e.get("from_title") or e["from"] or "?", 26), _short(e.get("to_title") or e["to"], 26),
                  e["relation"] or "", "inferred" if e["inferred"] else "stated",

@@ -22,12 +22,17 @@ def mark(text: str, spans: list[list[int]]) -> str:
 def render_search(res: dict) -> str:
     """Readable search results: one block per provision, best sentence with highlights."""
     if not res["results"]:
-        return f"no results for {res['query']}"
-    lines = [f"search: {res['query']}"]
-    for i, r in enumerate(res["results"], 1):
+        return f"no results for {res['query']}" + (f" (offset {res['offset']} of {res['total']})" if res.get("total") else "")
+    offset = res.get("offset", 0)
+    head = f"search: {res['query']}"
+    if "total" in res:
+        head += f"  · results {offset + 1}–{offset + len(res['results'])} of {res['total']} · sorted by {res.get('sort', 'relevance')}"
+    lines = [head]
+    for i, r in enumerate(res["results"], offset + 1):
         where = " ".join(x for x in [r.get("provision_number"), r.get("provision_title")] if x)
         meta = " · ".join(x for x in [r.get("level"), r.get("place"), r.get("doc_number")] if x)
-        lines.append(f"{i:2d}. {r['score']:.3f}  《{r['doc_title']}》 {where}  [{meta}]")
+        tag = f" ({r['match']})" if r.get("match") else ""
+        lines.append(f"{i:2d}. {r['score']:.3f}{tag}  《{r['doc_title']}》 {where}  [{meta}]")
         lines.append(f"    {mark(r['text'], r.get('highlights', []))}")
         lines.append(f"    lexical {r['lexical_score']:.2f} · dense {r['dense_score']:.3f} · {r['doc_id']} {r['provision_id']}")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -200,10 +200,23 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     # --------------------------------------------------------------------- API
     api = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
 
-    @api.get("/search", summary="Hybrid search over sentences, cited, with facets", response_model_exclude_unset=True, response_model=schemas.SearchResponse)
+    @api.get("/search", summary="Search over sentences (exact matches first), cited, paged, with facets",
+             response_model_exclude_unset=True, response_model=schemas.SearchResponse,
+             description="``q`` takes the query syntax of ``GET /api/search/syntax``: AND by space, "
+                         "``\"phrase\"``, ``OR``, ``-exclude``, ``/s`` (same sentence), ``/p`` (same provision). "
+                         "``offset``/``k`` page through ``total`` results; ``sort``: relevance | date; "
+                         "``cutoff``: dense-score floor of the semantic tail (0–1, default 0.865); "
+                         "``scope``: sentence | provision.")
     def api_search(q: str = "", k: str | None = None, level: str | None = None, doc: str | None = None,
-                   place: str | None = None, year: str | None = None, type: str | None = None) -> dict:
-        return kg.search(q, k=k, level=level, doc=doc, place=place, year=year, type=type)
+                   place: str | None = None, year: str | None = None, type: str | None = None,
+                   offset: str | None = None, sort: str | None = None, cutoff: str | None = None,
+                   scope: str | None = None) -> dict:
+        return kg.search(q, k=k, level=level, doc=doc, place=place, year=year, type=type, offset=offset,
+                         sort=sort, cutoff=cutoff, scope=scope)
+
+    @api.get("/search/syntax", summary="The query syntax of search, as text", response_class=PlainTextResponse)
+    def api_search_syntax() -> str:
+        return kg.search_help()
 
     @api.post("/precedent", summary="Closest existing sentences to a draft, with citation and diff",
               response_model_exclude_unset=True, response_model=schemas.PrecedentResponse)
@@ -258,15 +271,19 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, q: str = "", k: str | None = None, level: str | None = None,
              doc: str | None = None, place: str | None = None, year: str | None = None,
-             type: str | None = None) -> Response:
+             type: str | None = None, offset: str | None = None, sort: str | None = None,
+             cutoff: str | None = None, scope: str | None = None) -> Response:
         params = {"q": q, "k": k or "", "level": level or "", "doc": doc or "", "place": place or "",
-                  "year": year or "", "type": type or ""}
-        ctx: dict[str, Any] = {"params": params, "facets": kg.facets, "result": None, "form_error": None}
+                  "year": year or "", "type": type or "", "sort": sort or "", "cutoff": cutoff or "",
+                  "scope": scope or ""}
+        ctx: dict[str, Any] = {"params": params, "facets": kg.facets, "result": None, "form_error": None,
+                               "syntax": kg.search_help()}
         status = 200
         if q.strip():
             try:
                 ctx["result"] = kg.search(q, k=k, level=level or None, doc=doc or None, place=place or None,
-                                          year=year or None, type=type or None)
+                                          year=year or None, type=type or None, offset=offset, sort=sort or None,
+                                          cutoff=cutoff or None, scope=scope or None)
             except errors.BadRequest as exc:
                 ctx["form_error"], status = exc.message, 400
         return page(request, "search.html", ctx, status)

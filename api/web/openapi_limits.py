@@ -10,6 +10,8 @@ from typing import Any
 
 from api.service import ENTITY_TYPES, FACT_TYPES, MAX_K, MAX_NAME_CHARS, MAX_QUERY_CHARS
 from corpus.model import LEVELS
+from embeddings.query import SCOPES
+from embeddings.search import SORTS
 
 NON_BLANK = r"\S"  # the service strips, then refuses an empty value
 
@@ -28,6 +30,10 @@ PARAMETERS: dict[tuple[str, str], dict[str, tuple[dict[str, Any], bool]]] = {
         "level": ({"type": "string", "enum": list(LEVELS)}, False),
         "doc": (text(MAX_NAME_CHARS), False), "place": (text(MAX_NAME_CHARS), False),
         "year": (YEAR, False), "type": ({"type": "string", "enum": list(FACT_TYPES)}, False),
+        "offset": ({"type": "integer", "minimum": 0}, False),
+        "sort": ({"type": "string", "enum": list(SORTS)}, False),
+        "cutoff": ({"type": "number", "minimum": 0, "maximum": 1}, False),
+        "scope": ({"type": "string", "enum": list(SCOPES)}, False),
     },
     ("/api/cascade", "get"): {"upper": (text(MAX_NAME_CHARS), True), "lower": (text(MAX_NAME_CHARS), True)},
     ("/api/concept/{name}", "get"): {"name": (text(MAX_NAME_CHARS), True)},

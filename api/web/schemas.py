@@ -31,14 +31,22 @@ class SearchHit(_Open):
     doc_title: str | None = None
     doc_number: str | None = None
     highlights: list[list[int]] = Field(default_factory=list, description="[start, end) offsets into text")
+    match: str | None = Field(None, description="exact (holds the whole query) | terms (every term) | semantic (the tail)")
+    citation: str | None = Field(None, description="《title》（文号）provision number, ready to copy")
 
 
 class SearchResponse(_Open):
     query: str
     k: int | None = None
+    total: int | None = Field(None, description="results in the whole result set (all pages)")
+    offset: int | None = Field(None, description="index of the first result of this page")
+    sort: str | None = Field(None, description="relevance | date")
+    cutoff: float | None = Field(None, description="dense-score floor of the semantic tail")
+    scope: str | None = Field(None, description="sentence | provision: where every term must occur")
+    strict: bool | None = Field(None, description="matches only (a phrase, OR or proximity was used)")
     filters: dict[str, Any] = Field(default_factory=dict)
     results: list[SearchHit]
-    facets: dict[str, Any] | None = None
+    facets: dict[str, Any] | None = Field(None, description="counts over the whole result set")
 
 
 class PrecedentResponse(_Open):
@@ -156,5 +164,7 @@ class ConceptResponse(_Open):
     canonical: str | None = None
     aliases: list[str] = Field(default_factory=list)
     types: list[str] = Field(default_factory=list)
-    occurrences: list[dict[str, Any]] = Field(default_factory=list)
+    found: bool | None = Field(None, description="false: no entity and no literal mention (neighbours are then suggestions)")
+    occurrences: list[dict[str, Any]] = Field(default_factory=list, description="every literal mention (name or alias)")
+    neighbours: list[dict[str, Any]] = Field(default_factory=list, description="semantic neighbours above the cut-off, not mentions")
     groups: list[dict[str, Any]] = Field(default_factory=list)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from corpus.model import LEVELS
 from kg.records import DocumentExtraction
 
+N_SUGGESTIONS = 3  # an unknown concept shows at most this many semantic neighbours
 _STRIP = re.compile(r"[\s“”\"'‘’《》〈〉「」『』]")
 
 
@@ -117,13 +118,18 @@ def concept_cascade(
     search=None,
     chain: Callable[[str], list[dict]] | None = None,
     k_semantic: int = 10,
+    n_suggestions: int = N_SUGGESTIONS,
 ) -> dict:
-    """Occurrences of a concept grouped by level and place, with the document chain.
+    """Every literal occurrence of a concept (name or alias) grouped by level and place, with the
+    chain of the documents that mention it; semantic neighbours apart.
 
     ``search`` is an object with ``concept_search(name, aliases, k)`` returning hits with
-    ``doc_id``, ``provision_id``, ``sentence_id``, ``text``, ``match`` (label|alias|semantic);
-    ``chain(doc_id)`` returns the documents above one (``kg.views.chain_above`` rows).
-    Either may be None: the result then says ``semantic: false`` / has no chain.
+    ``doc_id``, ``provision_id``, ``sentence_id``, ``text``, ``match`` (label|alias|semantic):
+    literal hits join ``occurrences``, semantic ones (already above the search's cut-off) go to
+    ``neighbours``. A concept with no entity and no literal occurrence is ``found: false`` and
+    keeps at most ``n_suggestions`` neighbours, marked ``suggestion``. ``chain(doc_id)`` returns
+    the documents above one (``kg.views.chain_above`` rows). Either may be None: the result then
+    says ``semantic: false`` / has no chain.
     """
     ents = table.find(name)
     canonical = ents[0]["name"] if ents else key_of(name)
@@ -133,6 +139,7 @@ def concept_cascade(
             if label != canonical and label not in aliases:
                 aliases.append(label)
     occurrences: list[dict] = []
+    neighbours: list[dict] = []
     seen: set[tuple[str, str]] = set()
 
     def add(doc_id: str, provision_id: str, sentence_id: str, text: str, match: str, surface: str | None,
@@ -141,7 +148,7 @@ def concept_cascade(
             return
         seen.add((doc_id, sentence_id))
         d = docs[doc_id]
-        occurrences.append({"doc_id": doc_id, "level": d.level, "place": d.place, "provision_id": provision_id,
+        (neighbours if match == "semantic" else occurrences).append({"doc_id": doc_id, "level": d.level, "place": d.place, "provision_id": provision_id,
                             "sentence_id": sentence_id, "text": text, "match": match, "surface": surface,
                             "entity_id": entity_id, "score": score})
 
@@ -159,6 +166,12 @@ def concept_cascade(
             add(h["doc_id"], h["provision_id"], h["sentence_id"], h["text"], h.get("match") or "semantic",
                 None, None, h.get("score"))
     occurrences.sort(key=lambda o: (_level_order(o["level"]), o["place"] or "", o["doc_id"], o["sentence_id"]))
+    found = bool(ents or occurrences)
+    if not found:
+        neighbours = [{**o, "match": "suggestion"} for o in neighbours[:n_suggestions]]
+    per_doc: dict[str, int] = {}
+    for o in occurrences:
+        per_doc[o["doc_id"]] = per_doc.get(o["doc_id"], 0) + 1
 
     groups: list[dict] = []
     for o in occurrences:
@@ -178,9 +191,11 @@ def concept_cascade(
         "types": sorted({e["type"] for e in ents}),
         "aliases": aliases,
         "semantic": semantic,
+        "found": found,
         "occurrences": occurrences,
+        "neighbours": neighbours,
         "groups": groups,
-        "documents": [docs[d].ref() for d in dict.fromkeys(o["doc_id"] for o in occurrences)],
+        "documents": [{**docs[d].ref(), "count": n} for d, n in per_doc.items()],
         "chain": linking_chain([o["doc_id"] for o in occurrences], chain, docs) if chain else [],
     }
 
