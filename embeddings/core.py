@@ -26,6 +26,18 @@ PROVISION_WEIGHT = 1.0  # a sentence's dense score: its cosine, averaged with it
 N_PROVISIONS = 20  # provisions whose sentences join the dense candidates
 
 
+def similarities(vectors: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+    """Inner product of each row with ``qvec`` in float64, summed the same way whatever array the
+    rows come from (no BLAS kernel whose rounding depends on alignment), so every backend that
+    holds the same float32 vectors gives the same scores to the last bit.
+
+    >>> similarities(np.array([[0.6, 0.8], [1.0, 0.0]], dtype=np.float32), np.array([0.6, 0.8])).round(6).tolist()
+    [1.0, 0.6]
+    """
+    v = np.asarray(vectors, dtype=np.float64).reshape(-1, np.asarray(qvec).shape[-1])
+    return (v * np.asarray(qvec, dtype=np.float64)).sum(axis=1)
+
+
 def _as_set(value) -> frozenset[str]:
     if value is None or value == "":
         return frozenset()
@@ -176,11 +188,11 @@ class Core:
 
     def dense_scores(self, qvec: np.ndarray, ids: np.ndarray, context: bool = True) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
-        s = self.dense.similarities(qvec, ids).astype(np.float64)
+        s = similarities(self.dense.vectors(ids), qvec) if ids.size else np.zeros(0)
         if not context or self.prov_dense is None or ids.size == 0:
             return s
         pids, inv = np.unique(self.row_pid[self.rows_of(ids)], return_inverse=True)
-        p = self.prov_dense.similarities(qvec, pids).astype(np.float64)[inv]
+        p = similarities(self.prov_dense.vectors(pids), qvec)[inv]
         return (s + PROVISION_WEIGHT * p) / (1 + PROVISION_WEIGHT)
 
     def coverage(self, query: str, ids: np.ndarray) -> float:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.errors import BadRequest, IncompatibleIndex, NotBuilt
-from embeddings.core import N_PROVISIONS, PROVISION_WEIGHT, SearchFilter
+from embeddings.core import N_PROVISIONS, PROVISION_WEIGHT, SearchFilter, similarities
 from embeddings.lexical import index_terms, query_terms
 
 SCHEME = "milvus://"
@@ -405,14 +405,26 @@ class MilvusBackend:
         q = query_vector(query)
         if not q:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        # a few more than asked, so that rows tied at the cut are chosen as the embedded ranker
-        # chooses them (by id), not by where Milvus happens to keep them
-        hits = [(i, abs(d)) for i, d in self._search(self.index.sentences, "lexical", q, n + TIE_SLACK,
-                                                     filter_expr(flt), "IP") if abs(d) > 0]
-        ids = np.asarray([i for i, _ in hits], dtype=np.int64)
-        scores = np.asarray([d for _, d in hits], dtype=np.float64)
-        order = np.lexsort((ids, -scores.astype(np.float32)))[:n]
-        return ids[order], scores[order]
+        # Milvus ranks by its own float sums; a few more rows than asked are fetched and re-scored
+        # as the embedded ranker scores them, so rows tied at the cut are chosen alike (by id)
+        hits = [i for i, d in self._search(self.index.sentences, "lexical", q, n + TIE_SLACK,
+                                           filter_expr(flt), "IP") if abs(d) > 0]
+        ids = np.asarray(hits, dtype=np.int64)
+        scores = self._bm25(query, ids)
+        keep = scores > 0
+        ids, scores = ids[keep], scores[keep]
+        order = np.lexsort((ids, -scores))[:n]
+        return ids[order], scores[order].astype(np.float64)
+
+    def _bm25(self, query: str, ids: np.ndarray) -> np.ndarray:
+        """BM25 of each row from its stored weights, summed as bm25s sums (float32, one addition
+        per query term occurrence, in query order): the embedded score, bit for bit."""
+        rows = self._rows(ids)
+        out = np.zeros(ids.size, dtype=np.float32)
+        for t in query_terms(query):
+            h = term_hash(t)
+            out += np.asarray([rows[int(i)]["lexical"].get(h, 0.0) for i in ids], dtype=np.float32)
+        return out
 
     def _nearest(self, collection: str, qvec: np.ndarray, n: int, expr: str) -> list[int]:
         """Primary keys of the ``n`` rows nearest ``qvec`` that pass ``expr``. A selective filter
@@ -453,15 +465,10 @@ class MilvusBackend:
         return self._local.rows
 
     def lexical_scores(self, query: str, ids: np.ndarray) -> np.ndarray:
-        """The inner product of the query's term counts with each row's stored BM25 weights:
-        the score Milvus' sparse search gives, computed from the fetched rows."""
         ids = np.asarray(ids, dtype=np.int64)
-        q = query_vector(query)
-        if not q or ids.size == 0:
+        if ids.size == 0 or not query_terms(query):
             return np.zeros(ids.size, dtype=np.float64)
-        rows = self._rows(ids)
-        return np.asarray([sum(np.float32(w) * np.float32(rows[int(i)]["lexical"].get(h, 0.0)) for h, w in q.items())
-                           for i in ids], dtype=np.float64)
+        return self._bm25(query, ids).astype(np.float64)
 
     def dense_candidates(self, qvec: np.ndarray, n: int, flt: SearchFilter | None = None) -> np.ndarray:
         expr = filter_expr(flt)
@@ -478,17 +485,15 @@ class MilvusBackend:
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size == 0:
             return np.zeros(0, dtype=np.float64)
-        q = np.asarray(qvec, dtype=np.float32)
         rows = self._rows(ids)
-        vecs = np.asarray([rows[int(i)]["vector"] for i in ids], dtype=np.float32)
-        s = (vecs @ q).astype(np.float64)
+        s = similarities(np.asarray([rows[int(i)]["vector"] for i in ids], dtype=np.float32), qvec)
         if not context:
             return s
         pids = sorted({int(rows[int(i)]["pid"]) for i in ids})
         prov = {int(r["pid"]): r["vector"] for r in self._query(self.index.provisions, _ids_expr("pid", pids),
                                                                 ["pid", "vector"])}
-        pv = np.asarray([prov[int(rows[int(i)]["pid"])] for i in ids], dtype=np.float32)
-        return (s + PROVISION_WEIGHT * (pv @ q).astype(np.float64)) / (1 + PROVISION_WEIGHT)
+        p = similarities(np.asarray([prov[int(rows[int(i)]["pid"])] for i in ids], dtype=np.float32), qvec)
+        return (s + PROVISION_WEIGHT * p) / (1 + PROVISION_WEIGHT)
 
     def coverage(self, query: str, ids: np.ndarray) -> float:
         terms = set(query_terms(query))

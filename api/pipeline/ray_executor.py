@@ -11,6 +11,7 @@ beyond loopback, run the build inside a network namespace with only loopback up
 """
 from __future__ import annotations
 
+import pickle
 from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -50,7 +51,11 @@ class RayExecutor:
 
     def map_batches(self, make_fn, items, batch_size: int) -> list:
         """An actor pool: each actor runs ``make_fn()`` once (loads the model; one GPU per actor
-        when the cluster has GPUs), then maps batches of items in order."""
+        when the cluster has GPUs), then maps batches of items in order.
+
+        The batches are cut here, on the driver, exactly as the local executor cuts them (one Ray
+        row per batch): an encoder's numerics depend on which texts share a batch (padding, kernel
+        shapes), so the same batches give the same vectors as a local build, bit for bit."""
         if not items:
             return []
         ray = self._init()
@@ -62,10 +67,14 @@ class RayExecutor:
                 self.fn = make_fn()
 
             def __call__(self, batch: dict) -> dict:
-                return {"out": list(self.fn(list(batch["item"])))}
+                out = []
+                for chunk in batch["chunk"]:
+                    out.extend(self.fn(pickle.loads(chunk)))
+                return {"out": out}
 
-        ds = ray.data.from_items([{"item": x} for x in items], override_num_blocks=max(1, min(len(items) // batch_size, 64)))
-        rows = ds.map_batches(_Batch, batch_size=batch_size, batch_format="numpy", concurrency=actors,
+        chunks = [pickle.dumps(list(items[i:i + batch_size])) for i in range(0, len(items), batch_size)]
+        ds = ray.data.from_items([{"chunk": c} for c in chunks], override_num_blocks=max(1, min(len(chunks), 64)))
+        rows = ds.map_batches(_Batch, batch_size=1, batch_format="numpy", concurrency=actors,
                               num_gpus=gpus).take_all()
         return [r["out"] for r in rows]
 
