@@ -126,6 +126,12 @@ class SearchIndex:
         self.backend = backend
         self._qcache: dict[str, np.ndarray] = {}
 
+    def with_backend(self, backend: RetrievalBackend | None) -> "SearchIndex":
+        """The same index, encoder and query vectors, with candidates from ``backend``."""
+        other = SearchIndex(self.ix, self.encoder, backend=backend)
+        other._qcache = self._qcache
+        return other
+
     def retrieval(self) -> RetrievalBackend:
         """The retrieval backend answering this index's searches."""
         return self.backend if self.backend is not None else self.ix.core()

@@ -239,8 +239,8 @@ def test_the_workers_cannot_open_connections_even_past_the_check(seeds, listener
     assert hits == []
 
 
-def _cli_sparql(data: Path, query_file: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api.cli", "sparql", f"@{query_file}", "--data", str(data)],
+def _cli_sparql(data: Path, query_file: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "api.cli", "sparql", f"@{query_file}", "--data", str(data), *extra],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -269,9 +269,12 @@ def test_a_deep_query_is_refused_and_the_next_one_answers(client, built_data, tm
 def test_the_cli_prints_the_whole_graph(built_data, tmp_path):
     f = tmp_path / "all.rq"
     f.write_text("SELECT * { ?s ?p ?o }", "utf-8")
-    proc = _cli_sparql(built_data, f)
+    proc = _cli_sparql(built_data, f, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["results"]["bindings"]) > 5000
+    table = _cli_sparql(built_data, f)  # the default: a table, every row (the count in its last line)
+    assert table.returncode == 0, table.stderr
+    assert len(table.stdout.splitlines()) > 5000
 
 
 def test_a_crashing_query_costs_one_worker_only(seeds):
