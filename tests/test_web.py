@@ -78,7 +78,8 @@ def test_precedent_page_posts_a_draft(client, corpus_docs):
     sentence = corpus_docs["000"].sentences()[5][1].text
     page = client.post("/precedent", data={"text": sentence, "k": "3"}).text
     assert page.count('<article class="hit">') == 3
-    assert 'class="btn small copy"' in page and "navigator.clipboard" in page
+    assert 'class="btn small copy"' in page and '<script src="/static/js/copy.js"' in page
+    assert "navigator.clipboard" in client.get("/static/js/copy.js").text
 
 
 def test_precedent_page_shows_one_section_per_draft_sentence(client):
