@@ -5,12 +5,11 @@ the local server (no CDN, no remote prefix or autocomplete service).
 """
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
+
+from app_support import running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -23,25 +22,12 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server(built_data: Path):
-    import uvicorn
-
     from api.web.app import create_app
 
     app = create_app(built_data)
     app.state.kg.warm()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with running_server(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

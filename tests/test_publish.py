@@ -19,7 +19,7 @@ from api.datadir import BUILDS, build_id, current_build, load_documents
 from api.pipeline.build import build
 from api.pipeline.versions import CRASH_ENV, build_lock
 from api.service import PolicyKG
-from corpus import BUNDLED_DIR
+from app_support import corpus_of
 from corpus.errors import BuildLocked, DiskError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,15 +41,6 @@ BUILD_SCRIPT = textwrap.dedent("""
         sys.exit(1)
     sys.exit(report.exit_code)
 """)
-
-
-def corpus_of(tmp_path: Path, name: str, *prefixes: str) -> Path:
-    d = tmp_path / name
-    d.mkdir()
-    for prefix in prefixes:
-        src = next(BUNDLED_DIR.glob(f"{prefix}_*.txt"))
-        shutil.copy(src, d / src.name)
-    return d
 
 
 def run_build(corpus: Path, data: Path, crash_at: str | None = None, sleep: float = 0.0) -> subprocess.Popen:

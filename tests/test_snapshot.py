@@ -1,11 +1,8 @@
 """One consistent build per request: rebuilding under concurrent requests never mixes two builds."""
 from __future__ import annotations
 
-import shutil
-import socket
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,45 +10,22 @@ import pytest
 from api.datadir import build_id, load_manifest
 from api.pipeline.build import build
 from api.pipeline.stages import extraction_stage, graph_stage
-from corpus import BUNDLED_DIR
+from app_support import corpus_of, running_server
 
 STAGES = [extraction_stage, graph_stage]
 GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 DOC_GRAPH = "https://w3id.org/policykg/graph/doc/"
 
 
-def corpus_of(tmp_path: Path, name: str, *prefixes: str) -> Path:
-    d = tmp_path / name
-    d.mkdir()
-    for prefix in prefixes:
-        src = next(BUNDLED_DIR.glob(f"{prefix}_*.txt"))
-        shutil.copy(src, d / src.name)
-    return d
-
-
 @pytest.fixture
 def server(tmp_path):
     """A real server (uvicorn in a thread) over a data dir holding a small build."""
-    import uvicorn
-
     from api.web.app import create_app
 
     data = tmp_path / "data"
     build(corpus_of(tmp_path, "a", "004"), data, progress=False, stages=STAGES)
-    app = create_app(data)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", data
-    srv.should_exit = True
-    thread.join(timeout=30)
+    with running_server(create_app(data)) as url:
+        yield url, data
 
 
 def test_rebuild_under_load_never_mixes_builds(server, tmp_path):
