@@ -11,12 +11,12 @@ import pytest
 from api.datadir import EXTRACTION, GRAPH, current_build
 from api.pipeline.build import build
 from api.pipeline.executor import Executor, LocalExecutor
-from api.pipeline.shards import SHARDS
+from api.pipeline.shards import SHARDS, graph_shard_path
 from api.pipeline.stages import extraction_stage, graph_stage
 from corpus import BUNDLED_DIR
 from kg.extract import extract_document, name_indicators, prepare_corpus
 from kg.iris import contribution_graph, document_graph
-from kg.store import build_store
+from kg.store import build_store, read_nquads
 
 
 class ShuffledExecutor:
@@ -90,12 +90,11 @@ def test_a_build_writes_one_shard_per_document_and_loads_the_graph_from_them(bui
     extraction = name_indicators({k: v.model_copy(deep=True) for k, v in raw.items()})
     assert any(raw[k] != extraction[k] for k in raw)  # the corpus-wide naming rewrites some shards
     for name, data in builds.items():
-        shards = sorted(p.stem for p in (data / SHARDS).glob("*.nq"))
+        shards = sorted(p.name.removesuffix(".nq.gz") for p in (data / SHARDS).iterdir())
         assert shards == sorted(d.id for d in docs), name
         assert sorted(p.stem for p in (data / EXTRACTION).glob("*.json")) == shards
         for doc_id in shards:  # each shard holds its own document's graphs only
-            graphs = {q.graph_name.value for q in ox.parse(path=str(data / SHARDS / f"{doc_id}.nq"),
-                                                           format=ox.RdfFormat.N_QUADS)}
+            graphs = {q.graph_name.value for q in read_nquads(graph_shard_path(data, doc_id))}
             assert graphs == {document_graph(doc_id), contribution_graph(doc_id)}
         for doc_id, ex in extraction.items():
             assert (data / EXTRACTION / f"{doc_id}.json").read_text("utf-8") == ex.model_dump_json(), name

@@ -6,8 +6,8 @@ driver never holds the whole corpus's extraction records or quads:
 
 * ``extraction/{doc_id}.json`` — the document's extraction (:class:`ExtractionShard`), rewritten
   by the driver only for documents whose indicators the corpus-wide naming renames;
-* ``shards/{doc_id}.nq`` — the document's named graph and its contribution to the shared graph,
-  as N-Quads (:class:`GraphShard`); the graph stage bulk-loads the store from these files.
+* ``shards/{doc_id}.nq.gz`` — the document's named graph and its contribution to the shared graph,
+  as gzip-compressed N-Quads (:class:`GraphShard`); the graph stage bulk-loads the store from these files.
 
 The build folder must be visible to every worker (a local cluster's disk, or a volume shared by
 a cluster's pods: docs/scale-out.md).
@@ -24,7 +24,7 @@ from kg.graph import document_quads
 from kg.records import DocumentExtraction
 from kg.store import write_nquads
 
-SHARDS = "shards"  # shards/{doc_id}.nq: one document's quads
+SHARDS = "shards"  # shards/{doc_id}.nq.gz: one document's quads
 
 
 def extraction_path(build_dir: str | Path, doc_id: str) -> Path:
@@ -32,7 +32,7 @@ def extraction_path(build_dir: str | Path, doc_id: str) -> Path:
 
 
 def graph_shard_path(build_dir: str | Path, doc_id: str) -> Path:
-    return Path(build_dir) / SHARDS / f"{doc_id}.nq"
+    return Path(build_dir) / SHARDS / f"{doc_id}.nq.gz"
 
 
 def write_extraction(build_dir: str | Path, ex: DocumentExtraction) -> None:

@@ -81,7 +81,7 @@ def extraction_stage(ctx: BuildContext) -> None:
 
 def graph_stage(ctx: BuildContext) -> None:
     """The graph of every document into ``staging_dir/graph``: each worker writes its document's
-    quads as an N-Quads shard (``shards/{doc_id}.nq``), then the store bulk-loads the shards,
+    quads as an N-Quads shard (``shards/{doc_id}.nq.gz``), then the store bulk-loads the shards,
     streaming, and derives the shared and inferred graphs."""
     t0 = time.perf_counter()
     doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
