@@ -379,7 +379,8 @@ class PolicyKG:
         """The documents above ``doc_id`` in the cascade (nearest first), including
         documents outside the corpus and inferred links, from the graph's cascade view."""
         def load() -> list[dict]:
-            return views.chain_above(self._store, doc_id)
+            dag = self._once("cascade_dag", lambda: views.cascade_dag(self._store))  # read once, walked per document
+            return views.chain_above(self._store, doc_id, dag)
 
         return self._once(f"chain:{doc_id}", load)
 

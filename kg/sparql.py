@@ -42,8 +42,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import mimeparse
-from rdflib.plugins.sparql import algebra, parser
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from corpus.errors import (
     BadRequest,
@@ -122,6 +120,8 @@ def nesting_depth(text: str) -> int:
 
 def _walk(node):
     """Every CompValue in an rdflib parse tree / algebra."""
+    from rdflib.plugins.sparql.parserutils import CompValue  # see prepare
+
     stack, seen = [node], set()
     while stack:
         n = stack.pop()
@@ -146,6 +146,9 @@ def prepare(query: str) -> Prepared:
         raise BadRequest(f"SPARQL query longer than {MAX_QUERY_CHARS} characters")
     if nesting_depth(query) > MAX_NESTING:
         raise BadRequest(f"SPARQL query nested deeper than {MAX_NESTING} brackets")
+    # rdflib's SPARQL parser takes ~0.6 s to import: only processes that check a query pay it
+    from rdflib.plugins.sparql import algebra, parser
+
     with _parse_lock:
         try:
             tree = parser.parseQuery(query)

@@ -6,12 +6,14 @@
 """
 from __future__ import annotations
 
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from corpus.errors import NotFound
 from kg import iris
 from kg.graph import LEVEL_RANK
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
 
 _PK = "https://w3id.org/policykg/ont#"
 
@@ -33,6 +35,8 @@ def _level(term) -> str | None:
 def cascade_dag(store) -> nx.DiGraph:
     """Documents as nodes (``title``, ``level``, ``rank``, ``in_corpus``, ``doc_id``, ``number``);
     an edge lower → higher per ``eli:applies`` / ``eli:based_on`` (``relation``, ``inferred``)."""
+    import networkx as nx  # 0.3–0.7 s to import: only when a cascade is walked, not on every import of kg
+
     g = nx.DiGraph()
     rows = store.query("""SELECT ?d ?title ?level ?in ?id ?num WHERE { ?d a pk:PolicyDocument .
         OPTIONAL { ?d eli:title ?title } OPTIONAL { ?d pk:level ?level } OPTIONAL { ?d pk:inCorpus ?in }
@@ -68,10 +72,12 @@ def _resolve(g: nx.DiGraph, doc: str) -> str:
     raise NotFound("document", doc)
 
 
-def chain_above(store, doc: str) -> list[dict]:
+def chain_above(store, doc: str, dag: nx.DiGraph | None = None) -> list[dict]:
     """Documents above ``doc`` (a doc id or IRI) in the cascade, nearest first, each with the
-    ``via`` edge that reaches it (``relation``, ``inferred``) and its ``distance``."""
-    g = cascade_dag(store)
+    ``via`` edge that reaches it (``relation``, ``inferred``) and its ``distance``. ``dag``: the
+    store's :func:`cascade_dag`, when the caller keeps it (asking for several chains then reads
+    the store once)."""
+    g = cascade_dag(store) if dag is None else dag
     start = _resolve(g, doc)
     out, seen, frontier, distance = [], {start}, [start], 0
     while frontier:
