@@ -43,12 +43,9 @@ from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.query import HELP as QUERY_HELP
 from embeddings.query import SCOPES
 from embeddings.search import SORTS, SearchIndex
-from kg import views
 from kg.cascade.concept import EntityTable
 from kg.records import ENTITY_TYPES, DocumentExtraction
-from kg.sparql import EXAMPLE_QUERIES_DIR, RemoteSparqlService, SparqlService
-from kg.sparql import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
-from kg.store import open_store
+from kg.sparql_limits import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
 
 T = TypeVar("T")
 
@@ -379,6 +376,8 @@ class PolicyKG:
         """The documents above ``doc_id`` in the cascade (nearest first), including
         documents outside the corpus and inferred links, from the graph's cascade view."""
         def load() -> list[dict]:
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib, networkx) loads only where the graph is read
+
             dag = self._once("cascade_dag", lambda: views.cascade_dag(self._store))  # read once, walked per document
             return views.chain_above(self._store, doc_id, dag)
 
@@ -390,6 +389,8 @@ class PolicyKG:
             self._require_built()
 
             if not self.backends.remote_graph:
+                from kg.store import open_store  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib, networkx) loads only where the graph is read
+
                 return open_store(self.data_dir)  # NotBuilt when the build has no graph
             return open_graph_store(self.root, self.backends)  # the external store and its shards are not per build
 
@@ -609,6 +610,7 @@ class PolicyKG:
     def _sparql_service(self):
         def load():
             self._require_built()
+            from kg.sparql import RemoteSparqlService, SparqlService  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib, networkx) loads only where the graph is read
 
             if self.backends.remote_graph:
                 return RemoteSparqlService(open_graph_store(self.root, self.backends))  # not per build
@@ -647,6 +649,8 @@ class PolicyKG:
         """The example SPARQL queries shipped in ``kg/queries/*.rq``: name, title, query text."""
 
         def load() -> list[dict]:
+            from kg.sparql import EXAMPLE_QUERIES_DIR  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib, networkx) loads only where the graph is read
+
             folder = EXAMPLE_QUERIES_DIR
             out = []
             for path in sorted(folder.glob("*.rq")):

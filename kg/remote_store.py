@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 from corpus.errors import BadRequest, PolicyKGError
 from kg import iris
 from kg.graph import N
+from kg.prefixes import PREFIXES
 from kg.store import DOC_GRAPH_PREFIX, DocumentGraphs, EXPORT_FORMATS, derived_quads, merge_shared_facts, serialise_dataset, split_contribution
-from kg.vocab import PREFIXES
 from ontology import ONTOLOGY_TTL
 
 _BATCH = 2000  # triples per INSERT DATA request (Virtuoso refuses ~5,000)

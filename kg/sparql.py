@@ -53,18 +53,15 @@ from corpus.errors import (
 )
 from kg import sparql_worker as wire
 from kg.iris import BASE, CONTRIB_BASE
+from kg.prefixes import PREFIXES
+from kg.sparql_limits import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT, MAX_NESTING, MAX_QUERY_CHARS
 from kg.sparql_worker import GRAPH_FORMATS, RESULT_FORMATS, Request, SparqlResult
-from kg.vocab import PREFIXES
 
 __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "Prepared", "SparqlResult", "SparqlService", "prepare",
            "negotiate", "media_type", "format_for", "DEFAULT_TIMEOUT", "DEFAULT_ROW_CAP"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_ROW_CAP = 100_000
-MAX_QUERY_CHARS = 100_000
-MAX_NESTING = 64  # brackets { ( [ open at once; real queries stay below 15
 STARTUP_TIMEOUT = 60.0
 BASE_IRI = f"{BASE}/"
 HIDDEN_GRAPH_PREFIXES = (CONTRIB_BASE,)

@@ -38,7 +38,7 @@ from api.web.sparql_http import METHODS as SPARQL_METHODS
 from api.web.sparql_http import EndpointConfig, sparql_endpoint
 from corpus import errors
 from corpus.model import LEVELS
-from kg.vocab import PREFIXES
+from kg.prefixes import PREFIXES
 
 HERE = Path(__file__).parent
 MAX_PROVISIONS_PAGE = 1000  # provisions per /api/documents/{id} response (a bound on its size)
