@@ -113,14 +113,16 @@ def _process_cpu(pid: int) -> float:
 
 def warm_latency(servers: list[tuple[str, int]], n: int) -> list[tuple[list[float], float]]:
     """For each ``(url, pid)``: wall seconds of ``n`` warm requests (distinct queries, the servers
-    taking turns request by request) and the server's CPU seconds per request."""
+    taking turns request by request, which one goes first alternating) and the server's CPU seconds
+    per request."""
     for url, _ in servers:
         _get(f"{url}/api/search?" + urllib.parse.urlencode({"q": QUERIES[0]}))
     walls: list[list[float]] = [[] for _ in servers]
     cpu = [_process_cpu(pid) for _, pid in servers]
     for i in range(n):
         q = QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {i}")
-        for j, (url, _) in enumerate(servers):
+        order = list(enumerate(servers))
+        for j, (url, _) in order if i % 2 == 0 else order[::-1]:
             t = time.perf_counter()
             _get(f"{url}/api/search?" + urllib.parse.urlencode({"q": q}))
             walls[j].append(time.perf_counter() - t)
