@@ -217,6 +217,7 @@ raise SystemExit(code)
     (["search", "四千行动", "--k", "3"], False),
     (["precedent", "加快建设高标准农田，稳定粮食生产", "--k", "2"], False),
     (["concept", "千万工程"], True),
+    (["concept", "火星移民计划"], False),  # no document mentions it: no chain to read, the graph stays closed
 ])
 def test_query_commands_from_the_shell_load_only_their_read_path(built_data, capsys, argv, graph):
     """A fresh ``policykg search|precedent|concept`` process imports none of the heavy stacks it does
