@@ -319,8 +319,8 @@ class LexicalIndex:
         import scipy.sparse as sp  # see the module docstring
 
         directory.mkdir(parents=True, exist_ok=True)
-        if self._bm25 is None:  # loaded for reading: bm25s's object is made from the counts, as at build time
-            self._bm25 = self._index()
+        if self._bm25 is None:  # loaded for reading: index the counts again, in memory, as at build time
+            self._set(self.counts)  # (the mapped weight files may be the very files written now)
         self._bm25.save(directory, **_FILES)
         sp.save_npz(directory / "bm25_counts.npz", self.counts)
         (directory / "bm25_lexical.json").write_text(json.dumps({"format": FORMAT}), encoding="utf-8")

@@ -104,6 +104,11 @@ def test_a_loaded_index_scores_as_bm25s_does_without_importing_it(tmp_path, lex,
         np.testing.assert_array_equal(back.postings(term), lex.postings(term))
     np.testing.assert_array_equal(back.row_terms(3), lex.counts.getrow(3).indices)
     assert (back.counts != lex.counts).nnz == 0 and (back.weights != lex.weights).nnz == 0
+    back.save(tmp_path)  # over the files it maps: it reads on from memory, and the files stay the same index
+    again = LexicalIndex.load(tmp_path)
+    for q in queries[:20]:
+        np.testing.assert_array_equal(back.scores(q), lex.scores(q))
+        np.testing.assert_array_equal(again.scores(q), lex.scores(q))
 
 
 def test_vectorised_counting_matches_the_reference_terms(sentences):
