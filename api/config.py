@@ -24,7 +24,6 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from corpus.errors import BadRequest
