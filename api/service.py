@@ -376,10 +376,10 @@ class PolicyKG:
         """The documents above ``doc_id`` in the cascade (nearest first), including
         documents outside the corpus and inferred links, from the graph's cascade view."""
         def load() -> list[dict]:
-            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib, networkx) loads only where the graph is read
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
 
-            dag = self._once("cascade_dag", lambda: views.cascade_dag(self._store))  # read once, walked per document
-            return views.chain_above(self._store, doc_id, dag)
+            links = self._once("cascade_links", lambda: views.cascade_links(self._store))  # read once, walked per document
+            return views.chain_above(self._store, doc_id, links)
 
         return self._once(f"chain:{doc_id}", load)
 
@@ -389,7 +389,7 @@ class PolicyKG:
             self._require_built()
 
             if not self.backends.remote_graph:
-                from kg.store import open_store  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib, networkx) loads only where the graph is read
+                from kg.store import open_store  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
 
                 return open_store(self.data_dir)  # NotBuilt when the build has no graph
             return open_graph_store(self.root, self.backends)  # the external store and its shards are not per build
@@ -610,7 +610,7 @@ class PolicyKG:
     def _sparql_service(self):
         def load():
             self._require_built()
-            from kg.sparql import RemoteSparqlService, SparqlService  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib, networkx) loads only where the graph is read
+            from kg.sparql import RemoteSparqlService, SparqlService  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
 
             if self.backends.remote_graph:
                 return RemoteSparqlService(open_graph_store(self.root, self.backends))  # not per build
@@ -649,7 +649,7 @@ class PolicyKG:
         """The example SPARQL queries shipped in ``kg/queries/*.rq``: name, title, query text."""
 
         def load() -> list[dict]:
-            from kg.sparql import EXAMPLE_QUERIES_DIR  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib, networkx) loads only where the graph is read
+            from kg.sparql import EXAMPLE_QUERIES_DIR  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
 
             folder = EXAMPLE_QUERIES_DIR
             out = []

