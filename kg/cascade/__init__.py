@@ -19,7 +19,7 @@ from kg.cascade.slogans import SloganPair, slogan_pairs
 from kg.cascade.targets import TargetMove, target_moves
 from kg.records import DocumentExtraction
 
-__all__ = ["CascadeResult", "analyse", "align", "jurisdiction_rank", "higher_jurisdiction_words"]
+__all__ = ["CascadeResult", "analyse", "align", "jurisdiction_rank", "higher_jurisdiction_words", "names_place_of"]
 
 #: rank of an administrative level (smaller = higher)
 LEVEL_RANK = {"central": 0, "provincial": 1, "prefectural": 2, "county": 3, "township": 4, "village": 5}
@@ -99,6 +99,9 @@ def _findings(result: CascadeResult, lower_ex: DocumentExtraction | None, gazett
     foreign = _foreign_places(lower, lower_ex, gazetteer)
     out: list[dict] = []
     paired = {p.lower.provision_id: p for p in result.alignment.pairs}
+    up_code, low_code = result.upper.place_code, lower.place_code
+    # a lower document outside the upper's jurisdiction names its own places with 全县, not the upper's
+    within = gazetteer is None or not (up_code and low_code) or gazetteer.contains(up_code, low_code)
     for p in lower.provisions:
         if p.children and p.parent is not None:
             continue  # leaf and top-level text only (no double counting of containers)
@@ -112,7 +115,8 @@ def _findings(result: CascadeResult, lower_ex: DocumentExtraction | None, gazett
 
         if rank is not None:
             for s, e, word in higher_jurisdiction_words(text, rank):
-                is_copy = copied(s, e, word)
+                # a local copy only where the copied self-word names the upper document's own place
+                is_copy = copied(s, e, word) and names_place_of(word, result.upper) and within
                 out.append({
                     "kind": "unlocalised_copy" if is_copy else "higher_jurisdiction_reference",
                     "severity": "warning" if is_copy else "info",
@@ -129,12 +133,39 @@ def _findings(result: CascadeResult, lower_ex: DocumentExtraction | None, gazett
                 "context": lower.text[max(0, s - 12) : e + 12],
                 "upper_provision_id": pair.upper.provision_id if pair else None,
             })
+    out = _distinct(out)
     for sp in result.slogans:
         low = sp.lower
         if low.count_matches is False:
             out.append({"kind": "slogan_count_mismatch", "severity": "info", "provision_id": low.provision_id,
                         "word": low.name, "context": "、".join(low.components), "upper_provision_id": None})
     return out
+
+
+def names_place_of(word: str, doc: Document) -> bool:
+    """Whether a self-word (全市, 本县) names ``doc``'s own jurisdiction: its place ends with the
+    word's unit (重庆市 → 全市, 垫江县 → 全县); without a place, its level's rank decides.
+
+    >>> d = Document(id="x", title="t", source="s", text="", place="垫江县", level="county")
+    >>> names_place_of("全县", d), names_place_of("全市", d)
+    (True, False)
+    """
+    unit = word[1:]
+    if doc.place:
+        return doc.place.endswith(unit)
+    return doc.level in LEVEL_RANK and WORD_RANK.get(unit) == LEVEL_RANK[doc.level]
+
+
+def _distinct(findings: list[dict]) -> list[dict]:
+    """One finding per (kind, provision, word): repeats in one provision add to ``count``."""
+    out: dict[tuple, dict] = {}
+    for f in findings:
+        key = (f["kind"], f["provision_id"], f["word"])
+        if key in out:
+            out[key]["count"] += 1
+        else:
+            out[key] = {**f, "count": 1}
+    return list(out.values())
 
 
 def analyse(
