@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from page_language import foreign_words, page_urls, ui_text
 
 from api.web.app import create_app
 from api.web.i18n import translator
-from page_language import foreign_words, page_urls, ui_text
 
 
 @pytest.fixture(scope="module")

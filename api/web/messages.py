@@ -16,7 +16,7 @@ text). A message of no known shape keeps its text inside a generic sentence.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from markupsafe import Markup, escape
 

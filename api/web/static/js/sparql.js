@@ -85,6 +85,35 @@
       .catch(function () { /* labels are a nicety: the prefixed names stay */ });
   }
 
+  /* YASGUI has no translations: on a Chinese page its own words are rewritten as they appear. */
+  var ZH_CHROME = {
+    "Table": "表格", "Response": "原始响应", "Simple view": "简洁视图", "Ellipse": "截断长文本",
+    "Page size: ": "每页：", "All": "全部", "Download result": "下载结果", "Show all": "显示全部", "Filter query results": "筛选结果",
+    "Run query": "运行查询", "Share query": "分享查询", "Add tab": "新建标签页", "Close tab": "关闭标签页",
+    "Clear endpoint": "清除端点", "Download not supported": "不支持下载", "Endpoint is down": "端点不可用",
+    "Incorrect endpoint URL": "端点地址有误", "Try query in a new browser window": "在新窗口中尝试查询"
+  };
+  function zhChrome(text) {
+    if (Object.prototype.hasOwnProperty.call(ZH_CHROME, text)) { return ZH_CHROME[text]; }
+    var m = /^(?:(\d+) results?)?(?: ?in ([\d.]+) seconds?)?$/.exec(text);
+    if (m && (m[1] || m[2])) { return (m[1] ? m[1] + " 条结果" : "") + (m[2] ? "，用时 " + m[2] + " 秒" : ""); }
+    return null;
+  }
+  function translateChrome(root) {
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), node, out;
+    while ((node = walker.nextNode())) {
+      if (node.parentElement && node.parentElement.closest(".CodeMirror, table")) { continue; }
+      out = zhChrome(node.nodeValue);
+      if (out !== null && out !== node.nodeValue) { node.nodeValue = out; }
+    }
+    root.querySelectorAll("[title], [placeholder], [aria-label]").forEach(function (el) {
+      ["title", "placeholder", "aria-label"].forEach(function (a) {
+        var v = el.getAttribute(a), t = v && zhChrome(v);
+        if (t) { el.setAttribute(a, t); }
+      });
+    });
+  }
+
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
@@ -121,5 +150,14 @@
     tab.setQuery(examples[+b.dataset.index].query);
     tab.query();
   });
+  if (lang === "zh") {
+    var root = document.getElementById("yasgui"), pending = false;
+    translateChrome(root);
+    new MutationObserver(function () {
+      if (pending) { return; }
+      pending = true;
+      setTimeout(function () { pending = false; translateChrome(root); }, 0);
+    }).observe(root, { childList: true, subtree: true, characterData: true });
+  }
   window.policykgYasgui = yasgui;
 })();
