@@ -25,6 +25,8 @@ __all__ = ["CascadeResult", "analyse", "align", "jurisdiction_rank", "higher_jur
 LEVEL_RANK = {"central": 0, "provincial": 1, "prefectural": 2, "county": 3, "township": 4, "village": 5}
 #: rank of the jurisdiction a self-word (全市, 我县, 本镇) refers to
 WORD_RANK = {"省": 1, "市": 2, "州": 2, "县": 3, "区": 3, "旗": 3, "镇": 4, "乡": 4, "街道": 4, "村": 5}
+#: characters either side of a place name that must match the upper text for a copied place
+COPY_CONTEXT = 4
 # 全市 / 我县 / 本镇, but not the 全市 inside 完全市场 or 健全市场 (全国 is never a self-reference here)
 _SELF_WORD = re.compile(r"(?<![完健安齐周保])(?:全|本|我)(省|市|州|县|区|旗|镇|乡|街道|村)(?![场民])")
 
@@ -125,7 +127,9 @@ def _findings(result: CascadeResult, lower_ex: DocumentExtraction | None, gazett
                     "upper_provision_id": pair.upper.provision_id if pair else None,
                 })
         for s, e, surface in foreign.get(p.id, []):
-            is_copy = bool(pair) and surface in upper_text
+            # copied: the place with the words around it stands in the aligned upper text, not the name alone
+            window = re.sub(r"\s+", "", lower.text[max(0, s - COPY_CONTEXT) : e + COPY_CONTEXT])
+            is_copy = bool(pair) and surface in upper_text and window in re.sub(r"\s+", "", upper_text)
             out.append({
                 "kind": "unlocalised_copy" if is_copy else "foreign_place",
                 "severity": "warning" if is_copy else "info",
