@@ -240,11 +240,12 @@ def test_cascade_page_in_words(client):
     counted, not listed; relations and change kinds in words; a similarity per pair."""
     pairs = client.app.state.kg.cascade_pairs()
     assert pairs and all(p["upper"] != p["lower"] for p in pairs)
+    assert client.get("/api/cascade/pairs").json() == pairs  # the form's list has its JSON twin
     empty = lxml.html.document_fromstring(client.get("/cascade", params={"lang": "zh"}).text)
     chosen = [s.xpath(".//option[@selected]/@value") for s in empty.xpath("//form[@id='cascade-form']//select")]
     assert chosen[0] != chosen[1] and (chosen[0][0], chosen[1][0]) == (pairs[0]["upper"], pairs[0]["lower"])
-    links = empty.xpath("//section[@id='linked-pairs']//a/@href")
-    assert len(links) == len(pairs)
+    links = empty.xpath("//section[@id='linked-pairs']//li/a/@href")
+    assert links == [f"/cascade?upper={p['upper']}&lower={p['lower']}" for p in pairs]
     p = pairs[0]
     api = client.get("/api/cascade", params={"upper": p["upper"], "lower": p["lower"]}).json()
     page = client.get("/cascade", params={"upper": p["upper"], "lower": p["lower"], "lang": "zh"}).text

@@ -247,6 +247,13 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     def api_cascade(upper: str = "", lower: str = "") -> dict:
         return kg.cascade(upper, lower)
 
+    @api.get("/cascade/pairs", summary="Document pairs the cascade links (upper → lower)",
+             response_model=list[dict[str, Any]],
+             description="Pairs of corpus documents linked by a citation (applies, based on) or an inferred "
+                         "applies, directly or through documents outside the corpus: the /cascade form's list.")
+    def api_cascade_pairs() -> list[dict]:
+        return kg.cascade_pairs()
+
     @api.get("/documents", summary="Every document's metadata", response_model_exclude_unset=True, response_model=list[schemas.DocumentSummary])
     def api_documents() -> list[dict]:
         return kg.documents()
