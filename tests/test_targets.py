@@ -47,6 +47,8 @@ def test_not_goals():
     assert _t("每个重点产业培育2—3个爆品") == []
     assert _t("倾斜支持17个重点帮扶乡镇发展") == []
     assert _t("每年召开1次现场推进会") == []
+    assert _t("并在3个工作日内将更新后的目录报送主管部门") == []  # a time limit
+    assert _t("整改期限为6个月") == []
 
 
 def test_past_achievements_skipped(corpus_docs):

@@ -171,6 +171,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "none": ("无", "None"),
 }
 
+# --- targets, their statements and charts (target/indicator pages) -----------------------------
+TARGET_STRINGS: dict[str, tuple[str, str]] = {
+    "chart.undated": ("未注明年份", "undated"),
+    "chart.year": ("目标年份", "target year"),
+    "target.statements": ("出处", "Stated in"),
+    "target.also": ("另见", "also"),
+    "target.source.table": ("指标表", "indicator table"),
+    "target.source.text": ("正文", "text"),
+    "target.year.document": ("据发文年份", "year of the document"),
+    "target.year.heading": ("据章节标题", "from the section heading"),
+    "target.year.sentence": ("据原句", "from the sentence"),
+}
+STRINGS.update(TARGET_STRINGS)
+
 
 def pick_lang(query_lang: str | None, cookie_lang: str | None) -> str:
     """The UI language: ``?lang=`` wins over the cookie; anything unknown → Chinese."""

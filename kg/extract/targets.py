@@ -273,6 +273,9 @@ def _borrow_prefix(item: str, prev: str) -> str:
     return item
 
 
+_DURATION = re.compile(r"(?:工作日|自然日|月|季度|小时|星期|年度)")
+
+
 def _values(clause: str) -> list[re.Match]:
     out = []
     for m in VALUE_RE.finditer(clause):
@@ -280,6 +283,8 @@ def _values(clause: str) -> list[re.Match]:
             continue
         if m.start() > 0 and clause[m.start() - 1] in "第":
             continue
+        if m.group("unit") == "个" and _DURATION.match(clause, m.end()):
+            continue  # 3个工作日内, 6个月: a time limit, not a count
         out.append(m)
     return out
 
