@@ -179,7 +179,9 @@ TARGET_STRINGS: dict[str, tuple[str, str]] = {
     "target.also": ("另见", "also"),
     "target.source.table": ("指标表", "indicator table"),
     "target.source.text": ("正文", "text"),
-    "target.year.document": ("据发文年份", "year of the document"),
+    "target.year.document": ("据文件", "from the document"),
+    "target.year.document.help": ("原句未写年份：取文件规划期末年或发文年份",
+                                  "no year in the sentence: the end of the document's plan period, or its date"),
     "target.year.heading": ("据章节标题", "from the section heading"),
     "target.year.sentence": ("据原句", "from the sentence"),
 }
