@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import re
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_indicator_pages_list_each_goal_once_with_readable_axes(client):
             continue
         values, times = _chart_labels(page)
         nums = [float(v.replace(",", "")) for v in values]
-        steps = {round(b - a, 9) for a, b in zip(nums, nums[1:])}
+        steps = {round(b - a, 9) for a, b in itertools.pairwise(nums)}
         assert len(steps) == 1, values  # evenly spaced
         step = steps.pop()
         assert round(step / 10 ** math.floor(math.log10(step)), 9) in (1, 2, 5), values  # round steps

@@ -10,23 +10,30 @@ from corpus.errors import BadRequest
 from kg.records import ENTITY_TYPES, DocumentExtraction, TargetRecord
 
 
-def value_label(value_text: str, value: float, unit: str) -> str:
-    """A target value as printed, with its unit: a table cell ``96`` under （%） reads ``96%``.
+def value_label(value_text: str, value: float, unit: str, comparator: str = "") -> str:
+    """A target value as printed, with its unit: a table cell ``96`` under （%） reads ``96%``; a
+    change (``increaseBy``, ``percentagePoint``) is signed, so a growth of 5% is not read as a level.
 
     >>> value_label("2.4万亩以上", 2.4, "万亩"), value_label("96", 96, "%"), value_label("1.5:1", 1.5, ":1")
     ('2.4万亩以上', '96%', '1.5:1')
-    >>> value_label("", 3, "个")
-    '3个'
+    >>> value_label("", 3, "个"), value_label("5%左右", 5, "%", "increaseBy"), value_label("2.5%", -2.5, "%", "increaseBy")
+    ('3个', '+5%左右', '−2.5%')
     """
-    text = value_text or f"{value:g}"
-    return text if not unit or unit in text else text + unit
+    text = value_text or f"{abs(value) if comparator in _CHANGES else value:g}"
+    text = text if not unit or unit in text else text + unit
+    if comparator in _CHANGES and not text.startswith(("+", "-", "−")):
+        text = ("−" if value < 0 else "+") + text
+    return text
+
+
+_CHANGES = ("increaseBy", "percentagePoint")
 
 
 def target_dict(t: TargetRecord) -> dict:
     """A target for pages and JSON: its fields (without the main span), ``value_label`` and every
     further statement (``also_stated``: provision, source, value as printed, span)."""
     row = t.model_dump(exclude={"span"})
-    row["value_label"] = value_label(t.value_text, t.value, t.unit)
+    row["value_label"] = value_label(t.value_text, t.value, t.unit, t.comparator)
     row["sentence_id"] = t.span.sentence_id
     return row
 

@@ -21,7 +21,8 @@ from markupsafe import Markup, escape
 
 from api.web.render import LEVEL_COLOURS
 
-_DEFAULT_TEXT = {"chart.undated": "undated", "chart.year": "year"}
+_DEFAULT_TEXT = {"chart.undated": "undated", "chart.year": "year", "chart.change": "change",
+                 "chart.left_out": "{n} more in other units not drawn"}
 
 
 def _nice_step(raw: float) -> float:
@@ -51,6 +52,11 @@ def year_ticks(years: Sequence[int], most: int = 6) -> list[int]:
     return [y for y in range(first, hi + 1, step) if y >= lo] + ([] if (hi - first) % step == 0 else [hi])
 
 
+def _kind(t: dict) -> tuple[str, bool]:
+    """What a value measures: its unit, and whether it is a change (增长 5%) or a level (达到 5%)."""
+    return t.get("unit") or "", t.get("comparator") in ("increaseBy", "percentagePoint")
+
+
 def _fmt(v: float, step: float) -> str:
     digits = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
     return f"{v:,.{digits}f}"
@@ -61,7 +67,8 @@ def target_chart(targets: Sequence[dict], level_label: Callable[[str], str] = la
                  width: int = 560, height: int = 230) -> Markup:
     """Target values by year, one colour per level: a time axis with a tick per year (or per 2, 5 …
     years), round value ticks, and targets without a year in a separate column on the right,
-    drawn hollow and labelled ``text("chart.undated")``. Only the most common unit is drawn.
+    drawn hollow and labelled ``text("chart.undated")``. Only the most common kind of value is drawn
+    (one unit, levels or changes: a growth of 5% is not a level of 5%); a note counts the others.
 
     >>> svg = str(target_chart([{"value": 63.5, "unit": "%", "year": 2024, "level": "provincial"},
     ...                          {"value": 64, "unit": "%", "year": 2027, "level": "township"},
@@ -71,17 +78,24 @@ def target_chart(targets: Sequence[dict], level_label: Callable[[str], str] = la
     True
     >>> "未注明年份" in svg and ">2026<" in svg and "n.d." not in svg
     True
+    >>> svg = str(target_chart([{"value": 5, "unit": "%", "year": 2024, "comparator": "increaseBy"},
+    ...                          {"value": 4, "unit": "%", "year": 2024, "comparator": "increaseBy"},
+    ...                          {"value": 13.86, "unit": "亿元", "year": 2025, "comparator": "eq"}]))
+    >>> "change %" in svg and "1 more in other units not drawn" in svg and svg.count("<title>") == 2
+    True
     >>> str(target_chart([]))
     ''
     """
     pts = [t for t in targets if isinstance(t.get("value"), (int, float))]
     if not pts:
         return Markup("")
-    units: dict[str, int] = {}
+    kinds: dict[tuple[str, bool], int] = {}
     for t in pts:
-        units[t.get("unit") or ""] = units.get(t.get("unit") or "", 0) + 1
-    unit = max(units, key=lambda u: units[u])
-    pts = [t for t in pts if (t.get("unit") or "") == unit]
+        kinds[_kind(t)] = kinds.get(_kind(t), 0) + 1
+    kind = max(kinds, key=lambda k: kinds[k])
+    left_out = len(pts) - kinds[kind]
+    pts = [t for t in pts if _kind(t) == kind]
+    unit = (text("chart.change") + " " if kind[1] else "") + kind[0]
     years = sorted({t["year"] for t in pts if t.get("year")})
     undated = any(not t.get("year") for t in pts)
     ticks = nice_ticks(min(t["value"] for t in pts), max(t["value"] for t in pts))
@@ -123,6 +137,9 @@ def target_chart(targets: Sequence[dict], level_label: Callable[[str], str] = la
                    f'class="tick undated">{escape(text("chart.undated"))}</text>')
     out.append(f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" class="axis"/>')
     out.append(f'<text x="{left}" y="{top - 8}" class="tick">{escape(unit)}</text>')
+    if left_out:
+        out.append(f'<text x="{width - 6}" y="{height - 6}" text-anchor="end" class="note">'
+                   f'{escape(text("chart.left_out").format(n=left_out))}</text>')
     levels = [lv for lv in LEVEL_COLOURS if any(t.get("level") == lv for t in pts)]
     levels += sorted({t.get("level") or "unknown" for t in pts} - set(levels))
     for li, lv in enumerate(levels):

@@ -175,6 +175,8 @@ STRINGS: dict[str, tuple[str, str]] = {
 TARGET_STRINGS: dict[str, tuple[str, str]] = {
     "chart.undated": ("未注明年份", "undated"),
     "chart.year": ("目标年份", "target year"),
+    "chart.change": ("增幅", "change"),
+    "chart.left_out": ("另有 {n} 条单位或口径不同，未画出", "{n} more in other units not drawn"),
     "target.statements": ("出处", "Stated in"),
     "target.also": ("另见", "also"),
     "target.source.table": ("指标表", "indicator table"),

@@ -772,8 +772,9 @@ def _table_records(doc: Document, prov: Provision, registry: IndicatorRegistry |
         span = make_span(doc, prov, sent, max(span_start, 0), len(sent.text)) if sent else None
         if span is None:
             continue
-        out.append(TargetRecord(
-            indicator=canonical, indicator_id=iid, indicator_text=indicator, value=value, unit=unit,
+        written = re.sub(r"\s*[（(]\s*" + re.escape(unit) + r"\s*[）)]\s*$", "", indicator) if unit else indicator
+        out.append(TargetRecord(  # 第一产业增加值（亿元）: the unit goes to ``unit``, not into the name
+            indicator=canonical, indicator_id=iid, indicator_text=written or indicator, value=value, unit=unit,
             comparator=comparator, year=year, year_basis="heading", baseline=baseline, nature=nature,
             value_text=value_text,
             place=doc.place, doc_id=doc.id, provision_id=prov.id, sentence=sent.text, span=span, source="table",
