@@ -31,6 +31,7 @@ def test_respectively_shares_context():
     ("力争接待游客5万人次", ("游客", 5.0, "万人次", "eq")),
     ("打造3个示范片区", ("示范片区", 3.0, "个", "eq")),
     ("畜禽粪污综合利用率稳定在约80%", ("畜禽粪污综合利用率", 80.0, "%", "approx")),
+    ("力争全市研发经费投入强度达到2.8%", ("研发经费投入强度", 2.8, "%", "gte")),  # a measure, not a funder
 ])
 def test_unseen_single_targets(sentence, expected):
     assert _t(sentence) == [expected]
@@ -49,6 +50,7 @@ def test_not_goals():
     assert _t("每年召开1次现场推进会") == []
     assert _t("并在3个工作日内将更新后的目录报送主管部门") == []  # a time limit
     assert _t("整改期限为6个月") == []
+    assert _t("每个社区每年至少发展1名志愿者骨干") == []  # a standing quota per unit
 
 
 def test_past_achievements_skipped(corpus_docs):

@@ -109,7 +109,8 @@ _QUALIFIES_NEXT = re.compile(r"(?:以上|以下)?的?[\u4e00-\u9fff]{1,12}?(?:�
 # 较2020年减少5%, 比上年增长8%: a comparison base, not the year of a past fact
 _BASE_YEAR = re.compile(r"(?:较|比|与|同)\s*(?:20\d\d\s*年(?:末|底)?|上年|去年|上一年)(?:年初预算|预算|相比|同期)?\s*$")
 # 县财政每年安排…资金, 区政府统筹…资金: the funder is not part of the measured thing
-_FUNDER = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:每年|年均|累计|共)?(?:安排|筹集|筹措|投入(?!品))(?=[\u4e00-\u9fff]{2})")
+_FUNDER = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:每年|年均|累计|共)?(?:安排|筹集|筹措|投入(?!品|强度|产出|占|比|率|水平))"
+                     r"(?=[\u4e00-\u9fff]{2})")
 
 
 @dataclass
@@ -373,8 +374,8 @@ def find_targets(sentence: str, default_year: int | None = None,
                 subject = subject[fm.end():]
             if "分别" in subject:
                 subject = subject[subject.rfind("分别") + 2:]
-            if "每" in clause[: m.start()] and m.group("num") == "1" and m.group("unit") in ("个", "次"):
-                continue  # 每年召开1次…会, 每5年出台1个方案: a standing rule, not a target
+            if "每" in clause[: m.start()] and m.group("num") == "1" and m.group("unit") in ("个", "次", "名", "人"):
+                continue  # 每年召开1次…会, 每个村至少发展1名党员: a standing rule, not a target
             ends_action = (not verb and any(subject.endswith(v) for v in ACTION_VERBS)
                            and _is_classifier(m.group("unit")) and bool(re.match(r"[\u4e00-\u9fff“\"]", post)))
             obj, acted = ("", True) if ends_action else _strip_action(subject)
