@@ -32,6 +32,8 @@ def test_respectively_shares_context():
     ("打造3个示范片区", ("示范片区", 3.0, "个", "eq")),
     ("畜禽粪污综合利用率稳定在约80%", ("畜禽粪污综合利用率", 80.0, "%", "approx")),
     ("力争全市研发经费投入强度达到2.8%", ("研发经费投入强度", 2.8, "%", "gte")),  # a measure, not a funder
+    ("林草覆盖率进一步提高到45%", ("林草覆盖率", 45.0, "%", "eq")),  # 进一步: an adverb
+    ("管理费用比例可提高到不超过15%", ("管理费用比例", 15.0, "%", "lte")),  # a bound after a verb of change
 ])
 def test_unseen_single_targets(sentence, expected):
     assert _t(sentence) == [expected]

@@ -367,6 +367,8 @@ def find_targets(sentence: str, default_year: int | None = None,
                 pre = pre[: share.start()] + f"{share.group('a')}占{share.group('b')}比重达到"
             pre_clean = _strip_context(pre.lstrip("、和及与"))
             subject, verb = _level_verb(pre_clean.removesuffix("约").removesuffix("大约"))
+            if verb in GTE_WORDS + LTE_WORDS:  # 提高到不超过60%: the bound after a verb of change
+                subject = _level_verb(subject)[0]
             subject = _BASE_YEAR.sub("", subject.rstrip("约"))
             subject = _strip_context(subject)
             fm = _FUNDER.match(subject)
@@ -389,7 +391,7 @@ def find_targets(sentence: str, default_year: int | None = None,
                 indicator, acted2 = _strip_action(indicator)
                 acted = acted or acted2
             indicator = indicator.rstrip("，、的和及").removesuffix("各")
-            indicator = re.sub(r"(?:全部|(?<![人年])均|都)$", "", indicator)  # 收入全部达到…: an adverb
+            indicator = re.sub(r"(?:全部|(?<![人年])均|都|进一步|可)$", "", indicator)  # 收入全部达到…: an adverb
             if not indicator.startswith(_CONJ_WORDS):
                 indicator = indicator.lstrip("，、的和及")
             if not verb and len(indicator) > 4 and indicator.endswith(_TRAILING_ACTIONS):
@@ -711,7 +713,7 @@ def _states_a_goal(f: FoundTarget, sentence: str, basis: str | None) -> bool:
     """A value that measures something and is set as a goal. Not the cap of a grant or the rate of
     a rule (最高500万元, 给予奖补100万元); a count of persons (选派1000名专家) only with a goal: a
     bound, a goal word (力争, 确保, 达到, 新增 …) or a year read from its sentence or heading."""
-    if _NOT_MEASURED.search(f.indicator):
+    if _NOT_MEASURED.search(f.indicator) or _NOT_MEASURED.search(normalise_indicator(f.indicator)[0]):
         return False
     if f.unit not in _PERSON_UNITS or f.comparator != "eq":
         return True
