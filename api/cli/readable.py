@@ -23,6 +23,7 @@ from typing import Iterable
 import pyoxigraph
 
 from api.cli.tables import render_table
+from api.views.facts import value_label
 from api.web.i18n import translator
 from corpus.model import Document
 from kg.iris import BASE
@@ -121,11 +122,17 @@ def provision_path(d: Document | None, provision_id: str) -> str:
     return out or (chain[0].title[:16] if chain and chain[0].title else provision_id)
 
 
+def _statements(d: Document | None, t: dict) -> str:
+    """The provision of a target, then those of its other statements (表 and 正文 of one goal)."""
+    more = [provision_path(d, s["provision_id"]) for s in t.get("also_stated") or []]
+    return provision_path(d, t["provision_id"]) + (f"（另见 {'；'.join(more)}）" if more else "")
+
+
 def targets_table(rows: Iterable[dict], docs: dict[str, Document]) -> str:
     """``targets`` rows as a table: document, indicator, comparator, value as printed, year, provision."""
     body = [[doc_label(docs.get(t["doc_id"])), t["indicator"], comparator_label(t["comparator"]),
-             t["value_text"] or f"{t['value']:g}{t['unit']}", str(t["year"] or ""),
-             provision_path(docs.get(t["doc_id"]), t["provision_id"])] for t in rows]
+             value_label(t["value_text"], t["value"], t["unit"]), str(t["year"] or ""),
+             _statements(docs.get(t["doc_id"]), t)] for t in rows]
     return f"{render_table(['文件', '指标', '比较', '目标值', '年份', '条款'], body)}\n({len(body)} 条)"
 
 

@@ -29,7 +29,7 @@ from api.service import (
     MAX_QUERY_CHARS,
     PolicyKG,
 )
-from api.web import render, schemas
+from api.web import charts, render, schemas
 from api.web.guards import BodyLimit, SecurityHeaders, csp, new_nonce
 from api.web.http_errors import error_response, status_of
 from api.web.i18n import LANGS, pick_lang, translator
@@ -153,8 +153,9 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         mark_query=render.mark_query, mark_spans=render.mark_spans, mark_window=render.mark_window,
         mark_query_window=render.mark_query_window, mark_changes=render.mark_changes,
         link_mentions=render.link_mentions, heading_length=render.heading_length, skip_space=render.skip_space,
-        diff_side=render.diff_side, target_chart=render.target_chart,
+        diff_side=render.diff_side,
     )
+    env.globals.update(target_chart=charts.target_chart)
 
     def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
         lang = pick_lang(request.query_params.get("lang"), request.cookies.get("lang"))
