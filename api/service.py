@@ -23,6 +23,7 @@ import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
+from urllib.parse import quote as url_quote
 
 from api.config import Backends, open_graph_store, open_search_index, resolve_backends
 from api.datadir import (
@@ -37,12 +38,13 @@ from api.datadir import (
     not_built,
 )
 from api.views.cascade import cascade_pair, concept_json, stored_index
-from api.views.facts import entities_view, slogans_view, targets_view
+from api.views.facts import entities_view, slogans_view, target_dict, targets_view
 from corpus.errors import BadRequest, NotFound
 from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.query import HELP as QUERY_HELP
 from embeddings.query import SCOPES
 from embeddings.search import SORTS, SearchIndex
+from kg.iris import entity_iri
 from kg.cascade.concept import EntityTable
 from kg.records import ENTITY_TYPES, DocumentExtraction
 from kg.sparql_limits import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
@@ -352,7 +354,7 @@ class PolicyKG:
                 {"id": eid, "name": ents[eid]["name"], "type": ents[eid]["type"], "count": n}
                 for eid, n in entities.most_common() if eid in ents
             ],
-            "targets": [t.model_dump(exclude={"span"}) for t in ex.targets] if ex else [],
+            "targets": [self._with_doc(target_dict(t)) for t in ex.targets] if ex else [],
             "slogans": [s.model_dump(exclude={"span"}) for s in ex.slogans] if ex else [],
             "warnings": [w.model_dump() for w in d.warnings],
         }
@@ -378,10 +380,20 @@ class PolicyKG:
         def load() -> list[dict]:
             from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
 
-            links = self._once("cascade_links", lambda: views.cascade_links(self._store))  # read once, walked per document
-            return views.chain_above(self._store, doc_id, links)
+            return views.chain_above(self._store, doc_id, self._links)
 
         return self._once(f"chain:{doc_id}", load)
+
+    @property
+    def _links(self):
+        """The cascade's documents and links (``kg.views.cascade_links``), read from the graph once
+        and walked for every chain and linked pair."""
+        def load():
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            return views.cascade_links(self._store)
+
+        return self._once("cascade_links", load)
 
     @property
     def _store(self):
@@ -416,6 +428,10 @@ class PolicyKG:
         res = self._index.search(query, k=k, filters={f: v for f, v in filters.items() if v is not None},
                                  offset=self._check_offset(offset), sort=self._check_choice(sort, "sort", SORTS) or "relevance",
                                  cutoff=self._check_cutoff(cutoff), scope=self._check_choice(scope, "scope", SCOPES))
+        for r in res.get("results", []):  # the full provision path for the citation (第八章 第四节)
+            d = self._docs.get(r.get("doc_id", ""))
+            if d is not None:
+                r["provision_path"] = d.path_number(r.get("provision_id", "")) or r.get("provision_number", "")
         return {**res, "query": query, "k": k, "filters": filters}
 
     @staticmethod
@@ -524,6 +540,7 @@ class PolicyKG:
             groups[d.level or "unknown"].append({
                 **m, "doc_title": d.title, "doc_number": d.doc_number, "place": d.place,
                 "provision_number": self._provision_number(d, m["provision_id"]),
+                "provision_path": d.path_number(m["provision_id"]),
                 "sentence": sent.text if sent else "", "sentence_start": sent.start if sent else 0,
             })
         order = [lv for lv in (*LEVELS, "unknown") if lv in groups]
@@ -543,18 +560,22 @@ class PolicyKG:
             for t in ex.targets:
                 if needle and needle not in t.indicator and needle not in t.indicator_text and needle != t.indicator_id:
                     continue
-                out.append(self._with_doc(t.model_dump(exclude={"span"})))
+                out.append(self._with_doc(target_dict(t)))
         return out
 
     def _targets_for(self, indicator_id: str) -> list[dict]:
-        return [self._with_doc(t.model_dump(exclude={"span"})) for ex in self._extraction.values()
+        return [self._with_doc(target_dict(t)) for ex in self._extraction.values()
                 for t in ex.targets if t.indicator_id == indicator_id]
 
     def _with_doc(self, rec: dict) -> dict:
         d = self._docs.get(rec.get("doc_id", ""))
         if d:
             rec.update(doc_title=d.title, doc_number=d.doc_number, level=d.level, doc_place=d.place,
-                       provision_number=self._provision_number(d, rec.get("provision_id", "")))
+                       provision_number=self._provision_number(d, rec.get("provision_id", "")),
+                       provision_path=d.path_number(rec.get("provision_id", "")))
+            for st in rec.get("also_stated") or []:  # a target's further statements (text and table)
+                st["provision_number"] = self._provision_number(d, st.get("provision_id", ""))
+                st["provision_path"] = d.path_number(st.get("provision_id", ""))
         return rec
 
     @property
@@ -586,6 +607,53 @@ class PolicyKG:
             return cascade_pair(up, low, ex.get(up.id), ex.get(low.id), hybrid)
 
         return self._once(f"cascade:{up.id}:{low.id}", load)
+
+    def cascade_pairs(self) -> list[dict]:
+        """The (upper, lower) pairs of corpus documents linked by a citation (applies, based on) or
+        an inferred applies, directly or through documents outside the corpus, higher uppers first;
+        each with both documents' title, level, place and 文号 (``kg.views.linked_pairs``)."""
+        def load() -> list[dict]:
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            docs = self._docs
+            keep = ("title", "level", "place", "doc_number", "source")
+            return [{**p, "upper_doc": {k: getattr(docs[p["upper"]], k) for k in keep},
+                     "lower_doc": {k: getattr(docs[p["lower"]], k) for k in keep}}
+                    for p in views.linked_pairs(self._store, self._links) if p["upper"] in docs and p["lower"] in docs]
+
+        return self._once("cascade_pairs", load)
+
+    def _iri_maps(self) -> tuple[dict[str, str], dict[str, str]]:
+        """document IRI → doc id, entity IRI → entity id (built once)."""
+        def load() -> tuple[dict[str, str], dict[str, str]]:
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            return (views.corpus_document_iris(self._store), {entity_iri(eid): eid for eid in self._entities})
+
+        return self._once("iri_maps", load)
+
+    def page_of_iri(self, iri: str) -> str:
+        """The page path of a graph IRI (``kg.iris``): a document → ``/doc/{id}``, a provision or
+        sentence → ``/doc/{id}#p-{provision}``, an entity → ``/entity/{id}``; NotFound otherwise."""
+        iri = self.check_text(iri, "iri", MAX_QUERY_CHARS)
+
+        doc_iris, entity_iris = self._iri_maps()
+        if iri in entity_iris:
+            return "/entity/" + url_quote(entity_iris[iri], safe=":")
+        if iri in doc_iris:
+            return f"/doc/{doc_iris[iri]}"
+        for doc_iri, doc_id in doc_iris.items():
+            if iri.startswith(doc_iri + "/"):
+                rest = iri[len(doc_iri) + 1:]
+                provision = rest.rsplit("/s_", 1)[0] if re.search(r"/s_\d+$", rest) else rest
+                if provision in self._provisions.get(doc_id, {}):
+                    return f"/doc/{doc_id}#p-{url_quote(provision, safe='/_')}"
+        raise NotFound("IRI", iri)
+
+    def document_iri(self, doc_id: str) -> str | None:
+        """The graph IRI of a corpus document (its permalink), or None."""
+        doc_iris, _ = self._iri_maps()
+        return next((iri for iri, d in doc_iris.items() if d == doc_id), None)
 
     def concept(self, name: str | None, semantic: bool = True) -> dict:
         """Where a concept appears (label, alias and, when ``semantic`` and a search index was

@@ -4,6 +4,9 @@
   levels and inferred edges marked, as plain dicts; ``cascade_dag``: the same as a networkx graph.
 - ``chain_above``: the documents above one document, nearest first (JSON-able); a breadth-first
   walk over ``cascade_links``, so a concept page does not import networkx.
+- ``linked_pairs``: every (upper, lower) pair of corpus documents the cascade links, directly or
+  through documents outside the corpus.
+- ``corpus_document_iris``: document IRI → corpus doc id (permalinks resolve through it).
 """
 from __future__ import annotations
 
@@ -119,3 +122,40 @@ def chain_above(store, doc: str, links: CascadeLinks | None = None) -> list[dict
                 out.append({"iri": m, **g.nodes[m], "distance": distance, "from": n, **higher[m]})
         frontier = nxt
     return out
+
+
+def linked_pairs(store, links: CascadeLinks | None = None) -> list[dict]:
+    """(upper, lower) pairs of corpus documents where ``lower`` applies or is based on ``upper``,
+    stated or inferred, directly or through documents outside the corpus: ``{upper, lower,
+    relation, inferred, distance}`` (``inferred`` when any link on the way is), higher uppers first.
+    ``links``: as for :func:`chain_above`."""
+    g = cascade_links(store) if links is None else links
+    out = []
+    for lower, data in g.nodes.items():
+        if not data.get("doc_id"):
+            continue
+        seen, frontier, distance = {lower}, [(lower, False, None)], 0
+        while frontier:
+            distance += 1
+            nxt = []
+            for n, inferred, relation in frontier:
+                for m, edge in g.up.get(n, {}).items():
+                    if m in seen:
+                        continue
+                    seen.add(m)
+                    step = (m, inferred or edge["inferred"], relation or edge["relation"])
+                    nxt.append(step)
+                    upper = g.nodes[m].get("doc_id")
+                    if upper and upper != data["doc_id"]:
+                        out.append({"upper": upper, "lower": data["doc_id"], "relation": step[2],
+                                    "inferred": step[1], "distance": distance,
+                                    "upper_rank": g.nodes[m].get("rank"), "lower_rank": data.get("rank")})
+            frontier = nxt
+    return sorted(out, key=lambda p: (p["upper_rank"] if p["upper_rank"] is not None else 9,
+                                      p["lower_rank"] if p["lower_rank"] is not None else 9, p["upper"], p["lower"]))
+
+
+def corpus_document_iris(store) -> dict[str, str]:
+    """The IRI of every corpus document → its doc id."""
+    rows = store.query("SELECT ?d ?id WHERE { ?d pk:docId ?id }")
+    return {r["d"].value: r["id"].value for r in rows}

@@ -11,6 +11,7 @@ import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,16 +29,19 @@ from api.service import (
     MAX_QUERY_CHARS,
     PolicyKG,
 )
-from api.web import render, schemas
+from api.web import charts, render, schemas
 from api.web.guards import BodyLimit, SecurityHeaders, csp, new_nonce
 from api.web.http_errors import error_response, status_of
 from api.web.i18n import LANGS, pick_lang, translator
+from api.web.messages import localise
 from api.web.openapi_limits import declare_limits
 from api.web.snapshot import CurrentKG, PinSnapshot, Snapshots
 from api.web.sparql_http import METHODS as SPARQL_METHODS
 from api.web.sparql_http import EndpointConfig, sparql_endpoint
 from corpus import errors
 from corpus.model import LEVELS
+from kg.iris import BASE as IRI_BASE
+from kg.iris import entity_iri
 from kg.prefixes import PREFIXES
 
 HERE = Path(__file__).parent
@@ -87,6 +91,13 @@ def with_inline_script_hashes(resp: HTMLResponse) -> HTMLResponse:
     hashes = tuple("sha256-" + base64.b64encode(hashlib.sha256(s).digest()).decode() for s in scripts)
     resp.headers["Content-Security-Policy"] = csp(script_hashes=hashes)
     return resp
+
+
+def permalink_of(iri: str | None) -> dict | None:
+    """``{iri, path}``: a graph IRI and the local path that resolves it (``/id/...``)."""
+    if not iri or not iri.startswith(IRI_BASE + "/"):
+        return None
+    return {"iri": iri, "path": "/id/" + quote(iri[len(IRI_BASE) + 1:], safe="/:")}
 
 
 def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
@@ -142,8 +153,9 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         mark_query=render.mark_query, mark_spans=render.mark_spans, mark_window=render.mark_window,
         mark_query_window=render.mark_query_window, mark_changes=render.mark_changes,
         link_mentions=render.link_mentions, heading_length=render.heading_length, skip_space=render.skip_space,
-        diff_side=render.diff_side, target_chart=render.target_chart,
+        diff_side=render.diff_side,
     )
+    env.globals.update(target_chart=charts.target_chart)
 
     def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
         lang = pick_lang(request.query_params.get("lang"), request.cookies.get("lang"))
@@ -155,7 +167,10 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
             request, name,
             # the toggle is relative (query only): a path like //evil.example/x never becomes a link off-site
             {"t": t, "lang": lang, "other_lang": other, "toggle_url": f"?{toggle.query}", "csp_nonce": nonce,
-             "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), **ctx},
+             "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), "tmsg": lambda m: localise(m, t),
+             "label_or": lambda key, fallback: t(key) if t(key) != key else fallback,
+             "change_label": lambda kind: t(f"change.{kind}") if t(f"change.{kind}") != f"change.{kind}" else kind,
+             **ctx},
             status_code=status,
             headers={"Content-Security-Policy": csp(nonce)},
         )
@@ -233,6 +248,13 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     def api_cascade(upper: str = "", lower: str = "") -> dict:
         return kg.cascade(upper, lower)
 
+    @api.get("/cascade/pairs", summary="Document pairs the cascade links (upper → lower)",
+             response_model=list[dict[str, Any]],
+             description="Pairs of corpus documents linked by a citation (applies, based on) or an inferred "
+                         "applies, directly or through documents outside the corpus: the /cascade form's list.")
+    def api_cascade_pairs() -> list[dict]:
+        return kg.cascade_pairs()
+
     @api.get("/documents", summary="Every document's metadata", response_model_exclude_unset=True, response_model=list[schemas.DocumentSummary])
     def api_documents() -> list[dict]:
         return kg.documents()
@@ -294,7 +316,9 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
 
     @app.get("/doc/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
     def doc_page(request: Request, doc_id: str) -> Response:
-        return page(request, "doc.html", {"doc": kg.document(doc_id), "documents": kg.documents()})
+        doc = kg.document(doc_id)
+        return page(request, "doc.html", {"doc": doc, "documents": kg.documents(),
+                                          "permalink": permalink_of(kg.document_iri(doc["id"]))})
 
     @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
     def entities_page(request: Request, type: str | None = None, q: str | None = None) -> Response:
@@ -303,11 +327,21 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
 
     @app.get("/entity/{entity_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, entity_id: str) -> Response:
-        return page(request, "entity.html", {"e": kg.entity(entity_id)})
+        e = kg.entity(entity_id)
+        return page(request, "entity.html", {"e": e, "permalink": permalink_of(entity_iri(e["id"]))})
 
     @app.get("/cascade", response_class=HTMLResponse, include_in_schema=False)
     def cascade_page(request: Request, upper: str = "", lower: str = "") -> Response:
-        ctx: dict[str, Any] = {"documents": kg.documents(), "upper": upper, "lower": lower, "c": None}
+        linked = kg.cascade_pairs()
+        docs = kg.documents()
+        ctx: dict[str, Any] = {"documents": docs, "upper": upper, "lower": lower, "c": None, "linked": linked}
+        if upper or lower:
+            ctx["c"] = kg.cascade(upper, lower)
+        elif linked or len(docs) > 1:  # the empty form proposes a linked pair, never one document twice
+            first = linked[0] if linked else {"upper": docs[0]["id"], "lower": docs[1]["id"]}
+            ctx["upper"], ctx["lower"] = first["upper"], first["lower"]
+        return page(request, "cascade.html", ctx)
+        ctx = {"documents": kg.documents(), "upper": upper, "lower": lower, "c": None, "linked": linked}
         if upper or lower:
             ctx["c"] = kg.cascade(upper, lower)
             ctx["docs_by_id"] = {d["id"]: d for d in ctx["documents"]}
@@ -334,6 +368,18 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     @app.get("/concept", response_class=HTMLResponse, include_in_schema=False)
     def concept_page(request: Request, name: str = "") -> Response:
         return page(request, "concept.html", {"name": name, "c": kg.concept(name) if name.strip() else None})
+
+    # -------------------------------------------------------------- permalinks
+    @app.get("/id/{path:path}", include_in_schema=False)
+    def permalink(path: str) -> RedirectResponse:
+        """A graph IRI ``https://w3id.org/policykg/{path}`` → its page (303 See Other): documents,
+        provisions, sentences and entities. w3id.org forwards ``/policykg/*`` here."""
+        return RedirectResponse(kg.page_of_iri(f"{IRI_BASE}/{path}"), status_code=303)
+
+    @app.get("/iri", include_in_schema=False)
+    def iri_page(u: str = "") -> RedirectResponse:
+        """Any graph IRI given whole (``/iri?u=...``, as the SPARQL results link them) → its page."""
+        return RedirectResponse(kg.page_of_iri(u), status_code=303)
 
     # ------------------------------------------------------------------ SPARQL
     @app.api_route("/sparql", methods=SPARQL_METHODS, include_in_schema=False)
