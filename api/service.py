@@ -38,7 +38,10 @@ from api.datadir import (
 )
 from api.views.cascade import cascade_pair, concept_json, stored_index
 from api.views.facts import entities_view, slogans_view, targets_view
-from corpus.errors import BadRequest, NotFound
+from api.views.listing import LISTS, MAX_PAGE, check_window, page_rows, sort_rows
+from api.views.overview import examples as overview_examples
+from api.views.overview import level_year_grid, top_concepts
+from corpus.errors import BadRequest, NotFound, WarmingUp
 from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.query import HELP as QUERY_HELP
 from embeddings.query import SCOPES
@@ -126,6 +129,7 @@ class PolicyKG:
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
+        self._warm_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ loading
     def _once(self, key: str, loader: Callable[[], T]) -> T:
@@ -193,6 +197,9 @@ class PolicyKG:
 
     @property
     def _index(self):
+        if self.warming and threading.current_thread() is not self._warm_thread:
+            raise WarmingUp("the search model is still loading; retry in a few seconds", retry_after=5)
+
         def load():
             self._require_built()
 
@@ -211,6 +218,34 @@ class PolicyKG:
         self.facets  # noqa: B018
         if search:
             self._index.search("乡村振兴", k=1)  # loads the index and warms the encoder up
+
+    def start_warming(self) -> threading.Thread:
+        """Load the search index and warm its encoder up in a background thread (a server's first
+        seconds). Until it is done, ``search``, ``precedent`` and ``concept`` raise ``WarmingUp``
+        (retry after a few seconds) instead of waiting; everything else answers at once. If loading
+        fails, the next search loads again in the caller and raises the real error."""
+        with self._lock:
+            if self._warm_thread is None:
+                self._warm_thread = threading.Thread(target=self._warm_search, name="policykg-warm", daemon=True)
+                self._warm_thread.start()
+            return self._warm_thread
+
+    def _warm_search(self) -> None:
+        try:
+            self._index.search("乡村振兴", k=1)
+        except Exception:  # noqa: BLE001 - reported by the next search, which loads again in its caller
+            pass
+
+    @property
+    def warming(self) -> bool:
+        """True while a background warm-up (``start_warming``) is loading the search model."""
+        t = self._warm_thread
+        return t is not None and t.is_alive()
+
+    @property
+    def warm_started(self) -> bool:
+        """True once ``start_warming`` was called (a server warms each new build the same way)."""
+        return self._warm_thread is not None
 
     # --------------------------------------------------------------- validation
     @staticmethod
@@ -414,7 +449,18 @@ class PolicyKG:
         res = self._index.search(query, k=k, filters={f: v for f, v in filters.items() if v is not None},
                                  offset=self._check_offset(offset), sort=self._check_choice(sort, "sort", SORTS) or "relevance",
                                  cutoff=self._check_cutoff(cutoff), scope=self._check_choice(scope, "scope", SCOPES))
-        return {**res, "query": query, "k": k, "filters": filters}
+        out = {**res, "query": query, "k": k, "filters": filters}
+        if filters["year"] is not None:
+            out["excluded"] = {"undated_documents": self._undated(filters)}
+        return out
+
+    def _undated(self, filters: dict) -> int:
+        """How many documents a year filter leaves out for having no date (among those the
+        other document filters keep)."""
+        return sum(1 for d in self._docs.values() if not d.date
+                   and (filters.get("level") is None or d.level == filters["level"])
+                   and (filters.get("place") is None or d.place == filters["place"])
+                   and (filters.get("doc") is None or d.id == filters["doc"]))
 
     @staticmethod
     def _check_offset(offset: int | str | None) -> int:
@@ -479,6 +525,77 @@ class PolicyKG:
         k = self.check_k(k, default=5)
         res = self._index.precedent(draft, k=k)
         return res if isinstance(res, dict) else {"draft": draft, "results": res}
+
+    # -------------------------------------------------------------------- lists
+    def list_page(self, kind: str, *, sort: str | None = None, order: str | None = None,
+                  offset: int | str | None = None, limit: int | str | None = None, everything: bool = False,
+                  **filters: Any) -> dict:
+        """One sorted page of a list (``documents``: level, place, year; ``entities``: type, q;
+        ``targets``: indicator, doc, level): ``rows``, ``total``, ``offset``, ``limit``, ``next``,
+        ``prev``, ``sort``, ``order`` and ``excluded`` (what a filter left out that a reader would
+        not expect: undated documents under a year filter). ``everything``: one page of all rows
+        (exports); otherwise at most ``api.views.listing.MAX_PAGE`` a page."""
+        if kind not in LISTS:
+            raise BadRequest(f"unknown list {kind!r}; expected one of {', '.join(LISTS)}")
+        excluded: dict[str, int] = {}
+        if kind == "documents":
+            level = self._check_choice(filters.get("level"), "level", LEVELS)
+            place = filters.get("place") or None
+            year = self._check_year(filters.get("year"))
+            rows = [d for d in self.documents() if (level is None or d["level"] == level)
+                    and (place is None or d["place"] == place)]
+            if year is not None:
+                excluded["undated_documents"] = sum(1 for d in rows if d["year"] is None)
+                rows = [d for d in rows if d["year"] == year]
+            applied = {"level": level, "place": place, "year": year}
+        elif kind == "entities":
+            applied = {"type": filters.get("type") or None, "q": filters.get("q") or None}
+            rows = self.entities(**applied)
+        else:
+            level = self._check_choice(filters.get("level"), "level", LEVELS)
+            doc = self.resolve(filters["doc"]).id if filters.get("doc") else None
+            applied = {"indicator": filters.get("indicator") or None, "doc": doc, "level": level}
+            rows = [t for t in self.targets(applied["indicator"]) if (doc is None or t["doc_id"] == doc)
+                    and (level is None or t.get("level") == level)]
+        rows = sort_rows(rows, kind, sort, order)
+        if everything:  # an export: every row unless a window is asked for
+            off, lim = check_window(offset, limit, default=max(len(rows), 1), most=max(len(rows), MAX_PAGE))
+        else:
+            off, lim = check_window(offset, limit)
+        return {**page_rows(rows, off, lim), "kind": kind, "sort": sort or None, "order": order or "asc",
+                "filters": applied, "excluded": excluded}
+
+    def linked_pairs(self) -> list[dict]:
+        """Upper → lower document pairs of the corpus linked by a citation (the lower cites the
+        upper) or an inferred link of the cascade chain, nearest link first, each pair once."""
+
+        def load() -> list[dict]:
+            docs, seen, out = self._docs, set(), []
+            for d in docs.values():
+                uppers = [c.resolved_doc_id for c in d.cites]
+                uppers += [r.get("doc_id") for r in self.chain(d.id)]
+                for up in uppers:
+                    if up and up != d.id and up in docs and (up, d.id) not in seen:
+                        seen.add((up, d.id))
+                        u = docs[up]
+                        out.append({"upper": up, "lower": d.id, "upper_title": u.title, "lower_title": d.title,
+                                     "upper_level": u.level, "lower_level": d.level})
+            return out
+
+        return [dict(p) for p in self._once("linked_pairs", load)]
+
+    def overview(self) -> dict:
+        """The corpus at a glance: documents by level and year, top concepts, example questions
+        read from the data (``api.views.overview``), and the build's id and date."""
+
+        def load() -> dict:
+            ents = self.entities()
+            return {"grid": level_year_grid(self.documents()), "concepts": top_concepts(ents),
+                    "n_entities": len(ents), "n_targets": sum(len(ex.targets) for ex in self._extraction.values()),
+                    "examples": overview_examples(ents, self.targets(), self.linked_pairs()),
+                    "build_id": self.build_id, "built_at": self.manifest().get("built_at")}
+
+        return self._once("overview", load)
 
     # ---------------------------------------------------------- entities & facts
     def entities(self, type: str | None = None, q: str | None = None) -> list[dict]:
