@@ -242,3 +242,20 @@ def test_home_page_concepts_are_the_most_shared(client):
     ents = client.get("/api/entities", params={"sort": "n_documents", "order": "desc"}).json()
     best = max(e["n_documents"] for e in ents if e["type"] in ("slogan", "program", "indicator", "brand"))
     assert counts[0] == best
+
+
+def test_document_and_entity_pages_export_their_provisions_and_mentions(client, corpus_docs):
+    doc = max(corpus_docs, key=lambda d: len(d.provisions))
+    links = export_links(client.get(f"/doc/{doc.id}").text)
+    assert links["json"] == f"/api/documents/{doc.id}"
+    table = read_csv(client.get(links["csv"]))
+    assert [r["provision_id"] for r in table] == [p.id for p in doc.provisions]
+    assert [r["text"] for r in table] == [p.text for p in doc.provisions]
+
+    ent = client.get("/api/entities", params={"sort": "n_mentions", "order": "desc", "limit": 1}).json()[0]
+    links = export_links(client.get(f"/entity/{ent['id']}").text)
+    detail = client.get(links["json"]).json()
+    assert detail["id"] == ent["id"]
+    table = read_csv(client.get(links["csv"]))
+    assert len(table) == ent["n_mentions"] == detail["n_mentions"]
+    assert {r["doc_id"] for r in table} <= {d.id for d in corpus_docs} and all(r["sentence"] for r in table)

@@ -191,3 +191,21 @@ def cascade_table(res: dict) -> tuple[list[str], list[dict[str, str]]]:
             rows.append({"kind": kind, f"{side}_provision": u.get("provision_id"),
                          f"{side}_number": u.get("number"), f"{side}_text": u.get("text") or u.get("title")})
     return cols, [flat({c: r.get(c) for c in cols}) for r in rows]
+
+
+def entity_table(res: dict) -> tuple[list[str], list[dict[str, str]]]:
+    """Rows of an entity page: every mention, by level, with its document, provision and sentence."""
+    cols = ["entity_id", "name", "level", "doc_id", "doc_title", "doc_number", "place", "provision_id",
+            "provision_number", "surface", "sentence"]
+    rows = [flat({**{c: m.get(c) for c in cols}, "entity_id": res.get("id"), "name": res.get("name"),
+                  "level": group.get("level")})
+            for group in res.get("mentions_by_level", []) for m in group.get("mentions", [])]
+    return cols, rows
+
+
+def document_table(res: dict) -> tuple[list[str], list[dict[str, str]]]:
+    """Rows of a document page: its provisions in order (id, number, heading, depth, text)."""
+    cols = ["doc_id", "provision_id", "kind", "number", "title", "depth", "parent", "text"]
+    rows = [flat({**{c: p.get(c) for c in cols}, "doc_id": res.get("id"), "provision_id": p.get("id")})
+            for p in res.get("provisions", [])]
+    return cols, rows

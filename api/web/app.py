@@ -282,10 +282,13 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         return list_answer("documents", fmt, {"level": level, "place": place, "year": year}, sort, order, offset, limit)
 
     @api.get("/documents/{doc_id}", summary="One document: metadata, provisions, citations, chain",
-             response_model_exclude_unset=True, response_model=schemas.DocumentDetail)
+             response_model_exclude_unset=True, response_model=schemas.DocumentDetail, responses=CSV_RESPONSE)
     def api_document(doc_id: str, offset: int = Query(0, ge=0, description="first provision of the page"),
                      limit: int = Query(MAX_PROVISIONS_PAGE, ge=1, le=MAX_PROVISIONS_PAGE,
-                                        description="provisions per page")) -> dict:
+                                        description="provisions per page"), fmt: str = FORMAT_QUERY) -> Any:
+        """``format=csv``: every provision (id, number, heading, depth, text) as CSV."""
+        if fmt == "csv":
+            return csv_response(*listing.document_table(kg.document(doc_id)), "document")
         return kg.document(doc_id, offset=offset, limit=limit, max_limit=MAX_PROVISIONS_PAGE)
 
     @api.get("/entities", summary="Entities by type or name (sort, page, CSV)", response_model_exclude_unset=True,
@@ -297,9 +300,11 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         return list_answer("entities", fmt, {"type": type, "q": q}, sort, order, offset, limit)
 
     @api.get("/entities/{entity_id:path}", summary="One entity with its mentions by level",
-             response_model_exclude_unset=True, response_model=schemas.EntityDetail)
-    def api_entity(entity_id: str) -> dict:
-        return kg.entity(entity_id)
+             response_model_exclude_unset=True, response_model=schemas.EntityDetail, responses=CSV_RESPONSE)
+    def api_entity(entity_id: str, fmt: str = FORMAT_QUERY) -> Any:
+        """``format=csv``: every mention (level, document, provision, sentence) as CSV."""
+        res = kg.entity(entity_id)
+        return csv_response(*listing.entity_table(res), "entity") if fmt == "csv" else res
 
     @api.get("/targets", summary="Numeric targets, optionally for one indicator, document or level (sort, page, CSV)",
              response_model_exclude_unset=True, response_model=list[schemas.TargetRow], responses=CSV_RESPONSE,
@@ -374,7 +379,9 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
 
     @app.get("/doc/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
     def doc_page(request: Request, doc_id: str) -> Response:
-        return page(request, "doc.html", {"doc": kg.document(doc_id), "documents": kg.documents()})
+        doc = kg.document(doc_id)
+        return page(request, "doc.html", {"doc": doc, "documents": kg.documents(),
+                                          "exports": export_urls(f"/api/documents/{doc['id']}", {})})
 
     @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
     def entities_page(request: Request, type: str = "", q: str = "") -> Response:
@@ -382,7 +389,9 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
 
     @app.get("/entity/{entity_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, entity_id: str) -> Response:
-        return page(request, "entity.html", {"e": kg.entity(entity_id)})
+        e = kg.entity(entity_id)
+        return page(request, "entity.html", {"e": e, "exports": export_urls(
+            "/api/entities/" + quote(e["id"], safe=":"), {})})
 
     @app.get("/cascade", response_class=HTMLResponse, include_in_schema=False)
     def cascade_page(request: Request, upper: str = "", lower: str = "") -> Response:
