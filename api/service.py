@@ -24,6 +24,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
+import networkx as nx
+
 from api.config import Backends, open_graph_store, open_search_index, resolve_backends
 from api.datadir import (
     EXTRACTION,
@@ -216,6 +218,7 @@ class PolicyKG:
         self.documents()
         self._entities  # noqa: B018 - loads extraction
         self.facets  # noqa: B018
+        self.overview()
         if search:
             self._index.search("乡村振兴", k=1)  # loads the index and warms the encoder up
 
@@ -566,20 +569,33 @@ class PolicyKG:
                 "filters": applied, "excluded": excluded}
 
     def linked_pairs(self) -> list[dict]:
-        """Upper → lower document pairs of the corpus linked by a citation (the lower cites the
-        upper) or an inferred link of the cascade chain, nearest link first, each pair once."""
+        """Upper → lower document pairs of the corpus linked in the cascade graph (citations,
+        applies / based on, inferred links; also through documents outside the corpus), each pair
+        once: links the lower document states itself first, then the nearest, then from the top level down."""
 
         def load() -> list[dict]:
-            docs, seen, out = self._docs, set(), []
-            for d in docs.values():
-                uppers = [c.resolved_doc_id for c in d.cites]
-                uppers += [r.get("doc_id") for r in self.chain(d.id)]
-                for up in uppers:
-                    if up and up != d.id and up in docs and (up, d.id) not in seen:
-                        seen.add((up, d.id))
-                        u = docs[up]
-                        out.append({"upper": up, "lower": d.id, "upper_title": u.title, "lower_title": d.title,
-                                     "upper_level": u.level, "lower_level": d.level})
+            docs = self._docs
+            stated = {(c.resolved_doc_id, d.id) for d in docs.values() for c in d.cites
+                      if c.resolved_doc_id in docs and c.resolved_doc_id != d.id}
+            g = views.cascade_dag(self._store)
+            node_of = {g.nodes[n].get("doc_id"): n for n in g if g.nodes[n].get("doc_id") in docs}
+            links: dict[tuple[str, str], int] = {pair: 1 for pair in stated}  # (upper, lower) → distance
+            for low, node in node_of.items():
+                for above, dist in nx.single_source_shortest_path_length(g, node).items():
+                    up = g.nodes[above].get("doc_id")
+                    if dist and up in docs and up != low:
+                        links[(up, low)] = min(dist, links.get((up, low), dist))
+
+            def rank(pair: tuple[str, str]) -> tuple:
+                lv = docs[pair[0]].level
+                return (pair not in stated, links[pair], LEVELS.index(lv) if lv in LEVELS else len(LEVELS), pair)
+
+            out = []
+            for up, low in sorted(links, key=rank):
+                u, d = docs[up], docs[low]
+                out.append({"upper": up, "lower": low, "upper_title": u.title, "lower_title": d.title,
+                            "upper_level": u.level, "lower_level": d.level, "upper_place": u.place,
+                            "lower_place": d.place, "stated": (up, low) in stated, "distance": links[(up, low)]})
             return out
 
         return [dict(p) for p in self._once("linked_pairs", load)]
@@ -695,7 +711,7 @@ class PolicyKG:
 
         def load() -> dict:
             # reuse the loaded search index when there is one; else load its vectors only, once
-            hybrid = (self._index.ix if "index" in self._cache
+            hybrid = (self._cache["index"].ix if "index" in self._cache
                       else self._once("hybrid", lambda: stored_index(self.data_dir)))
             ex = self._extraction
             return cascade_pair(up, low, ex.get(up.id), ex.get(low.id), hybrid)
