@@ -89,3 +89,25 @@ def test_without_a_background_warm_up_search_loads_in_the_caller(built_data: Pat
 def test_warming_up_maps_to_503_with_retry_after():
     exc = WarmingUp("loading", retry_after=5)
     assert status_of(exc) == 503 and error_headers(exc) == {"Retry-After": "5"}
+
+
+def test_cli_through_a_warming_server_waits_for_it(built_data: Path, gated_load):
+    from api.cli import remote
+    from app_support import running_server
+
+    gate, entered = gated_load
+    kg = PolicyKG(built_data)
+    kg.warm(search=False)
+    kg.start_warming()
+    assert entered.wait(30)
+    with running_server(create_app(built_data, kg=kg)) as url:
+        try:
+            with pytest.raises(WarmingUp) as caught:
+                remote.call(url, "/api/search", {"q": "高标准农田"}, wait=0)
+            assert caught.value.retry_after >= 1
+            threading.Timer(1.0, gate.set).start()
+            res = remote.call(url, "/api/search", {"q": "高标准农田"}, wait=30)
+            assert res["results"] and res["query"] == "高标准农田"
+        finally:
+            gate.set()
+    kg.close()
