@@ -3,9 +3,9 @@
     python scripts/screenshots.py [--data DIR] [--out docs]
 
 Builds the bundled corpus into a temporary folder (unless ``--data`` names a built one), serves it
-on a free loopback port, and photographs the search page and the cascade page of a document pair
-the corpus links (upper → lower) with Debian's headless Chromium driven by Playwright (as
-tests/test_browser.py does): ``docs/screenshot-search.png`` and ``docs/screenshot-cascade.png``.
+on a free loopback port, and photographs the search page and the cascade page of the linked
+document pair (upper → lower) with the most target moves, with Debian's headless Chromium driven
+by Playwright (as tests/test_browser.py does): ``docs/screenshot-search.png`` and ``docs/screenshot-cascade.png``.
 """
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ def take(url: str, kg, out: Path) -> list[Path]:
     pairs = kg.linked_pairs()
     if not pairs:
         raise SystemExit("no linked upper → lower document pair in this corpus: nothing to show on the cascade page")
-    pair = pairs[0]
+    # the linked pair with the most to show: target moves, then aligned provisions
+    pair = max(pairs[:20], key=lambda p: (len((c := kg.cascade(p["upper"], p["lower"]))["targets"]), len(c["pairs"])))
     shots = [(f"{url}/?q={SEARCH_QUERY}&lang=zh", "article.hit", out / "screenshot-search.png"),
              (f"{url}/cascade?upper={pair['upper']}&lower={pair['lower']}&lang=zh", "table", out / "screenshot-cascade.png")]
     with sync_playwright() as p:
