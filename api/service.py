@@ -43,7 +43,7 @@ from api.views.facts import entities_view, slogans_view, targets_view
 from api.views.listing import LISTS, MAX_PAGE, check_window, page_rows, sort_rows
 from api.views.overview import examples as overview_examples
 from api.views.overview import level_year_grid, top_concepts
-from corpus.errors import BadRequest, NotFound, WarmingUp
+from corpus.errors import BadRequest, NotFound, PolicyKGError, WarmingUp
 from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.query import HELP as QUERY_HELP
 from embeddings.query import SCOPES
@@ -577,7 +577,10 @@ class PolicyKG:
             docs = self._docs
             stated = {(c.resolved_doc_id, d.id) for d in docs.values() for c in d.cites
                       if c.resolved_doc_id in docs and c.resolved_doc_id != d.id}
-            g = views.cascade_dag(self._store)
+            try:
+                g = views.cascade_dag(self._store)
+            except PolicyKGError:  # a build without a graph: the stated citations only
+                g = nx.DiGraph()
             node_of = {g.nodes[n].get("doc_id"): n for n in g if g.nodes[n].get("doc_id") in docs}
             links: dict[tuple[str, str], int] = {pair: 1 for pair in stated}  # (upper, lower) → distance
             for low, node in node_of.items():

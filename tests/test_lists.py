@@ -259,3 +259,18 @@ def test_document_and_entity_pages_export_their_provisions_and_mentions(client, 
     table = read_csv(client.get(links["csv"]))
     assert len(table) == ent["n_mentions"] == detail["n_mentions"]
     assert {r["doc_id"] for r in table} <= {d.id for d in corpus_docs} and all(r["sentence"] for r in table)
+
+
+def test_overview_of_a_build_without_a_graph_uses_the_stated_citations(built_data, tmp_path, corpus_docs):
+    import shutil
+
+    from api.service import PolicyKG
+
+    partial = tmp_path / "no-graph"
+    shutil.copytree(built_data, partial, symlinks=True, ignore=shutil.ignore_patterns("graph", "index", "model"))
+    kg = PolicyKG(partial)
+    pairs = kg.overview()["examples"]["cascade"]
+    docs = {d.id: d for d in kg.parsed_documents()}
+    assert pairs and all(p["stated"] for p in pairs)
+    for p in pairs:
+        assert p["upper"] in {c.resolved_doc_id for c in docs[p["lower"]].cites}
