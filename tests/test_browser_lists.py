@@ -93,3 +93,38 @@ def test_targets_page_filters_and_sorts(page, server):  # noqa: F811
     level = page.locator("#list tbody tr td:nth-child(2)").all_inner_texts()
     assert len(set(level)) == 1, "one level after filtering"
     assert "sort=value" in page.url, "the filter keeps the sort"
+
+
+def test_a_search_during_warm_up_shows_the_banner_and_reloads_into_results(browser, built_data, monkeypatch):  # noqa: F811
+    import threading
+
+    import api.service
+    from api.service import PolicyKG
+    from api.web.app import create_app
+    from app_support import running_server
+
+    gate = threading.Event()
+    real = api.service.SearchIndex.load
+    monkeypatch.setattr(api.service.SearchIndex, "load",
+                        staticmethod(lambda *a, **kw: gate.wait(60) and real(*a, **kw)))
+    kg = PolicyKG(built_data)
+    kg.warm(search=False)
+    kg.start_warming()
+    with running_server(create_app(built_data, kg=kg)) as url:
+        ctx = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+        pg = ctx.new_page()
+        try:
+            pg.goto(url + "/?q=高标准农田")
+            assert "正在加载检索模型" in pg.locator("#warming").inner_text()
+            assert pg.locator("#q").input_value() == "高标准农田"
+            shot(pg, "warming")
+            pg.goto(url + "/documents")
+            assert pg.locator("#warming").count() == 1 and pg.locator("#list tbody tr").count() > 0
+            pg.goto(url + "/?q=高标准农田")
+            gate.set()
+            pg.wait_for_selector("article.hit", timeout=30000)  # the page reloaded itself
+            assert pg.locator("#warming").count() == 0
+        finally:
+            gate.set()
+            ctx.close()
+    kg.close()

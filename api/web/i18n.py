@@ -185,8 +185,9 @@ STRINGS.update({
                               "{n} undated documents are not listed (a year filter cannot place them)."),
     "list.comparator": ("比较", "Comparison"),
     "export.label": ("导出本页数据：", "This data as"),
-    "warm.banner": ("正在加载检索模型…（首次启动约需 15 秒；文件、实体、层级传导与 SPARQL 页面已可使用）",
-                    "Loading the search model… (about 15 s at first start; documents, entities, cascade and SPARQL already work)"),
+    "warm.banner": ("正在加载检索模型…检索、先例查找与概念页稍后可用；文件、实体、目标、层级传导与 SPARQL 页面现在即可使用。",
+                    "Loading the search model… Search, precedent and concept follow shortly; documents, entities, "
+                    "targets, cascade and SPARQL work now."),
     "warm.retry": ("本页将自动刷新。", "This page will reload by itself."),
     "home.glance": ("语料概览", "The corpus at a glance"),
     "home.counts": ("{docs} 份文件 · {ents} 个实体 · {targets} 条目标", "{docs} documents · {ents} entities · {targets} targets"),
