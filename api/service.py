@@ -23,8 +23,7 @@ import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
-
-import networkx as nx
+from urllib.parse import quote as url_quote
 
 from api.config import Backends, open_graph_store, open_search_index, resolve_backends
 from api.datadir import (
@@ -50,6 +49,7 @@ from embeddings.query import SCOPES
 from embeddings.search import SORTS, SearchIndex
 from kg import views
 from kg.cascade.concept import EntityTable
+from kg.iris import entity_iri
 from kg.records import ENTITY_TYPES, DocumentExtraction
 from kg.sparql import EXAMPLE_QUERIES_DIR, RemoteSparqlService, SparqlService
 from kg.sparql import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
@@ -452,6 +452,10 @@ class PolicyKG:
         res = self._index.search(query, k=k, filters={f: v for f, v in filters.items() if v is not None},
                                  offset=self._check_offset(offset), sort=self._check_choice(sort, "sort", SORTS) or "relevance",
                                  cutoff=self._check_cutoff(cutoff), scope=self._check_choice(scope, "scope", SCOPES))
+        for r in res.get("results", []):  # the full provision path for the citation (第八章 第四节)
+            d = self._docs.get(r.get("doc_id", ""))
+            if d is not None:
+                r["provision_path"] = d.path_number(r.get("provision_id", "")) or r.get("provision_number", "")
         out = {**res, "query": query, "k": k, "filters": filters}
         if filters["year"] is not None:
             out["excluded"] = {"undated_documents": self._undated(filters)}
@@ -568,40 +572,27 @@ class PolicyKG:
         return {**page_rows(rows, off, lim), "kind": kind, "sort": sort or None, "order": order or "asc",
                 "filters": applied, "excluded": excluded}
 
-    def linked_pairs(self) -> list[dict]:
-        """Upper → lower document pairs of the corpus linked in the cascade graph (citations,
-        applies / based on, inferred links; also through documents outside the corpus), each pair
-        once: links the lower document states itself first, then the nearest, then from the top level down."""
-
-        def load() -> list[dict]:
-            docs = self._docs
-            stated = {(c.resolved_doc_id, d.id) for d in docs.values() for c in d.cites
-                      if c.resolved_doc_id in docs and c.resolved_doc_id != d.id}
-            try:
-                g = views.cascade_dag(self._store)
-            except PolicyKGError:  # a build without a graph: the stated citations only
-                g = nx.DiGraph()
-            node_of = {g.nodes[n].get("doc_id"): n for n in g if g.nodes[n].get("doc_id") in docs}
-            links: dict[tuple[str, str], int] = {pair: 1 for pair in stated}  # (upper, lower) → distance
-            for low, node in node_of.items():
-                for above, dist in nx.single_source_shortest_path_length(g, node).items():
-                    up = g.nodes[above].get("doc_id")
-                    if dist and up in docs and up != low:
-                        links[(up, low)] = min(dist, links.get((up, low), dist))
-
-            def rank(pair: tuple[str, str]) -> tuple:
-                lv = docs[pair[0]].level
-                return (pair not in stated, links[pair], LEVELS.index(lv) if lv in LEVELS else len(LEVELS), pair)
-
-            out = []
-            for up, low in sorted(links, key=rank):
-                u, d = docs[up], docs[low]
-                out.append({"upper": up, "lower": low, "upper_title": u.title, "lower_title": d.title,
-                            "upper_level": u.level, "lower_level": d.level, "upper_place": u.place,
-                            "lower_place": d.place, "stated": (up, low) in stated, "distance": links[(up, low)]})
-            return out
-
-        return [dict(p) for p in self._once("linked_pairs", load)]
+    def example_pairs(self) -> list[dict]:
+        """Linked (upper → lower) pairs for the home page's cascade examples: stated links first,
+        then the nearest (``cascade_pairs``), each with both titles, levels and places. A build
+        without a graph offers the resolved citations only."""
+        docs = self._docs
+        try:
+            pairs = self.cascade_pairs()
+        except PolicyKGError:  # a build without a graph: the stated citations only
+            pairs = [{"upper": c.resolved_doc_id, "lower": d.id, "inferred": False, "distance": 1}
+                     for d in docs.values() for c in d.cites if c.resolved_doc_id in docs and c.resolved_doc_id != d.id]
+        out, seen = [], set()
+        for p in sorted(pairs, key=lambda p: (bool(p.get("inferred")), p.get("distance") or 1)):
+            key = (p["upper"], p["lower"])
+            if key in seen or p["upper"] == p["lower"]:
+                continue
+            seen.add(key)
+            u, d = docs[p["upper"]], docs[p["lower"]]
+            out.append({"upper": u.id, "lower": d.id, "upper_title": u.title, "lower_title": d.title,
+                        "upper_level": u.level, "lower_level": d.level, "upper_place": u.place,
+                        "lower_place": d.place, "inferred": bool(p.get("inferred")), "distance": p.get("distance") or 1})
+        return out
 
     def overview(self) -> dict:
         """The corpus at a glance: documents by level and year, top concepts, example questions
@@ -611,7 +602,7 @@ class PolicyKG:
             ents = self.entities()
             return {"grid": level_year_grid(self.documents()), "concepts": top_concepts(ents),
                     "n_entities": len(ents), "n_targets": sum(len(ex.targets) for ex in self._extraction.values()),
-                    "examples": overview_examples(ents, self.targets(), self.linked_pairs()),
+                    "examples": overview_examples(ents, self.targets(), self.example_pairs()),
                     "build_id": self.build_id, "built_at": self.manifest().get("built_at")}
 
         return self._once("overview", load)
@@ -658,6 +649,7 @@ class PolicyKG:
             groups[d.level or "unknown"].append({
                 **m, "doc_title": d.title, "doc_number": d.doc_number, "place": d.place,
                 "provision_number": self._provision_number(d, m["provision_id"]),
+                "provision_path": d.path_number(m["provision_id"]),
                 "sentence": sent.text if sent else "", "sentence_start": sent.start if sent else 0,
             })
         order = [lv for lv in (*LEVELS, "unknown") if lv in groups]
@@ -688,7 +680,8 @@ class PolicyKG:
         d = self._docs.get(rec.get("doc_id", ""))
         if d:
             rec.update(doc_title=d.title, doc_number=d.doc_number, level=d.level, doc_place=d.place,
-                       provision_number=self._provision_number(d, rec.get("provision_id", "")))
+                       provision_number=self._provision_number(d, rec.get("provision_id", "")),
+                       provision_path=d.path_number(rec.get("provision_id", "")))
         return rec
 
     @property
@@ -720,6 +713,49 @@ class PolicyKG:
             return cascade_pair(up, low, ex.get(up.id), ex.get(low.id), hybrid)
 
         return self._once(f"cascade:{up.id}:{low.id}", load)
+
+    def cascade_pairs(self) -> list[dict]:
+        """The (upper, lower) pairs of corpus documents linked by a citation (applies, based on) or
+        an inferred applies, directly or through documents outside the corpus, higher uppers first;
+        each with both documents' title, level, place and 文号 (``kg.views.linked_pairs``)."""
+        def load() -> list[dict]:
+            docs = self._docs
+            keep = ("title", "level", "place", "doc_number", "source")
+            return [{**p, "upper_doc": {k: getattr(docs[p["upper"]], k) for k in keep},
+                     "lower_doc": {k: getattr(docs[p["lower"]], k) for k in keep}}
+                    for p in views.linked_pairs(self._store) if p["upper"] in docs and p["lower"] in docs]
+
+        return self._once("cascade_pairs", load)
+
+    def _iri_maps(self) -> tuple[dict[str, str], dict[str, str]]:
+        """document IRI → doc id, entity IRI → entity id (built once)."""
+        def load() -> tuple[dict[str, str], dict[str, str]]:
+            return (views.corpus_document_iris(self._store), {entity_iri(eid): eid for eid in self._entities})
+
+        return self._once("iri_maps", load)
+
+    def page_of_iri(self, iri: str) -> str:
+        """The page path of a graph IRI (``kg.iris``): a document → ``/doc/{id}``, a provision or
+        sentence → ``/doc/{id}#p-{provision}``, an entity → ``/entity/{id}``; NotFound otherwise."""
+        iri = self.check_text(iri, "iri", MAX_QUERY_CHARS)
+
+        doc_iris, entity_iris = self._iri_maps()
+        if iri in entity_iris:
+            return "/entity/" + url_quote(entity_iris[iri], safe=":")
+        if iri in doc_iris:
+            return f"/doc/{doc_iris[iri]}"
+        for doc_iri, doc_id in doc_iris.items():
+            if iri.startswith(doc_iri + "/"):
+                rest = iri[len(doc_iri) + 1:]
+                provision = rest.rsplit("/s_", 1)[0] if re.search(r"/s_\d+$", rest) else rest
+                if provision in self._provisions.get(doc_id, {}):
+                    return f"/doc/{doc_id}#p-{url_quote(provision, safe='/_')}"
+        raise NotFound("IRI", iri)
+
+    def document_iri(self, doc_id: str) -> str | None:
+        """The graph IRI of a corpus document (its permalink), or None."""
+        doc_iris, _ = self._iri_maps()
+        return next((iri for iri, d in doc_iris.items() if d == doc_id), None)
 
     def concept(self, name: str | None, semantic: bool = True) -> dict:
         """Where a concept appears (label, alias and, when ``semantic`` and a search index was

@@ -3,6 +3,9 @@
 - ``cascade_dag``: documents linked by ``eli:applies`` / ``eli:based_on`` (lower → higher), with
   levels and inferred edges marked.
 - ``chain_above``: the documents above one document, nearest first (JSON-able).
+- ``linked_pairs``: every (upper, lower) pair of corpus documents the cascade links, directly or
+  through documents outside the corpus.
+- ``corpus_document_iris``: document IRI → corpus doc id (permalinks resolve through it).
 """
 from __future__ import annotations
 
@@ -86,3 +89,40 @@ def chain_above(store, doc: str) -> list[dict]:
                 out.append({"iri": m, **g.nodes[m], "distance": distance, "from": n, **g.edges[n, m]})
         frontier = nxt
     return out
+
+
+def linked_pairs(store) -> list[dict]:
+    """(upper, lower) pairs of corpus documents where ``lower`` applies or is based on ``upper``,
+    stated or inferred, directly or through documents outside the corpus: ``{upper, lower,
+    relation, inferred, distance}`` (``inferred`` when any link on the way is), higher uppers first."""
+    g = cascade_dag(store)
+    out = []
+    for lower, data in g.nodes(data=True):
+        if not data.get("doc_id"):
+            continue
+        seen, frontier, distance = {lower}, [(lower, False, None)], 0
+        while frontier:
+            distance += 1
+            nxt = []
+            for n, inferred, relation in frontier:
+                for m in g.successors(n):
+                    if m in seen:
+                        continue
+                    seen.add(m)
+                    edge = g.edges[n, m]
+                    step = (m, inferred or edge["inferred"], relation or edge["relation"])
+                    nxt.append(step)
+                    upper = g.nodes[m].get("doc_id")
+                    if upper and upper != data["doc_id"]:
+                        out.append({"upper": upper, "lower": data["doc_id"], "relation": step[2],
+                                    "inferred": step[1], "distance": distance,
+                                    "upper_rank": g.nodes[m].get("rank"), "lower_rank": data.get("rank")})
+            frontier = nxt
+    return sorted(out, key=lambda p: (p["upper_rank"] if p["upper_rank"] is not None else 9,
+                                      p["lower_rank"] if p["lower_rank"] is not None else 9, p["upper"], p["lower"]))
+
+
+def corpus_document_iris(store) -> dict[str, str]:
+    """The IRI of every corpus document → its doc id."""
+    rows = store.query("SELECT ?d ?id WHERE { ?d pk:docId ?id }")
+    return {r["d"].value: r["id"].value for r in rows}

@@ -55,7 +55,7 @@ def take(url: str, kg, out: Path) -> list[Path]:
     """The two screenshots, written under ``out``."""
     from playwright.sync_api import sync_playwright
 
-    pairs = kg.linked_pairs()
+    pairs = kg.example_pairs()
     if not pairs:
         raise SystemExit("no linked upper → lower document pair in this corpus: nothing to show on the cascade page")
     # the linked pair with the most to show: target moves, then aligned provisions

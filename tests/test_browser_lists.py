@@ -38,8 +38,8 @@ def test_home_page_sparql_example_runs_in_the_editor(page, server):  # noqa: F81
     shot(page, "home-sparql-example")
 
 
-def dates(page) -> list[str]:
-    return [c.inner_text() for c in page.locator("#list tbody tr td:nth-child(4)").all()]
+def dates(pg) -> list[str]:
+    return [c.inner_text() for c in pg.locator("#list tbody tr td:nth-child(4)").all()]
 
 
 def test_documents_sort_by_header_click_and_export(page, server):  # noqa: F811
@@ -98,10 +98,11 @@ def test_targets_page_filters_and_sorts(page, server):  # noqa: F811
 def test_a_search_during_warm_up_shows_the_banner_and_reloads_into_results(browser, built_data, monkeypatch):  # noqa: F811
     import threading
 
+    from app_support import running_server
+
     import api.service
     from api.service import PolicyKG
     from api.web.app import create_app
-    from app_support import running_server
 
     gate = threading.Event()
     real = api.service.SearchIndex.load

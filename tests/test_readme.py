@@ -23,6 +23,6 @@ def test_first_screen_shows_the_search_and_cascade_pages():
 def test_first_screen_says_what_the_first_start_does_and_ends_with_the_two_commands():
     text = first_screen()
     assert "warms up" in text and "./data" in text
-    blocks = re.findall(r"```bash\n(.*?)\n```", text, re.S)
+    blocks = re.findall(r"```bash\n(.*?)\n```", text, re.DOTALL)
     assert len(blocks) == 2 and blocks[0].endswith("policykg serve") and blocks[1] == "bash .ci/run"
     assert text.rstrip().endswith("```")

@@ -92,8 +92,9 @@ def test_warming_up_maps_to_503_with_retry_after():
 
 
 def test_cli_through_a_warming_server_waits_for_it(built_data: Path, gated_load):
-    from api.cli import remote
     from app_support import running_server
+
+    from api.cli import remote
 
     gate, entered = gated_load
     kg = PolicyKG(built_data)

@@ -45,6 +45,7 @@ def _doc_ref(d: Document) -> dict:
 
 def _unit_ref(doc: Document, u: Unit, with_text: bool = True) -> dict:
     ref = u.ref()
+    ref["path"] = doc.path_number(u.provision_id) or ref.get("number") or ""
     if with_text:
         ref["text"] = compared_text(doc.provision(u.provision_id).text, u.number)
     return ref
@@ -68,9 +69,11 @@ def cascade_json(result: CascadeResult) -> dict:
         pairs.append({
             "upper": _unit_ref(up, p.upper), "lower": _unit_ref(low, p.lower), "tier": p.lower.tier,
             "score": round(p.score, 4), "lexical": round(p.lexical, 4), "relation": p.relation,
+            "similarity": round(p.diff.similarity, 4) if p.diff is not None else None,
             "taken": p.taken, "diff": p.diff.to_dict() if p.diff is not None else None,
         })
-    findings = [{**f, "message": finding_message(f)} for f in result.findings]
+    findings = [{**f, "message": finding_message(f), "path": low.path_number(f["provision_id"]) or f.get("number") or ""}
+                for f in result.findings]
     return {
         "upper": _doc_ref(up),
         "lower": _doc_ref(low),
@@ -88,6 +91,8 @@ def cascade_json(result: CascadeResult) -> dict:
         "summary": {
             "pairs": len(pairs), "lower_only": len(al.lower_only), "upper_only": len(al.upper_only),
             "merged": len(al.merged),
+            # slogans both documents only name, listing no components: nothing to compare
+            "slogans_unlisted": sum(not (s.upper.components or s.lower.components) for s in result.slogans),
             "relations": {r: sum(p["relation"] == r for p in pairs) for r in ("copied", "adapted", "reworded")},
             "moves": {m: sum(t.move == m for t in result.targets) for m in ("raised", "lowered", "same", "incomparable")},
         },
@@ -177,6 +182,8 @@ def concept_json(name: str, table: EntityTable, docs: dict[str, Document], *, se
     for o in obj["occurrences"] + obj["neighbours"]:
         d = docs[o["doc_id"]]
         o["doc_title"] = d.title
+        o["doc_number"] = d.doc_number
+        o["provision_path"] = d.path_number(o["provision_id"])
         try:
             o["provision_number"] = d.provision(o["provision_id"]).number
         except KeyError:

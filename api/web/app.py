@@ -14,10 +14,16 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -32,16 +38,25 @@ from api.service import (
 )
 from api.views import listing
 from api.web import render, schemas
-from api.web.export import CSV_RESPONSE, FORMAT_PATTERN, csv_response, export_urls, query_with
+from api.web.export import (
+    CSV_RESPONSE,
+    FORMAT_PATTERN,
+    csv_response,
+    export_urls,
+    query_with,
+)
 from api.web.guards import BodyLimit, SecurityHeaders, csp, new_nonce
 from api.web.http_errors import error_headers, error_response, status_of
 from api.web.i18n import LANGS, pick_lang, translator
+from api.web.messages import localise
 from api.web.openapi_limits import declare_limits
 from api.web.snapshot import CurrentKG, PinSnapshot, Snapshots
 from api.web.sparql_http import METHODS as SPARQL_METHODS
 from api.web.sparql_http import EndpointConfig, sparql_endpoint
 from corpus import errors
 from corpus.model import LEVELS
+from kg.iris import BASE as IRI_BASE
+from kg.iris import entity_iri
 from kg.records import COMPARATOR_ZH
 from kg.vocab import PREFIXES
 
@@ -96,6 +111,13 @@ def with_inline_script_hashes(resp: HTMLResponse) -> HTMLResponse:
     hashes = tuple("sha256-" + base64.b64encode(hashlib.sha256(s).digest()).decode() for s in scripts)
     resp.headers["Content-Security-Policy"] = csp(script_hashes=hashes)
     return resp
+
+
+def permalink_of(iri: str | None) -> dict | None:
+    """``{iri, path}``: a graph IRI and the local path that resolves it (``/id/...``)."""
+    if not iri or not iri.startswith(IRI_BASE + "/"):
+        return None
+    return {"iri": iri, "path": "/id/" + quote(iri[len(IRI_BASE) + 1:], safe="/:")}
 
 
 def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
@@ -169,7 +191,10 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
             # the toggle is relative (query only): a path like //evil.example/x never becomes a link off-site
             {"t": t, "lang": lang, "other_lang": other, "toggle_url": f"?{toggle.query}", "csp_nonce": nonce,
              "warming": kg.warming, "exports": None, "refresh": None,
-             "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), **ctx},
+             "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), "tmsg": lambda m: localise(m, t),
+             "label_or": lambda key, fallback: t(key) if t(key) != key else fallback,
+             "change_label": lambda kind: t(f"change.{kind}") if t(f"change.{kind}") != f"change.{kind}" else kind,
+             **ctx},
             status_code=status,
             headers={"Content-Security-Policy": csp(nonce)},
         )
@@ -281,6 +306,13 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
                       limit: str | None = None, fmt: str = FORMAT_QUERY) -> Any:
         return list_answer("documents", fmt, {"level": level, "place": place, "year": year}, sort, order, offset, limit)
 
+    @api.get("/cascade/pairs", summary="Document pairs the cascade links (upper → lower)",
+             response_model=list[dict[str, Any]],
+             description="Pairs of corpus documents linked by a citation (applies, based on) or an inferred "
+                         "applies, directly or through documents outside the corpus: the /cascade form's list.")
+    def api_cascade_pairs() -> list[dict]:
+        return kg.cascade_pairs()
+
     @api.get("/documents/{doc_id}", summary="One document: metadata, provisions, citations, chain",
              response_model_exclude_unset=True, response_model=schemas.DocumentDetail, responses=CSV_RESPONSE)
     def api_document(doc_id: str, offset: int = Query(0, ge=0, description="first provision of the page"),
@@ -381,6 +413,7 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     def doc_page(request: Request, doc_id: str) -> Response:
         doc = kg.document(doc_id)
         return page(request, "doc.html", {"doc": doc, "documents": kg.documents(),
+                                          "permalink": permalink_of(kg.document_iri(doc["id"])),
                                           "exports": export_urls(f"/api/documents/{doc['id']}", {})})
 
     @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
@@ -390,16 +423,20 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     @app.get("/entity/{entity_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, entity_id: str) -> Response:
         e = kg.entity(entity_id)
-        return page(request, "entity.html", {"e": e, "exports": export_urls(
-            "/api/entities/" + quote(e["id"], safe=":"), {})})
+        return page(request, "entity.html", {"e": e, "permalink": permalink_of(entity_iri(e["id"])),
+                                             "exports": export_urls("/api/entities/" + quote(e["id"], safe=":"), {})})
 
     @app.get("/cascade", response_class=HTMLResponse, include_in_schema=False)
     def cascade_page(request: Request, upper: str = "", lower: str = "") -> Response:
-        ctx: dict[str, Any] = {"documents": kg.documents(), "upper": upper, "lower": lower, "c": None}
+        linked = kg.cascade_pairs()
+        docs = kg.documents()
+        ctx: dict[str, Any] = {"documents": docs, "upper": upper, "lower": lower, "c": None, "linked": linked}
         if upper or lower:
             ctx["c"] = kg.cascade(upper, lower)
             ctx["exports"] = export_urls("/api/cascade", {"upper": upper, "lower": lower})
-            ctx["docs_by_id"] = {d["id"]: d for d in ctx["documents"]}
+        elif linked or len(docs) > 1:  # the empty form proposes a linked pair, never one document twice
+            first = linked[0] if linked else {"upper": docs[0]["id"], "lower": docs[1]["id"]}
+            ctx["upper"], ctx["lower"] = first["upper"], first["lower"]
         return page(request, "cascade.html", ctx)
 
     @app.api_route("/precedent", methods=["GET", "POST"], response_class=HTMLResponse, include_in_schema=False)
@@ -433,6 +470,18 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
                 return warming_page(request, "concept.html", ctx, exc)
             ctx["exports"] = export_urls(f"/api/concept/{quote(name.strip(), safe='')}", {})
         return page(request, "concept.html", ctx)
+
+    # -------------------------------------------------------------- permalinks
+    @app.get("/id/{path:path}", include_in_schema=False)
+    def permalink(path: str) -> RedirectResponse:
+        """A graph IRI ``https://w3id.org/policykg/{path}`` → its page (303 See Other): documents,
+        provisions, sentences and entities. w3id.org forwards ``/policykg/*`` here."""
+        return RedirectResponse(kg.page_of_iri(f"{IRI_BASE}/{path}"), status_code=303)
+
+    @app.get("/iri", include_in_schema=False)
+    def iri_page(u: str = "") -> RedirectResponse:
+        """Any graph IRI given whole (``/iri?u=...``, as the SPARQL results link them) → its page."""
+        return RedirectResponse(kg.page_of_iri(u), status_code=303)
 
     # ------------------------------------------------------------------ SPARQL
     @app.api_route("/sparql", methods=SPARQL_METHODS, include_in_schema=False)

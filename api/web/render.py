@@ -175,9 +175,10 @@ def diff_side(ops: Iterable[dict] | None, key: str, tag: str = "mark") -> Markup
     return Markup("").join(parts)
 
 
-def mark_changes(text: str, changes: Iterable[dict] | None, side: str) -> Markup:
+def mark_changes(text: str, changes: Iterable[dict] | None, side: str, label=lambda kind: kind) -> Markup:
     """``text`` with the diff changes of one ``side`` ("upper" → ``<del>``, "lower" → ``<ins>``)
-    marked and classed by change kind; changes use ``{side}_start``/``{side}_end`` offsets.
+    marked and classed by change kind, ``label(kind)`` as its hover title; changes use
+    ``{side}_start``/``{side}_end`` offsets.
 
     >>> str(mark_changes("全市3012万亩", [{"kind": "number_changed", "upper_start": 2, "upper_end": 8}], "upper"))
     '全市<del class="number_changed" title="number_changed">3012万亩</del>'
@@ -189,7 +190,7 @@ def mark_changes(text: str, changes: Iterable[dict] | None, side: str) -> Markup
         if s < pos or e > len(text) or e <= s:
             continue
         parts.append(escape(text[pos:s]))
-        parts.append(Markup(f'<{tag} class="{escape(kind)}" title="{escape(kind)}">') + escape(text[s:e])
+        parts.append(Markup(f'<{tag} class="{escape(kind)}" title="{escape(label(kind))}">') + escape(text[s:e])
                      + Markup(f"</{tag}>"))
         pos = e
     parts.append(escape(text[pos:]))
@@ -219,10 +220,11 @@ def with_prefixes(query: str, prefixes: dict[str, str]) -> str:
     return "\n".join(lines[:head] + decl + lines[head:])
 
 
-def target_chart(targets: Sequence[dict], level_label=lambda lv: lv, width: int = 560, height: int = 220) -> Markup:
+def target_chart(targets: Sequence[dict], level_label=lambda lv: lv, width: int = 560, height: int = 220,
+                 undated: str = "n.d.") -> Markup:
     """A small inline SVG scatter/line chart of target values by year, one colour per level.
-    Targets without a year are placed in an "n.d." column; units differing from the most
-    common one are left out.
+    Targets without a year are placed in a column labelled ``undated``; units differing from the
+    most common one are left out.
 
     >>> svg = str(target_chart([{"value": 63.5, "unit": "%", "year": 2024, "level": "provincial"},
     ...                          {"value": 64, "unit": "%", "year": 2024, "level": "township"}]))
@@ -265,8 +267,8 @@ def target_chart(targets: Sequence[dict], level_label=lambda lv: lv, width: int 
         out.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{v:.4g}</text>')
     for c in cols:
         out.append(f'<text x="{x(c):.1f}" y="{height - 12}" text-anchor="middle" class="tick">'
-                   f'{c if c else "n.d."}</text>')
-    out.append(f'<text x="{left}" y="{top - 4}" class="tick">{escape(unit)}</text>')
+                   f'{c if c else escape(undated)}</text>')
+    out.append(f'<text x="{left}" y="{top - 4}" class="tick" lang="zh-CN">{escape(unit)}</text>')  # as printed
     levels = [lv for lv in LEVEL_COLOURS if any(t.get("level") == lv for t in pts)]
     levels += sorted({t.get("level") or "unknown" for t in pts} - set(levels))
     for li, lv in enumerate(levels):
@@ -277,7 +279,7 @@ def target_chart(targets: Sequence[dict], level_label=lambda lv: lv, width: int 
             out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5" opacity="0.6"/>')
         for t in mine:
             tip = escape(f"{t.get('doc_place') or t.get('place') or ''} {t.get('value_text') or t['value']}")
-            out.append(f'<circle cx="{x(t.get("year")):.1f}" cy="{y(t["value"]):.1f}" r="5" fill="{colour}">'
+            out.append(f'<circle cx="{x(t.get("year")):.1f}" cy="{y(t["value"]):.1f}" r="5" fill="{colour}" lang="zh-CN">'
                        f"<title>{tip}</title></circle>")
         ly = top + 14 + li * 18
         out.append(f'<circle cx="{left + pw + 16}" cy="{ly - 4}" r="5" fill="{colour}"/>')

@@ -20,6 +20,7 @@ class SearchHit(_Open):
     doc_id: str
     provision_id: str
     provision_number: str | None = None
+    provision_path: str | None = Field(None, description="the provision's full path as cited: 第八章 第四节, 五、（十六）")
     provision_title: str | None = None
     sentence_id: str
     text: str
@@ -128,6 +129,7 @@ class TargetRow(_Open):
     level: str | None = None
     doc_place: str | None = None
     provision_number: str | None = None
+    provision_path: str | None = Field(None, description="the provision's full path as cited")
 
 
 class FacetValue(_Open):
