@@ -59,7 +59,7 @@ def test_documents_sort_by_level_goes_down_the_hierarchy(client, corpus_docs):
     ranks = [LEVELS.index(r["level"]) for r in rows]
     assert ranks == sorted(ranks) and len(set(ranks)) > 1
     page = client.get("/documents", params={"sort": "level", "order": "desc"}).text
-    shown = re.findall(r'<td><a href="/doc/(\w+)">', page)
+    shown = re.findall(r'<td[^>]*><a href="/doc/(\w+)">', page)
     level_of = {d.id: d.level for d in corpus_docs}
     assert [LEVELS.index(level_of[i]) for i in shown] == sorted(ranks, reverse=True)
 
@@ -236,7 +236,8 @@ def test_home_page_examples_all_have_answers_on_this_corpus(client):
 
 def test_home_page_concepts_are_the_most_shared(client):
     page = client.get("/").text
-    chips = re.findall(r'class="chip ent-\w+" href="/entity/([^"]+)"[^>]*>[^<]*<span class="muted">(\d+)</span>', page)
+    chips = re.findall(r'class="chip ent-\w+" href="/entity/([^"]+)"[^>]*><span lang="zh-CN">[^<]*</span> '
+                       r'<span class="muted">(\d+)</span>', page)
     counts = [int(n) for _, n in chips]
     assert counts and counts == sorted(counts, reverse=True)
     ents = client.get("/api/entities", params={"sort": "n_documents", "order": "desc"}).json()
