@@ -15,6 +15,9 @@ from embeddings.query import SCOPES
 from embeddings.search import SORTS
 
 NON_BLANK = r"\S"  # the service strips, then refuses an empty value
+#: a search query needs one term character (a letter or digit of Latin or CJK script; the query
+#: syntax keeps letters and digits, see ``embeddings.query``); the same class in ECMA and Python regexes
+TERM_CHAR = "[0-9A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u3400-\\u4DBF\\u4E00-\\u9FFF]"
 
 
 def text(limit: int) -> dict[str, Any]:
@@ -38,7 +41,7 @@ def list_window(kind: str) -> dict[str, tuple[dict[str, Any], bool]]:
 # (path, method) → parameter → (schema, required)
 PARAMETERS: dict[tuple[str, str], dict[str, tuple[dict[str, Any], bool]]] = {
     ("/api/search", "get"): {
-        "q": (text(MAX_QUERY_CHARS), True), "k": (COUNT, False),
+        "q": ({**text(MAX_QUERY_CHARS), "pattern": TERM_CHAR}, True), "k": (COUNT, False),
         "level": ({"type": "string", "enum": list(LEVELS)}, False),
         "doc": (text(MAX_NAME_CHARS), False), "place": (text(MAX_NAME_CHARS), False),
         "year": (YEAR, False), "type": ({"type": "string", "enum": list(FACT_TYPES)}, False),
