@@ -60,19 +60,21 @@ def take(url: str, kg, out: Path) -> list[Path]:
         raise SystemExit("no linked upper → lower document pair in this corpus: nothing to show on the cascade page")
     # the linked pair with the most to show: target moves, then aligned provisions
     pair = max(pairs[:20], key=lambda p: (len((c := kg.cascade(p["upper"], p["lower"]))["targets"]), len(c["pairs"])))
-    shots = [(f"{url}/?q={SEARCH_QUERY}&lang=zh", "article.hit", out / "screenshot-search.png"),
-             (f"{url}/cascade?upper={pair['upper']}&lower={pair['lower']}&lang=zh", "table", out / "screenshot-cascade.png")]
+    shots = [(f"{url}/?q={SEARCH_QUERY}&lang=zh", "article.hit", out / "screenshot-search.png", 860),
+             (f"{url}/cascade?upper={pair['upper']}&lower={pair['lower']}&lang=zh", "table", out / "screenshot-cascade.png",
+              1100)]  # tall enough to show the first target moves
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
         ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1)
         page = ctx.new_page()
-        for address, ready, path in shots:
+        for address, ready, path, height in shots:
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
             page.goto(address)
             page.wait_for_selector(ready)
             page.screenshot(path=str(path), full_page=False)
         browser.close()
-    return [p for _, _, p in shots]
+    return [p for _, _, p, _ in shots]
 
 
 def main() -> int:
