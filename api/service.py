@@ -38,7 +38,7 @@ from api.datadir import (
     not_built,
 )
 from api.views.cascade import cascade_pair, concept_json, stored_index
-from api.views.facts import entities_view, slogans_view, targets_view
+from api.views.facts import entities_view, slogans_view, target_dict, targets_view
 from api.views.listing import LISTS, MAX_PAGE, check_window, page_rows, sort_rows
 from api.views.overview import examples as overview_examples
 from api.views.overview import level_year_grid, top_concepts
@@ -393,7 +393,7 @@ class PolicyKG:
                 {"id": eid, "name": ents[eid]["name"], "type": ents[eid]["type"], "count": n}
                 for eid, n in entities.most_common() if eid in ents
             ],
-            "targets": [t.model_dump(exclude={"span"}) for t in ex.targets] if ex else [],
+            "targets": [self._with_doc(target_dict(t)) for t in ex.targets] if ex else [],
             "slogans": [s.model_dump(exclude={"span"}) for s in ex.slogans] if ex else [],
             "warnings": [w.model_dump() for w in d.warnings],
         }
@@ -669,11 +669,11 @@ class PolicyKG:
             for t in ex.targets:
                 if needle and needle not in t.indicator and needle not in t.indicator_text and needle != t.indicator_id:
                     continue
-                out.append(self._with_doc(t.model_dump(exclude={"span"})))
+                out.append(self._with_doc(target_dict(t)))
         return out
 
     def _targets_for(self, indicator_id: str) -> list[dict]:
-        return [self._with_doc(t.model_dump(exclude={"span"})) for ex in self._extraction.values()
+        return [self._with_doc(target_dict(t)) for ex in self._extraction.values()
                 for t in ex.targets if t.indicator_id == indicator_id]
 
     def _with_doc(self, rec: dict) -> dict:
@@ -682,6 +682,9 @@ class PolicyKG:
             rec.update(doc_title=d.title, doc_number=d.doc_number, level=d.level, doc_place=d.place,
                        provision_number=self._provision_number(d, rec.get("provision_id", "")),
                        provision_path=d.path_number(rec.get("provision_id", "")))
+            for st in rec.get("also_stated") or []:  # a target's further statements (text and table)
+                st["provision_number"] = self._provision_number(d, st.get("provision_id", ""))
+                st["provision_path"] = d.path_number(st.get("provision_id", ""))
         return rec
 
     @property

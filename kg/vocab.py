@@ -59,8 +59,10 @@ class PK(DefinedNamespace):
     SloganItem: URIRef
     Target: URIRef
     TargetMove: URIRef
+    TargetStatement: URIRef
     # object properties
     adminLevel: URIRef
+    alsoStatedAs: URIRef
     alignedFrom: URIRef
     alignedTo: URIRef
     appliesTo: URIRef

@@ -140,7 +140,8 @@ def test_search_syntax_paging_and_json(built_data, capsys):
     assert [r["match"] for r in res["results"]] == ["exact", "exact"] and res["total"] >= 2
     assert main(["search", "高标准农田", "--k", "2", "--offset", "2", "--sort", "date", "--data", str(built_data)]) == 0
     out = capsys.readouterr().out
-    assert "results 3–4 of" in out and "sorted by date" in out and "(exact)" in out
+    assert "第 3–4 条，共" in out and "按日期" in out and "（完全匹配）" in out and "【高标准农田】" in out
+    assert "township" not in out and "provincial" not in out  # levels in Chinese
 
 
 def test_query_commands_through_an_unreachable_server_fail_clearly(built_data, capsys):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import html
+import itertools
+import math
 import re
 from pathlib import Path
 
@@ -63,6 +65,58 @@ def test_entity_page_for_an_indicator_draws_a_chart(client):
     ind = next(e for e in indicators if e["n_documents"] > 1)
     page = client.get(f"/entity/{ind['id']}").text
     assert '<svg class="chart"' in page and page.count("<circle") >= 2
+
+
+def _chart_labels(page: str) -> tuple[list[str], list[str]]:
+    """(value tick labels, time axis labels) of the page's target chart."""
+    svg = page[page.index('<svg class="chart"'): page.index("</svg>")]
+    ticks = re.findall(r'text-anchor="(end|middle)" class="tick(?: undated)?">([^<]*)<', svg)
+    return [v for a, v in ticks if a == "end"], [v for a, v in ticks if a == "middle"]
+
+
+def test_indicator_pages_list_each_goal_once_with_readable_axes(client):
+    """One row per goal (text and table statements merged, each linked), values with their units,
+    round value ticks, years on the time axis and undated values labelled in the page's language."""
+    indicators = client.get("/api/entities", params={"type": "indicator"}, headers={}).json()
+    seen_merged = seen_undated = 0
+    for ind in [e for e in indicators if e["n_documents"] > 1]:
+        api = client.get(f"/api/entities/{ind['id']}", headers={}).json()
+        page = client.get(f"/entity/{ind['id']}", params={"lang": "zh"}).text
+        keys = [(t["doc_id"], t["value"], t["unit"], t["year"], t["comparator"]) for t in api["targets"]]
+        assert len(keys) == len(set(keys)), ind["id"]
+        rows = page[page.index('id="targets"'):].split("</table>")[0].count("<tr>") - 1
+        assert rows == len(api["targets"])
+        for t in api["targets"]:
+            assert html.escape(t["value_label"]) in page
+            assert t["unit"] in t["value_label"]
+            for st in t["also_stated"]:
+                seen_merged += 1
+                assert f'/doc/{t["doc_id"]}#p-{st["provision_id"]}' in page
+        if '<svg class="chart"' not in page:
+            continue
+        values, times = _chart_labels(page)
+        nums = [float(v.replace(",", "")) for v in values]
+        steps = {round(b - a, 9) for a, b in itertools.pairwise(nums)}
+        assert len(steps) == 1, values  # evenly spaced
+        step = steps.pop()
+        assert round(step / 10 ** math.floor(math.log10(step)), 9) in (1, 2, 5), values  # round steps
+        assert all(abs(v / step - round(v / step)) < 1e-6 for v in nums), values
+        assert all(re.fullmatch(r"20\d\d", x) or x in ("未注明年份", "目标年份") for x in times), times
+        assert "n.d." not in page
+        seen_undated += "未注明年份" in times
+    assert seen_merged and seen_undated
+
+
+def test_target_chart_speaks_the_page_language(client):
+    indicators = client.get("/api/entities", params={"type": "indicator"}, headers={}).json()
+    for ind in indicators:
+        e = client.get(f"/api/entities/{ind['id']}", headers={}).json()
+        if any(not t["year"] for t in e["targets"]):
+            break
+    en, zh = (re.sub(r"<[^>]+>", " ", client.get(f"/entity/{ind['id']}", params={"lang": lang}).text)
+              for lang in ("en", "zh"))  # the text shown, not markup
+    assert "undated" in en and "未注明年份" not in en
+    assert "未注明年份" in zh and "undated" not in zh
 
 
 def test_cascade_page_shows_target_moves(client):

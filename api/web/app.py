@@ -37,7 +37,7 @@ from api.service import (
     PolicyKG,
 )
 from api.views import listing
-from api.web import render, schemas
+from api.web import charts, render, schemas
 from api.web.export import (
     CSV_RESPONSE,
     FORMAT_PATTERN,
@@ -176,9 +176,10 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         mark_query=render.mark_query, mark_spans=render.mark_spans, mark_window=render.mark_window,
         mark_query_window=render.mark_query_window, mark_changes=render.mark_changes,
         link_mentions=render.link_mentions, heading_length=render.heading_length, skip_space=render.skip_space,
-        diff_side=render.diff_side, target_chart=render.target_chart,
+        diff_side=render.diff_side,
         qs_with=query_with, COMPARATOR_ZH=COMPARATOR_ZH, quote=quote,
     )
+    env.globals.update(target_chart=charts.target_chart)
 
     def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
         lang = pick_lang(request.query_params.get("lang"), request.cookies.get("lang"))

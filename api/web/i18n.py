@@ -296,6 +296,24 @@ STRINGS.update({
     "cmp.percentagePoint": ("提高（百分点）", "up (percentage points)"),
 })
 
+# --- targets, their statements and charts (target/indicator pages) -----------------------------
+TARGET_STRINGS: dict[str, tuple[str, str]] = {
+    "chart.undated": ("未注明年份", "undated"),
+    "chart.year": ("目标年份", "target year"),
+    "chart.change": ("增幅", "change"),
+    "chart.left_out": ("另有 {n} 条单位或口径不同，未画出", "{n} more in other units not drawn"),
+    "target.statements": ("出处", "Stated in"),
+    "target.also": ("另见", "also"),
+    "target.source.table": ("指标表", "indicator table"),
+    "target.source.text": ("正文", "text"),
+    "target.year.document": ("据文件", "from the document"),
+    "target.year.document.help": ("原句未写年份：取文件规划期末年或发文年份",
+                                  "no year in the sentence: the end of the document's plan period, or its date"),
+    "target.year.heading": ("据章节标题", "from the section heading"),
+    "target.year.sentence": ("据原句", "from the sentence"),
+}
+STRINGS.update(TARGET_STRINGS)
+
 
 def pick_lang(query_lang: str | None, cookie_lang: str | None) -> str:
     """The UI language: ``?lang=`` wins over the cookie; anything unknown → Chinese."""

@@ -130,6 +130,10 @@ class TargetRow(_Open):
     doc_place: str | None = None
     provision_number: str | None = None
     provision_path: str | None = Field(None, description="the provision's full path as cited")
+    value_label: str | None = None  # the value as printed with its unit (96%, 1.5:1)
+    year_basis: str | None = None  # sentence | heading | document
+    source: str | None = None  # text | table: where the main statement is
+    also_stated: list[dict[str, Any]] = Field(default_factory=list)  # the goal's other statements, with spans
 
 
 class FacetValue(_Open):
