@@ -39,13 +39,16 @@ from api.datadir import (
 )
 from api.views.cascade import cascade_pair, concept_json, stored_index
 from api.views.facts import entities_view, slogans_view, target_dict, targets_view
-from corpus.errors import BadRequest, NotFound
+from api.views.listing import LISTS, MAX_PAGE, check_window, page_rows, sort_rows
+from api.views.overview import examples as overview_examples
+from api.views.overview import level_year_grid, top_concepts
+from corpus.errors import BadRequest, NotFound, PolicyKGError, WarmingUp
 from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.query import HELP as QUERY_HELP
 from embeddings.query import SCOPES
 from embeddings.search import SORTS, SearchIndex
-from kg.iris import entity_iri
 from kg.cascade.concept import EntityTable
+from kg.iris import entity_iri
 from kg.records import ENTITY_TYPES, DocumentExtraction
 from kg.sparql_limits import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
 
@@ -125,6 +128,7 @@ class PolicyKG:
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
+        self._warm_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ loading
     def _once(self, key: str, loader: Callable[[], T]) -> T:
@@ -192,6 +196,9 @@ class PolicyKG:
 
     @property
     def _index(self):
+        if self.warming and threading.current_thread() is not self._warm_thread:
+            raise WarmingUp("the search model is still loading; retry in a few seconds", retry_after=5)
+
         def load():
             self._require_built()
 
@@ -208,8 +215,37 @@ class PolicyKG:
         self.documents()
         self._entities  # noqa: B018 - loads extraction
         self.facets  # noqa: B018
+        self.overview()
         if search:
             self._index.search("乡村振兴", k=1)  # loads the index and warms the encoder up
+
+    def start_warming(self) -> threading.Thread:
+        """Load the search index and warm its encoder up in a background thread (a server's first
+        seconds). Until it is done, ``search``, ``precedent`` and ``concept`` raise ``WarmingUp``
+        (retry after a few seconds) instead of waiting; everything else answers at once. If loading
+        fails, the next search loads again in the caller and raises the real error."""
+        with self._lock:
+            if self._warm_thread is None:
+                self._warm_thread = threading.Thread(target=self._warm_search, name="policykg-warm", daemon=True)
+                self._warm_thread.start()
+            return self._warm_thread
+
+    def _warm_search(self) -> None:
+        try:
+            self._index.search("乡村振兴", k=1)
+        except Exception:  # noqa: BLE001 - reported by the next search, which loads again in its caller
+            pass
+
+    @property
+    def warming(self) -> bool:
+        """True while a background warm-up (``start_warming``) is loading the search model."""
+        t = self._warm_thread
+        return t is not None and t.is_alive()
+
+    @property
+    def warm_started(self) -> bool:
+        """True once ``start_warming`` was called (a server warms each new build the same way)."""
+        return self._warm_thread is not None
 
     # --------------------------------------------------------------- validation
     @staticmethod
@@ -432,7 +468,18 @@ class PolicyKG:
             d = self._docs.get(r.get("doc_id", ""))
             if d is not None:
                 r["provision_path"] = d.path_number(r.get("provision_id", "")) or r.get("provision_number", "")
-        return {**res, "query": query, "k": k, "filters": filters}
+        out = {**res, "query": query, "k": k, "filters": filters}
+        if filters["year"] is not None:
+            out["excluded"] = {"undated_documents": self._undated(filters)}
+        return out
+
+    def _undated(self, filters: dict) -> int:
+        """How many documents a year filter leaves out for having no date (among those the
+        other document filters keep)."""
+        return sum(1 for d in self._docs.values() if not d.date
+                   and (filters.get("level") is None or d.level == filters["level"])
+                   and (filters.get("place") is None or d.place == filters["place"])
+                   and (filters.get("doc") is None or d.id == filters["doc"]))
 
     @staticmethod
     def _check_offset(offset: int | str | None) -> int:
@@ -497,6 +544,80 @@ class PolicyKG:
         k = self.check_k(k, default=5)
         res = self._index.precedent(draft, k=k)
         return res if isinstance(res, dict) else {"draft": draft, "results": res}
+
+    # -------------------------------------------------------------------- lists
+    def list_page(self, kind: str, *, sort: str | None = None, order: str | None = None,
+                  offset: int | str | None = None, limit: int | str | None = None, everything: bool = False,
+                  **filters: Any) -> dict:
+        """One sorted page of a list (``documents``: level, place, year; ``entities``: type, q;
+        ``targets``: indicator, doc, level): ``rows``, ``total``, ``offset``, ``limit``, ``next``,
+        ``prev``, ``sort``, ``order`` and ``excluded`` (what a filter left out that a reader would
+        not expect: undated documents under a year filter). ``everything``: one page of all rows
+        (exports); otherwise at most ``api.views.listing.MAX_PAGE`` a page."""
+        if kind not in LISTS:
+            raise BadRequest(f"unknown list {kind!r}; expected one of {', '.join(LISTS)}")
+        excluded: dict[str, int] = {}
+        if kind == "documents":
+            level = self._check_choice(filters.get("level"), "level", LEVELS)
+            place = filters.get("place") or None
+            year = self._check_year(filters.get("year"))
+            rows = [d for d in self.documents() if (level is None or d["level"] == level)
+                    and (place is None or d["place"] == place)]
+            if year is not None:
+                excluded["undated_documents"] = sum(1 for d in rows if d["year"] is None)
+                rows = [d for d in rows if d["year"] == year]
+            applied = {"level": level, "place": place, "year": year}
+        elif kind == "entities":
+            applied = {"type": filters.get("type") or None, "q": filters.get("q") or None}
+            rows = self.entities(**applied)
+        else:
+            level = self._check_choice(filters.get("level"), "level", LEVELS)
+            doc = self.resolve(filters["doc"]).id if filters.get("doc") else None
+            applied = {"indicator": filters.get("indicator") or None, "doc": doc, "level": level}
+            rows = [t for t in self.targets(applied["indicator"]) if (doc is None or t["doc_id"] == doc)
+                    and (level is None or t.get("level") == level)]
+        rows = sort_rows(rows, kind, sort, order)
+        if everything:  # an export: every row unless a window is asked for
+            off, lim = check_window(offset, limit, default=max(len(rows), 1), most=max(len(rows), MAX_PAGE))
+        else:
+            off, lim = check_window(offset, limit)
+        return {**page_rows(rows, off, lim), "kind": kind, "sort": sort or None, "order": order or "asc",
+                "filters": applied, "excluded": excluded}
+
+    def example_pairs(self) -> list[dict]:
+        """Linked (upper → lower) pairs for the home page's cascade examples: stated links first,
+        then the nearest (``cascade_pairs``), each with both titles, levels and places. A build
+        without a graph offers the resolved citations only."""
+        docs = self._docs
+        try:
+            pairs = self.cascade_pairs()
+        except PolicyKGError:  # a build without a graph: the stated citations only
+            pairs = [{"upper": c.resolved_doc_id, "lower": d.id, "inferred": False, "distance": 1}
+                     for d in docs.values() for c in d.cites if c.resolved_doc_id in docs and c.resolved_doc_id != d.id]
+        out, seen = [], set()
+        for p in sorted(pairs, key=lambda p: (bool(p.get("inferred")), p.get("distance") or 1)):
+            key = (p["upper"], p["lower"])
+            if key in seen or p["upper"] == p["lower"]:
+                continue
+            seen.add(key)
+            u, d = docs[p["upper"]], docs[p["lower"]]
+            out.append({"upper": u.id, "lower": d.id, "upper_title": u.title, "lower_title": d.title,
+                        "upper_level": u.level, "lower_level": d.level, "upper_place": u.place,
+                        "lower_place": d.place, "inferred": bool(p.get("inferred")), "distance": p.get("distance") or 1})
+        return out
+
+    def overview(self) -> dict:
+        """The corpus at a glance: documents by level and year, top concepts, example questions
+        read from the data (``api.views.overview``), and the build's id and date."""
+
+        def load() -> dict:
+            ents = self.entities()
+            return {"grid": level_year_grid(self.documents()), "concepts": top_concepts(ents),
+                    "n_entities": len(ents), "n_targets": sum(len(ex.targets) for ex in self._extraction.values()),
+                    "examples": overview_examples(ents, self.targets(), self.example_pairs()),
+                    "build_id": self.build_id, "built_at": self.manifest().get("built_at")}
+
+        return self._once("overview", load)
 
     # ---------------------------------------------------------- entities & facts
     def entities(self, type: str | None = None, q: str | None = None) -> list[dict]:
@@ -601,7 +722,7 @@ class PolicyKG:
 
         def load() -> dict:
             # reuse the loaded search index when there is one; else load its vectors only, once
-            hybrid = (self._index.ix if "index" in self._cache
+            hybrid = (self._cache["index"].ix if "index" in self._cache
                       else self._once("hybrid", lambda: stored_index(self.data_dir)))
             ex = self._extraction
             return cascade_pair(up, low, ex.get(up.id), ex.get(low.id), hybrid)

@@ -72,7 +72,10 @@ def page_urls(client) -> list[str]:
     editor and the error pages (bad filter, unknown id, unknown path). Queries come from the data."""
     docs = client.get("/api/documents").json()
     ents = client.get("/api/entities").json()
-    urls = ["/", "/documents", "/entities", "/cascade", "/precedent", "/concept", "/sparql"]
+    urls = ["/", "/documents", "/entities", "/cascade", "/precedent", "/concept", "/sparql", "/targets"]
+    years = sorted({d["year"] for d in docs if d.get("year")})
+    urls += ["/documents?sort=date&order=desc", "/entities?offset=50&sort=name", "/targets?sort=value&order=desc"]
+    urls += [f"/documents?year={y}" for y in years[:1]]  # says how many undated documents it leaves out
     urls += [f"/doc/{d['id']}" for d in docs]
     urls += [f"/entity/{e['id']}" for e in ents]
     urls += [f"/entities?type={t}" for t in sorted({e["type"] for e in ents})]
@@ -86,7 +89,7 @@ def page_urls(client) -> list[str]:
     slogan = next(e["name"] for e in ents if e["type"] == "slogan")
     first = client.get(f"/api/documents/{docs[0]['id']}").json()
     sentence = next(p["text"] for p in first["provisions"] if len(p["text"]) > 30)[:60]
-    queries = [("/", {"q": indicator}), ("/", {"q": indicator, "sort": "date"}), ("/", {"q": slogan, "scope": "provision"}),
+    queries = [("/", {"q": indicator}), ("/", {"q": indicator, "year": years[0] if years else ""}), ("/", {"q": indicator, "sort": "date"}), ("/", {"q": slogan, "scope": "provision"}),
                ("/precedent", {"text": sentence}), ("/concept", {"name": slogan}), ("/concept", {"name": "不存在的提法甲乙"}),
                ("/", {"q": indicator, "level": "nowhere"}), ("/", {"q": indicator, "k": "abc"})]
     urls += [f"{path}?{urlencode(params)}" for path, params in queries]

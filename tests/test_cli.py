@@ -120,6 +120,7 @@ def test_serve_builds_only_the_default_data_dir(tmp_path, capsys, monkeypatch, n
     monkeypatch.setattr("api.cli.DEFAULT_DATA", "data")
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
     monkeypatch.setattr("api.service.PolicyKG.warm", lambda self, search=True: None)
+    monkeypatch.setattr("api.service.PolicyKG.start_warming", lambda self: None)
     assert main(["serve", "--data", str(tmp_path / "typo")]) == 1
     assert "no build in" in capsys.readouterr().err and not (tmp_path / "typo").exists()
     assert main(["serve"]) == 0

@@ -262,6 +262,40 @@ STRINGS: dict[str, tuple[str, str]] = {
     # ---- end of the issue-19a block
 }
 
+# ---- lists, export, home page and warm-up (issue 19b) -------------------------------------------
+STRINGS.update({
+    "nav.targets": ("目标", "Targets"),
+    "list.sort_by": ("点击排序（再次点击反向）", "Sort by this column (click again to reverse)"),
+    "list.showing": ("第 {a}–{b} 条，共 {n} 条", "{a}–{b} of {n}"),
+    "list.page_of": ("第 {p} / {n} 页", "page {p} of {n}"),
+    "list.pages": ("分页", "Pages"),
+    "list.per_page": ("每页", "Per page"),
+    "list.empty": ("没有符合条件的条目。", "Nothing matches these filters."),
+    "list.undated": ("未注明日期", "undated"),
+    "list.undated_excluded": ("{n} 份未注明日期的文件未列出（按年份筛选时无法归入任何年份）。",
+                              "{n} undated documents are not listed (a year filter cannot place them)."),
+    "list.comparator": ("比较", "Comparison"),
+    "export.label": ("导出本页数据：", "This data as"),
+    "warm.banner": ("正在加载检索模型…检索、先例查找与概念页稍后可用；文件、实体、目标、层级传导与 SPARQL 页面现在即可使用。",
+                    "Loading the search model… Search, precedent and concept follow shortly; documents, entities, "
+                    "targets, cascade and SPARQL work now."),
+    "warm.retry": ("本页将自动刷新。", "This page will reload by itself."),
+    "home.glance": ("语料概览", "The corpus at a glance"),
+    "home.counts": ("{docs} 份文件 · {ents} 个实体 · {targets} 条目标", "{docs} documents · {ents} entities · {targets} targets"),
+    "home.total": ("合计", "Total"),
+    "home.concepts": ("最常见的提法、行动与指标", "Most shared slogans, programmes and indicators"),
+    "home.concepts.note": ("数字为提及该概念的文件数。", "The number is how many documents name it."),
+    "home.examples": ("试一试", "Try"),
+    "home.sparql.indicator": ("各文件中“{name}”的目标值", "Targets of “{name}” in every document"),
+    "home.sparql.levels": ("各层级的文件数", "Documents per level"),
+    "cmp.gte": ("不低于", "at least"),
+    "cmp.lte": ("不高于", "at most"),
+    "cmp.approx": ("约", "about"),
+    "cmp.eq": ("为", "equal to"),
+    "cmp.increaseBy": ("增加", "increase by"),
+    "cmp.percentagePoint": ("提高（百分点）", "up (percentage points)"),
+})
+
 # --- targets, their statements and charts (target/indicator pages) -----------------------------
 TARGET_STRINGS: dict[str, tuple[str, str]] = {
     "chart.undated": ("未注明年份", "undated"),

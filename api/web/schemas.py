@@ -48,6 +48,8 @@ class SearchResponse(_Open):
     filters: dict[str, Any] = Field(default_factory=dict)
     results: list[SearchHit]
     facets: dict[str, Any] | None = Field(None, description="counts over the whole result set")
+    excluded: dict[str, int] | None = Field(None, description="what a filter left out that a reader would not "
+                                            "expect: with a year, `undated_documents`")
 
 
 class PrecedentResponse(_Open):

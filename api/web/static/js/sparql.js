@@ -138,7 +138,12 @@
     if (run) { tab.query(); }
     return tab;
   }
-  if (examples.length) {
+  var linked = /^#query=/.test(window.location.hash) ? decodeURIComponent(window.location.hash.slice(7)) : "";
+  if (linked) { /* a query linked from another page (the home page's examples): open it and run it */
+    var t = yasgui.addTab(true, { name: "query", requestConfig: { endpoint: endpoint, method: "POST" } });
+    t.setQuery(linked);
+    t.query();
+  } else if (examples.length) {
     examples.forEach(function (_, i) { if (i > 0) { openExample(i, false); } });
     openExample(0, false);
   } else {
