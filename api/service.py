@@ -47,13 +47,10 @@ from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.query import HELP as QUERY_HELP
 from embeddings.query import SCOPES
 from embeddings.search import SORTS, SearchIndex
-from kg import views
 from kg.cascade.concept import EntityTable
 from kg.iris import entity_iri
 from kg.records import ENTITY_TYPES, DocumentExtraction
-from kg.sparql import EXAMPLE_QUERIES_DIR, RemoteSparqlService, SparqlService
-from kg.sparql import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
-from kg.store import open_store
+from kg.sparql_limits import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
 
 T = TypeVar("T")
 
@@ -417,9 +414,22 @@ class PolicyKG:
         """The documents above ``doc_id`` in the cascade (nearest first), including
         documents outside the corpus and inferred links, from the graph's cascade view."""
         def load() -> list[dict]:
-            return views.chain_above(self._store, doc_id)
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            return views.chain_above(self._store, doc_id, self._links)
 
         return self._once(f"chain:{doc_id}", load)
+
+    @property
+    def _links(self):
+        """The cascade's documents and links (``kg.views.cascade_links``), read from the graph once
+        and walked for every chain and linked pair."""
+        def load():
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            return views.cascade_links(self._store)
+
+        return self._once("cascade_links", load)
 
     @property
     def _store(self):
@@ -427,6 +437,8 @@ class PolicyKG:
             self._require_built()
 
             if not self.backends.remote_graph:
+                from kg.store import open_store  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
                 return open_store(self.data_dir)  # NotBuilt when the build has no graph
             return open_graph_store(self.root, self.backends)  # the external store and its shards are not per build
 
@@ -722,17 +734,21 @@ class PolicyKG:
         an inferred applies, directly or through documents outside the corpus, higher uppers first;
         each with both documents' title, level, place and 文号 (``kg.views.linked_pairs``)."""
         def load() -> list[dict]:
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
             docs = self._docs
             keep = ("title", "level", "place", "doc_number", "source")
             return [{**p, "upper_doc": {k: getattr(docs[p["upper"]], k) for k in keep},
                      "lower_doc": {k: getattr(docs[p["lower"]], k) for k in keep}}
-                    for p in views.linked_pairs(self._store) if p["upper"] in docs and p["lower"] in docs]
+                    for p in views.linked_pairs(self._store, self._links) if p["upper"] in docs and p["lower"] in docs]
 
         return self._once("cascade_pairs", load)
 
     def _iri_maps(self) -> tuple[dict[str, str], dict[str, str]]:
         """document IRI → doc id, entity IRI → entity id (built once)."""
         def load() -> tuple[dict[str, str], dict[str, str]]:
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
             return (views.corpus_document_iris(self._store), {entity_iri(eid): eid for eid in self._entities})
 
         return self._once("iri_maps", load)
@@ -783,6 +799,7 @@ class PolicyKG:
     def _sparql_service(self):
         def load():
             self._require_built()
+            from kg.sparql import RemoteSparqlService, SparqlService  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
 
             if self.backends.remote_graph:
                 return RemoteSparqlService(open_graph_store(self.root, self.backends))  # not per build
@@ -821,6 +838,8 @@ class PolicyKG:
         """The example SPARQL queries shipped in ``kg/queries/*.rq``: name, title, query text."""
 
         def load() -> list[dict]:
+            from kg.sparql import EXAMPLE_QUERIES_DIR  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
             folder = EXAMPLE_QUERIES_DIR
             out = []
             for path in sorted(folder.glob("*.rq")):

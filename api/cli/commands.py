@@ -16,8 +16,7 @@ from api.cli.registry import Arg, command, data_arg, ensure_built, json_arg
 from api.datadir import current_build
 from corpus.errors import BadRequest
 from kg.records import ENTITY_TYPES
-
-from kg.sparql import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT, prepare
+from kg.sparql_limits import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT
 
 BUNDLED_QUERIES = Path(__file__).resolve().parents[2] / "kg" / "queries"
 
@@ -174,6 +173,8 @@ def cmd_concept(args: argparse.Namespace) -> int:
     Arg("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds (default {DEFAULT_TIMEOUT:g})"),
     Arg("--limit", type=int, default=DEFAULT_ROW_CAP, help=f"row cap (default {DEFAULT_ROW_CAP})"), data_arg])
 def cmd_sparql(args: argparse.Namespace) -> int:
+    from kg.sparql import prepare  # noqa: PLC0415 - CLI start-up: the graph stack (pyoxigraph, rdflib's SPARQL parser) loads only for the command that needs it
+
     text = read_query_arg(args.query)
     fmt = args.fmt or ("json" if args.json else None)
     readable_form = None if fmt else ("turtle" if prepare(text).is_graph else "table")

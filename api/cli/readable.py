@@ -20,15 +20,13 @@ import json
 import re
 from typing import Iterable
 
-import pyoxigraph
-
 from api.cli.tables import render_table
 from api.views.facts import value_label
 from api.web.i18n import translator
 from corpus.model import Document
 from kg.iris import BASE
+from kg.prefixes import PREFIXES
 from kg.records import COMPARATOR_ZH
-from kg.vocab import PREFIXES
 
 _LOCAL = re.compile(r"[\w.-]*\w\Z")  # a local name a prefixed name can carry unescaped
 _ZH = translator("zh")
@@ -82,6 +80,8 @@ def sparql_table(body: str) -> str:
 def turtle(body: str) -> str:
     """A Turtle graph (CONSTRUCT, DESCRIBE) re-serialised with the project's prefixes that it uses
     (its own IRIs stay absolute: a base would turn the ``pk:`` namespace into ``<ont#>``)."""
+    import pyoxigraph  # only `policykg sparql` prints Turtle: the other commands do without it
+
     used = {p: ns for p, ns in PREFIXES.items() if ns in body}
     triples = pyoxigraph.parse(body.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE)
     return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=used).decode("utf-8")

@@ -57,8 +57,8 @@ from corpus import errors
 from corpus.model import LEVELS
 from kg.iris import BASE as IRI_BASE
 from kg.iris import entity_iri
+from kg.prefixes import PREFIXES
 from kg.records import COMPARATOR_ZH
-from kg.vocab import PREFIXES
 
 HERE = Path(__file__).parent
 FORMAT_QUERY = Query("json", alias="format", pattern=FORMAT_PATTERN, description="json (default) or csv (UTF-8 with BOM)")
