@@ -37,9 +37,23 @@ from kg.store import Store
 
 
 def stage_extraction(ctx: BuildContext) -> dict[str, DocumentExtraction]:
-    """doc id → extraction of every document, loaded from the extraction shards in the staging dir
-    (empty when there are none): for the stages that need the whole corpus's records at once."""
+    """doc id → extraction of every document, for the stages that need the whole corpus's records
+    at once: the records an earlier stage handed over in ``ctx.results["extraction"]``, or the
+    extraction shards in the staging dir; empty when there is neither."""
+    ex = ctx.results.get("extraction")
+    if isinstance(ex, dict) and all(isinstance(v, DocumentExtraction) for v in ex.values()):
+        return ex
     return load_extractions(Path(ctx.staging_dir) / EXTRACTION)
+
+
+def _shard_handed_over_records(ctx: BuildContext) -> None:
+    """Records handed over in ``ctx.results["extraction"]`` (a stage run on its own) become
+    extraction shards first, so the map steps, which read shards, see them."""
+    ex = ctx.results.get("extraction")
+    if isinstance(ex, dict) and ex:
+        (Path(ctx.staging_dir) / EXTRACTION).mkdir(parents=True, exist_ok=True)
+        for record in ex.values():
+            write_extraction(ctx.staging_dir, record)
 
 
 def extraction_stage(ctx: BuildContext) -> None:
@@ -84,6 +98,7 @@ def graph_stage(ctx: BuildContext) -> None:
     quads as an N-Quads shard (``shards/{doc_id}.nq.gz``), then the store bulk-loads the shards,
     streaming, and derives the shared and inferred graphs."""
     t0 = time.perf_counter()
+    _shard_handed_over_records(ctx)
     doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
     (Path(ctx.staging_dir) / SHARDS).mkdir(parents=True, exist_ok=True)
     quads = ctx.executor.map(GraphShard(str(ctx.staging_dir), doc_iris), ctx.docs)  # map: writes the shards
@@ -102,6 +117,7 @@ def analysis_stage(ctx: BuildContext) -> None:
     """Analyse every (upper, lower) pair the graph links — alignment and target moves — into the
     analysis graph of ``staging_dir/graph``. Summary in ``ctx.results["cascade"]``."""
     t0 = time.perf_counter()
+    _shard_handed_over_records(ctx)
     docs = {d.id: d for d in ctx.docs}
     store = Store(Path(ctx.staging_dir) / GRAPH)
     pairs = [(u, lo) for u, lo in corpus_pairs(store) if u in docs and lo in docs]
