@@ -91,7 +91,6 @@ class Bert:
                 "down": (w(p + "output.dense.weight"), w(p + "output.dense.bias")),
                 "ln2": (w(p + "output.LayerNorm.weight", False), w(p + "output.LayerNorm.bias", False)),
             })
-        del sd
 
     def _linear(self, x, wb):
         """``x @ w.T + b``; on CPU an inner dimension over :data:`CPU_K` is summed in float32 from

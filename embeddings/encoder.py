@@ -354,6 +354,18 @@ def clear_encoder_cache() -> None:
         _CACHE.clear()
 
 
-__all__ = ["Encoder", "EncoderSpec", "SPECS", "DEFAULT_SPEC", "TorchEncoder", "SentenceTransformerEncoder",
-           "bucket_batches", "configured_spec", "load_encoder", "clear_encoder_cache", "fake_quant_q8_0",
-           "install_activation_quant", "length_batches"]
+__all__ = [
+    "DEFAULT_SPEC",
+    "SPECS",
+    "Encoder",
+    "EncoderSpec",
+    "SentenceTransformerEncoder",
+    "TorchEncoder",
+    "bucket_batches",
+    "clear_encoder_cache",
+    "configured_spec",
+    "fake_quant_q8_0",
+    "install_activation_quant",
+    "length_batches",
+    "load_encoder",
+]
