@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -226,11 +227,7 @@ class TorchEncoder:
         self._tok.no_padding()
         self._special = tuple(self._tok.token_to_id(t) for t in ("<s>", "</s>", "<pad>"))
         self.source_sha256 = _source_hash(self.model_dir)
-        # the model's identity, not the arithmetic: fp32/bf16/fp16 vectors agree within cosine 1e-4
-        self.fingerprint = f"{spec.model_name}:{self.source_sha256}"
-        if spec.activation_quant:
-            # different vectors: the index's vector cache and manifest must not mix them up
-            self.fingerprint += f":act-{spec.activation_quant}"
+        self.fingerprint = fingerprint_of(self.model_dir, spec)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -306,6 +303,63 @@ class TorchEncoder:
 SentenceTransformerEncoder = TorchEncoder  # the former name (it loaded the folder with sentence-transformers)
 
 
+def fingerprint_of(model_dir: Path, spec: EncoderSpec) -> str:
+    """The fingerprint an encoder of ``spec`` over ``model_dir`` reports, without loading it: the
+    model's identity (the source hash recorded in the folder at conversion), not the arithmetic
+    (fp32/bf16/fp16 vectors agree within cosine 1e-4); emulated int8 activations are named,
+    since their vectors differ (the vector cache and the index manifest must not mix them)."""
+    fp = f"{spec.model_name}:{_source_hash(Path(model_dir))}"
+    return fp + (f":act-{spec.activation_quant}" if spec.activation_quant else "")
+
+
+class EncoderRef:
+    """An :class:`Encoder` that loads the model only when asked to encode: name, dimension and
+    fingerprint come from the folder's files (a build whose texts were encoded elsewhere, in a
+    worker process or from the vector cache, never loads torch or the weights)."""
+
+    def __init__(self, model_dir: Path, spec: str = DEFAULT_SPEC, device: str | None = None):
+        self.spec = SPECS[configured_spec(spec)]
+        self.model_dir, self.device = Path(model_dir), device
+        self.name = self.spec.name
+        self.fingerprint = fingerprint_of(self.model_dir, self.spec)
+        self.dim = int(json.loads((self.model_dir / "config.json").read_text())["hidden_size"])
+
+    def __repr__(self) -> str:
+        return f"EncoderRef({self.name!r}, {str(self.model_dir)!r})"
+
+    def encoder(self) -> Encoder:
+        """The loaded encoder (:func:`load_encoder`)."""
+        return load_encoder(self.model_dir, self.spec.name, self.device)
+
+    def encode_queries(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        return self.encoder().encode_queries(texts, batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        return self.encoder().encode_passages(texts, batch_size)
+
+
+@dataclass(frozen=True)
+class PassageEncoding:
+    """Builds, once per worker (a thread, a process, a Ray actor), the function that encodes a
+    batch of passages. Picklable by reference to this light module: a worker process imports
+    ``embeddings.encoder``, not the build's modules."""
+
+    model_dir: str
+    spec: str
+
+    def __call__(self):
+        return load_encoder(Path(self.model_dir), spec=self.spec).encode_passages
+
+
+def is_loaded(model_dir: Path, spec: str = DEFAULT_SPEC, device: str | None = None) -> bool:
+    """Whether :func:`load_encoder` already holds this model in this process."""
+    if "torch" not in sys.modules:  # nothing loaded (and no reason to import torch to find out)
+        return False
+    key = (spec, device or _default_device(), _source_hash(Path(model_dir)))
+    with _CACHE_LOCK:
+        return key in _CACHE
+
+
 def _source_hash(model_dir: Path) -> str:
     """The converted folder's recorded source hash, else the SHA-256 of its weights file."""
     marker = model_dir / MARKER
@@ -358,14 +412,18 @@ __all__ = [
     "DEFAULT_SPEC",
     "SPECS",
     "Encoder",
+    "EncoderRef",
     "EncoderSpec",
+    "PassageEncoding",
     "SentenceTransformerEncoder",
     "TorchEncoder",
     "bucket_batches",
     "clear_encoder_cache",
     "configured_spec",
     "fake_quant_q8_0",
+    "fingerprint_of",
     "install_activation_quant",
+    "is_loaded",
     "length_batches",
     "load_encoder",
 ]

@@ -184,20 +184,24 @@ def _build_locked(corpus_dir: Path, data_dir: Path, progress: bool, stages: list
             from tqdm import tqdm  # noqa: PLC0415 - progress bars only when asked for
 
             bar = tqdm(total=len(stages), desc="build", unit="stage", file=sys.stderr)
-        for stage in list(stages):
-            name = getattr(stage, "__name__", repr(stage))
-            if bar is not None:
-                bar.set_postfix_str(name)
-            t = time.perf_counter()
-            try:
-                stage(ctx)
-            except Exception as e:
-                raise BuildFailed(name, e) from e
-            stage_log.append({"name": name, "seconds": round(time.perf_counter() - t, 3),
-                              **_jsonable({"result": ctx.results.get(name)})})
-            step(f"stage:{name}")
-            if bar is not None:
-                bar.update(1)
+        try:
+            for stage in list(stages):
+                name = getattr(stage, "__name__", repr(stage))
+                if bar is not None:
+                    bar.set_postfix_str(name)
+                t = time.perf_counter()
+                try:
+                    stage(ctx)
+                except Exception as e:
+                    raise BuildFailed(name, e) from e
+                stage_log.append({"name": name, "seconds": round(time.perf_counter() - t, 3),
+                                  **_jsonable({"result": ctx.results.get(name)})})
+                step(f"stage:{name}")
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            for done in ctx.cleanup:  # e.g. a worker process a failed build no longer needs
+                done()
         if bar is not None:
             bar.close()
         manifest = {
