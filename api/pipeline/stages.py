@@ -143,6 +143,7 @@ class Encoding:
     from_vector_cache: int
     started: float
     mode: str  # worker | here
+    seconds: float | None = None  # encoding time when encoded here (a worker's: started → collected)
 
 
 def start_encoding(ctx: BuildContext, mode: str | None = None) -> Encoding:
@@ -182,7 +183,8 @@ def start_encoding(ctx: BuildContext, mode: str | None = None) -> Encoding:
     else:
         mode = "here"
         job = Done(ctx.executor.map_batches(*work) if texts else [])
-    return Encoding(fp, texts, job, len(hits), started, mode)
+    took = time.perf_counter() - started if mode == "here" else None
+    return Encoding(fp, texts, job, len(hits), started, mode, took)
 
 
 def encoding_stage(ctx: BuildContext) -> None:
@@ -204,7 +206,7 @@ def index_stage(ctx: BuildContext) -> None:
     t = time.perf_counter()
     vectors = enc.job.result()
     waited = time.perf_counter() - t
-    t_enc = time.perf_counter() - enc.started
+    t_enc = enc.seconds if enc.seconds is not None else time.perf_counter() - enc.started
     if enc.texts:
         cache_vectors(enc.fingerprint, enc.texts, vectors)
         store = vector_cache_for(ctx)
