@@ -24,11 +24,13 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.errors import BadRequest
 from embeddings.milvus import MilvusIndex, MilvusSpec
-from kg.remote_store import SparqlGraphStore, StoreSpec
-from kg.store import GraphStore, Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kg.store import GraphStore
 
 CONFIG_FILE = "policykg.toml"
 GRAPH_STORE_ENV = "POLICYKG_GRAPH_STORE"
@@ -72,6 +74,8 @@ def resolve_backends(data_dir: Path, *, graph_store: str | None = None, executor
             raise BadRequest(f"{path}: not a valid policykg.toml: {e}") from None
     chosen = graph_store or os.environ.get(GRAPH_STORE_ENV) or table.get("graph_store") or EMBEDDED
     if chosen != EMBEDDED:
+        from kg.remote_store import StoreSpec  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where a graph store is opened
+
         StoreSpec.parse(chosen)  # a malformed spec fails here, before any work
     runner = executor or os.environ.get(EXECUTOR_ENV) or table.get("executor") or "local"
     if runner != "local" and runner != "ray" and not runner.startswith("ray://"):
@@ -85,6 +89,9 @@ def resolve_backends(data_dir: Path, *, graph_store: str | None = None, executor
 
 def open_graph_store(data_dir: Path, backends: Backends, *, read_only: bool = True) -> GraphStore:
     """The graph store a data directory's build or service uses."""
+    from kg.remote_store import SparqlGraphStore  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where a graph store is opened
+    from kg.store import Store  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where a graph store is opened
+
     if backends.remote_graph:
         return SparqlGraphStore(backends.graph_store, Path(data_dir) / SHARDS)
     return Store(Path(data_dir) / "graph", read_only=read_only)

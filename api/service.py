@@ -23,6 +23,7 @@ import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
+from urllib.parse import quote as url_quote
 
 from api.config import Backends, open_graph_store, open_search_index, resolve_backends
 from api.datadir import (
@@ -37,18 +38,19 @@ from api.datadir import (
     not_built,
 )
 from api.views.cascade import cascade_pair, concept_json, stored_index
-from api.views.facts import entities_view, slogans_view, targets_view
-from corpus.errors import BadRequest, NotFound
+from api.views.facts import entities_view, slogans_view, target_dict, targets_view
+from api.views.listing import LISTS, MAX_PAGE, check_window, page_rows, sort_rows
+from api.views.overview import examples as overview_examples
+from api.views.overview import level_year_grid, top_concepts
+from corpus.errors import BadRequest, NotFound, PolicyKGError, WarmingUp
 from corpus.model import LEVELS, Document, Provision, Sentence
 from embeddings.query import HELP as QUERY_HELP
 from embeddings.query import SCOPES
 from embeddings.search import SORTS, SearchIndex
-from kg import views
 from kg.cascade.concept import EntityTable
+from kg.iris import entity_iri
 from kg.records import ENTITY_TYPES, DocumentExtraction
-from kg.sparql import EXAMPLE_QUERIES_DIR, RemoteSparqlService, SparqlService
-from kg.sparql import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
-from kg.store import open_store
+from kg.sparql_limits import MAX_QUERY_CHARS as SPARQL_MAX_CHARS
 
 T = TypeVar("T")
 
@@ -126,6 +128,7 @@ class PolicyKG:
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
+        self._warm_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ loading
     def _once(self, key: str, loader: Callable[[], T]) -> T:
@@ -193,6 +196,9 @@ class PolicyKG:
 
     @property
     def _index(self):
+        if self.warming and threading.current_thread() is not self._warm_thread:
+            raise WarmingUp("the search model is still loading; retry in a few seconds", retry_after=5)
+
         def load():
             self._require_built()
 
@@ -209,8 +215,37 @@ class PolicyKG:
         self.documents()
         self._entities  # noqa: B018 - loads extraction
         self.facets  # noqa: B018
+        self.overview()
         if search:
             self._index.search("乡村振兴", k=1)  # loads the index and warms the encoder up
+
+    def start_warming(self) -> threading.Thread:
+        """Load the search index and warm its encoder up in a background thread (a server's first
+        seconds). Until it is done, ``search``, ``precedent`` and ``concept`` raise ``WarmingUp``
+        (retry after a few seconds) instead of waiting; everything else answers at once. If loading
+        fails, the next search loads again in the caller and raises the real error."""
+        with self._lock:
+            if self._warm_thread is None:
+                self._warm_thread = threading.Thread(target=self._warm_search, name="policykg-warm", daemon=True)
+                self._warm_thread.start()
+            return self._warm_thread
+
+    def _warm_search(self) -> None:
+        try:
+            self._index.search("乡村振兴", k=1)
+        except Exception:  # noqa: BLE001 - reported by the next search, which loads again in its caller
+            pass
+
+    @property
+    def warming(self) -> bool:
+        """True while a background warm-up (``start_warming``) is loading the search model."""
+        t = self._warm_thread
+        return t is not None and t.is_alive()
+
+    @property
+    def warm_started(self) -> bool:
+        """True once ``start_warming`` was called (a server warms each new build the same way)."""
+        return self._warm_thread is not None
 
     # --------------------------------------------------------------- validation
     @staticmethod
@@ -355,7 +390,7 @@ class PolicyKG:
                 {"id": eid, "name": ents[eid]["name"], "type": ents[eid]["type"], "count": n}
                 for eid, n in entities.most_common() if eid in ents
             ],
-            "targets": [t.model_dump(exclude={"span"}) for t in ex.targets] if ex else [],
+            "targets": [self._with_doc(target_dict(t)) for t in ex.targets] if ex else [],
             "slogans": [s.model_dump(exclude={"span"}) for s in ex.slogans] if ex else [],
             "warnings": [w.model_dump() for w in d.warnings],
         }
@@ -379,9 +414,22 @@ class PolicyKG:
         """The documents above ``doc_id`` in the cascade (nearest first), including
         documents outside the corpus and inferred links, from the graph's cascade view."""
         def load() -> list[dict]:
-            return views.chain_above(self._store, doc_id)
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            return views.chain_above(self._store, doc_id, self._links)
 
         return self._once(f"chain:{doc_id}", load)
+
+    @property
+    def _links(self):
+        """The cascade's documents and links (``kg.views.cascade_links``), read from the graph once
+        and walked for every chain and linked pair."""
+        def load():
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            return views.cascade_links(self._store)
+
+        return self._once("cascade_links", load)
 
     @property
     def _store(self):
@@ -389,6 +437,8 @@ class PolicyKG:
             self._require_built()
 
             if not self.backends.remote_graph:
+                from kg.store import open_store  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
                 return open_store(self.data_dir)  # NotBuilt when the build has no graph
             return open_graph_store(self.root, self.backends)  # the external store and its shards are not per build
 
@@ -414,7 +464,22 @@ class PolicyKG:
         res = self._index.search(query, k=k, filters={f: v for f, v in filters.items() if v is not None},
                                  offset=self._check_offset(offset), sort=self._check_choice(sort, "sort", SORTS) or "relevance",
                                  cutoff=self._check_cutoff(cutoff), scope=self._check_choice(scope, "scope", SCOPES))
-        return {**res, "query": query, "k": k, "filters": filters}
+        for r in res.get("results", []):  # the full provision path for the citation (第八章 第四节)
+            d = self._docs.get(r.get("doc_id", ""))
+            if d is not None:
+                r["provision_path"] = d.path_number(r.get("provision_id", "")) or r.get("provision_number", "")
+        out = {**res, "query": query, "k": k, "filters": filters}
+        if filters["year"] is not None:
+            out["excluded"] = {"undated_documents": self._undated(filters)}
+        return out
+
+    def _undated(self, filters: dict) -> int:
+        """How many documents a year filter leaves out for having no date (among those the
+        other document filters keep)."""
+        return sum(1 for d in self._docs.values() if not d.date
+                   and (filters.get("level") is None or d.level == filters["level"])
+                   and (filters.get("place") is None or d.place == filters["place"])
+                   and (filters.get("doc") is None or d.id == filters["doc"]))
 
     @staticmethod
     def _check_offset(offset: int | str | None) -> int:
@@ -480,6 +545,80 @@ class PolicyKG:
         res = self._index.precedent(draft, k=k)
         return res if isinstance(res, dict) else {"draft": draft, "results": res}
 
+    # -------------------------------------------------------------------- lists
+    def list_page(self, kind: str, *, sort: str | None = None, order: str | None = None,
+                  offset: int | str | None = None, limit: int | str | None = None, everything: bool = False,
+                  **filters: Any) -> dict:
+        """One sorted page of a list (``documents``: level, place, year; ``entities``: type, q;
+        ``targets``: indicator, doc, level): ``rows``, ``total``, ``offset``, ``limit``, ``next``,
+        ``prev``, ``sort``, ``order`` and ``excluded`` (what a filter left out that a reader would
+        not expect: undated documents under a year filter). ``everything``: one page of all rows
+        (exports); otherwise at most ``api.views.listing.MAX_PAGE`` a page."""
+        if kind not in LISTS:
+            raise BadRequest(f"unknown list {kind!r}; expected one of {', '.join(LISTS)}")
+        excluded: dict[str, int] = {}
+        if kind == "documents":
+            level = self._check_choice(filters.get("level"), "level", LEVELS)
+            place = filters.get("place") or None
+            year = self._check_year(filters.get("year"))
+            rows = [d for d in self.documents() if (level is None or d["level"] == level)
+                    and (place is None or d["place"] == place)]
+            if year is not None:
+                excluded["undated_documents"] = sum(1 for d in rows if d["year"] is None)
+                rows = [d for d in rows if d["year"] == year]
+            applied = {"level": level, "place": place, "year": year}
+        elif kind == "entities":
+            applied = {"type": filters.get("type") or None, "q": filters.get("q") or None}
+            rows = self.entities(**applied)
+        else:
+            level = self._check_choice(filters.get("level"), "level", LEVELS)
+            doc = self.resolve(filters["doc"]).id if filters.get("doc") else None
+            applied = {"indicator": filters.get("indicator") or None, "doc": doc, "level": level}
+            rows = [t for t in self.targets(applied["indicator"]) if (doc is None or t["doc_id"] == doc)
+                    and (level is None or t.get("level") == level)]
+        rows = sort_rows(rows, kind, sort, order)
+        if everything:  # an export: every row unless a window is asked for
+            off, lim = check_window(offset, limit, default=max(len(rows), 1), most=max(len(rows), MAX_PAGE))
+        else:
+            off, lim = check_window(offset, limit)
+        return {**page_rows(rows, off, lim), "kind": kind, "sort": sort or None, "order": order or "asc",
+                "filters": applied, "excluded": excluded}
+
+    def example_pairs(self) -> list[dict]:
+        """Linked (upper → lower) pairs for the home page's cascade examples: stated links first,
+        then the nearest (``cascade_pairs``), each with both titles, levels and places. A build
+        without a graph offers the resolved citations only."""
+        docs = self._docs
+        try:
+            pairs = self.cascade_pairs()
+        except PolicyKGError:  # a build without a graph: the stated citations only
+            pairs = [{"upper": c.resolved_doc_id, "lower": d.id, "inferred": False, "distance": 1}
+                     for d in docs.values() for c in d.cites if c.resolved_doc_id in docs and c.resolved_doc_id != d.id]
+        out, seen = [], set()
+        for p in sorted(pairs, key=lambda p: (bool(p.get("inferred")), p.get("distance") or 1)):
+            key = (p["upper"], p["lower"])
+            if key in seen or p["upper"] == p["lower"]:
+                continue
+            seen.add(key)
+            u, d = docs[p["upper"]], docs[p["lower"]]
+            out.append({"upper": u.id, "lower": d.id, "upper_title": u.title, "lower_title": d.title,
+                        "upper_level": u.level, "lower_level": d.level, "upper_place": u.place,
+                        "lower_place": d.place, "inferred": bool(p.get("inferred")), "distance": p.get("distance") or 1})
+        return out
+
+    def overview(self) -> dict:
+        """The corpus at a glance: documents by level and year, top concepts, example questions
+        read from the data (``api.views.overview``), and the build's id and date."""
+
+        def load() -> dict:
+            ents = self.entities()
+            return {"grid": level_year_grid(self.documents()), "concepts": top_concepts(ents),
+                    "n_entities": len(ents), "n_targets": sum(len(ex.targets) for ex in self._extraction.values()),
+                    "examples": overview_examples(ents, self.targets(), self.example_pairs()),
+                    "build_id": self.build_id, "built_at": self.manifest().get("built_at")}
+
+        return self._once("overview", load)
+
     # ---------------------------------------------------------- entities & facts
     def entities(self, type: str | None = None, q: str | None = None) -> list[dict]:
         """Entities (optionally of one type, or whose name/alias contains ``q``) with mention counts."""
@@ -522,6 +661,7 @@ class PolicyKG:
             groups[d.level or "unknown"].append({
                 **m, "doc_title": d.title, "doc_number": d.doc_number, "place": d.place,
                 "provision_number": self._provision_number(d, m["provision_id"]),
+                "provision_path": d.path_number(m["provision_id"]),
                 "sentence": sent.text if sent else "", "sentence_start": sent.start if sent else 0,
             })
         order = [lv for lv in (*LEVELS, "unknown") if lv in groups]
@@ -541,18 +681,22 @@ class PolicyKG:
             for t in ex.targets:
                 if needle and needle not in t.indicator and needle not in t.indicator_text and needle != t.indicator_id:
                     continue
-                out.append(self._with_doc(t.model_dump(exclude={"span"})))
+                out.append(self._with_doc(target_dict(t)))
         return out
 
     def _targets_for(self, indicator_id: str) -> list[dict]:
-        return [self._with_doc(t.model_dump(exclude={"span"})) for ex in self._extraction.values()
+        return [self._with_doc(target_dict(t)) for ex in self._extraction.values()
                 for t in ex.targets if t.indicator_id == indicator_id]
 
     def _with_doc(self, rec: dict) -> dict:
         d = self._docs.get(rec.get("doc_id", ""))
         if d:
             rec.update(doc_title=d.title, doc_number=d.doc_number, level=d.level, doc_place=d.place,
-                       provision_number=self._provision_number(d, rec.get("provision_id", "")))
+                       provision_number=self._provision_number(d, rec.get("provision_id", "")),
+                       provision_path=d.path_number(rec.get("provision_id", "")))
+            for st in rec.get("also_stated") or []:  # a target's further statements (text and table)
+                st["provision_number"] = self._provision_number(d, st.get("provision_id", ""))
+                st["provision_path"] = d.path_number(st.get("provision_id", ""))
         return rec
 
     @property
@@ -578,12 +722,59 @@ class PolicyKG:
 
         def load() -> dict:
             # reuse the loaded search index when there is one; else load its vectors only, once
-            hybrid = (self._index.ix if "index" in self._cache
+            hybrid = (self._cache["index"].ix if "index" in self._cache
                       else self._once("hybrid", lambda: stored_index(self.data_dir)))
             ex = self._extraction
             return cascade_pair(up, low, ex.get(up.id), ex.get(low.id), hybrid)
 
         return self._once(f"cascade:{up.id}:{low.id}", load)
+
+    def cascade_pairs(self) -> list[dict]:
+        """The (upper, lower) pairs of corpus documents linked by a citation (applies, based on) or
+        an inferred applies, directly or through documents outside the corpus, higher uppers first;
+        each with both documents' title, level, place and 文号 (``kg.views.linked_pairs``)."""
+        def load() -> list[dict]:
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            docs = self._docs
+            keep = ("title", "level", "place", "doc_number", "source")
+            return [{**p, "upper_doc": {k: getattr(docs[p["upper"]], k) for k in keep},
+                     "lower_doc": {k: getattr(docs[p["lower"]], k) for k in keep}}
+                    for p in views.linked_pairs(self._store, self._links) if p["upper"] in docs and p["lower"] in docs]
+
+        return self._once("cascade_pairs", load)
+
+    def _iri_maps(self) -> tuple[dict[str, str], dict[str, str]]:
+        """document IRI → doc id, entity IRI → entity id (built once)."""
+        def load() -> tuple[dict[str, str], dict[str, str]]:
+            from kg import views  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
+            return (views.corpus_document_iris(self._store), {entity_iri(eid): eid for eid in self._entities})
+
+        return self._once("iri_maps", load)
+
+    def page_of_iri(self, iri: str) -> str:
+        """The page path of a graph IRI (``kg.iris``): a document → ``/doc/{id}``, a provision or
+        sentence → ``/doc/{id}#p-{provision}``, an entity → ``/entity/{id}``; NotFound otherwise."""
+        iri = self.check_text(iri, "iri", MAX_QUERY_CHARS)
+
+        doc_iris, entity_iris = self._iri_maps()
+        if iri in entity_iris:
+            return "/entity/" + url_quote(entity_iris[iri], safe=":")
+        if iri in doc_iris:
+            return f"/doc/{doc_iris[iri]}"
+        for doc_iri, doc_id in doc_iris.items():
+            if iri.startswith(doc_iri + "/"):
+                rest = iri[len(doc_iri) + 1:]
+                provision = rest.rsplit("/s_", 1)[0] if re.search(r"/s_\d+$", rest) else rest
+                if provision in self._provisions.get(doc_id, {}):
+                    return f"/doc/{doc_id}#p-{url_quote(provision, safe='/_')}"
+        raise NotFound("IRI", iri)
+
+    def document_iri(self, doc_id: str) -> str | None:
+        """The graph IRI of a corpus document (its permalink), or None."""
+        doc_iris, _ = self._iri_maps()
+        return next((iri for iri, d in doc_iris.items() if d == doc_id), None)
 
     def concept(self, name: str | None, semantic: bool = True) -> dict:
         """Where a concept appears (label, alias and, when ``semantic`` and a search index was
@@ -608,6 +799,7 @@ class PolicyKG:
     def _sparql_service(self):
         def load():
             self._require_built()
+            from kg.sparql import RemoteSparqlService, SparqlService  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
 
             if self.backends.remote_graph:
                 return RemoteSparqlService(open_graph_store(self.root, self.backends))  # not per build
@@ -646,6 +838,8 @@ class PolicyKG:
         """The example SPARQL queries shipped in ``kg/queries/*.rq``: name, title, query text."""
 
         def load() -> list[dict]:
+            from kg.sparql import EXAMPLE_QUERIES_DIR  # noqa: PLC0415 - search from the shell: the graph stack (pyoxigraph, rdflib) loads only where the graph is read
+
             folder = EXAMPLE_QUERIES_DIR
             out = []
             for path in sorted(folder.glob("*.rq")):

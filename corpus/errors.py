@@ -66,6 +66,12 @@ class Busy(PolicyKGError):
         self.retry_after = retry_after
 
 
+class WarmingUp(Busy):
+    """The search index and its model are still loading (a server's first seconds): retry soon."""
+
+    code = "warming_up"
+
+
 class BuildLocked(PolicyKGError):
     """Another build holds the data directory's lock."""
 

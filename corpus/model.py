@@ -137,6 +137,31 @@ class Document(BaseModel):
                 return p
         raise KeyError(provision_id)
 
+    def path_number(self, provision_id: str) -> str:
+        """The printed numbers of a provision and its ancestors, outermost first, as a citation
+        writes them: "第八章 第四节", "五、（十六）", "第三章 一、（二）" ("" for an unknown id).
+
+        >>> d = Document(id="x", title="t", source="s", text="", provisions=[
+        ...     Provision(id="chp_8", kind="chapter", number="第八章", start=0, end=0),
+        ...     Provision(id="chp_8/sec_4", kind="section", number="第四节", parent="chp_8", start=0, end=0),
+        ...     Provision(id="chp_8/sec_4/item_1", kind="item", number="一、", parent="chp_8/sec_4", start=0, end=0),
+        ...     Provision(id="chp_8/sec_4/item_1/item_2", kind="item", number="（二）", parent="chp_8/sec_4/item_1", start=0, end=0)])
+        >>> d.path_number("chp_8/sec_4/item_1/item_2"), d.path_number("nope")
+        ('第八章 第四节 一、（二）', '')
+        """
+        by_id = {p.id: p for p in self.provisions}
+        parts: list[str] = []
+        p = by_id.get(provision_id)
+        while p is not None:
+            if p.number:
+                parts.append(p.number.strip())
+            p = by_id.get(p.parent) if p.parent else None
+        out = ""
+        for part in reversed(parts):
+            # a space after a number that ends in a word (第八章), none after 、 or a closing bracket
+            out += part if not out or out[-1] in "、）)．.】〕" else " " + part
+        return out
+
     def sentences(self) -> list[tuple[Provision, Sentence]]:
         """Every sentence in reading order with its provision."""
         return [(p, s) for p in self.provisions for s in p.sentences]

@@ -1,7 +1,9 @@
 """Chinese numerals, dates and the CJK character range: one definition each, for every layer.
 
 Numerals are read by ``cn2an`` (a maintained converter), dates validated by ``datetime``, and the
-range of Chinese characters comes from ``zhon``.
+range of Chinese characters comes from ``zhon``. ``cn2an`` is imported on the first numeral it reads:
+its import compiles its patterns (0.3–1 s), which every process that imports ``corpus`` (the
+CLI's search path included) would otherwise pay.
 
 >>> [cn_number(x) for x in ("三十四", "十一", "一百零二", "二〇", "一千零一", "两", "7", "甲", "")]
 [34, 11, 102, 20, 1001, 2, 7, None, None]
@@ -16,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 from functools import lru_cache
 
-import cn2an
 from zhon import hanzi
 
 HAN = hanzi.characters  # every Han character (ideographs, extensions, compatibility forms, 〇), as a regex class body
@@ -35,6 +36,8 @@ def cn_number(text: str) -> int | None:
         return int(text)
     if any(c not in CN_NUMERAL_CHARS for c in text):
         return None
+    import cn2an  # on first use: see the module docstring
+
     try:
         value = cn2an.cn2an(text.replace("○", "〇"), "normal")
     except (ValueError, KeyError, IndexError):

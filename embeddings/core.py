@@ -1,5 +1,5 @@
 """The retrieval seam: candidate lists for lexical and dense queries, keyed by stable sentence ids,
-under a typed filter. ``Core`` is the embedded implementation (bm25s + faiss in this process); a
+under a typed filter. ``Core`` is the embedded implementation (bm25s's weights + faiss in this process); a
 distributed index implements ``RetrievalBackend`` and the ranking above it (``embeddings.search.retrieve``,
 fusion, grouping, highlights, diffs) stays the same. ``tests/test_retrieval_backend.py`` is the
 contract suite.
@@ -202,10 +202,9 @@ class Core:
         term_ids = self.lexical.term_ids(sorted(terms))
         if term_ids.size == 0:
             return 0.0
-        c = self.lexical.counts
         best = 0
         for r in self.rows_of(ids):
-            best = max(best, int(np.isin(c.indices[c.indptr[r]: c.indptr[r + 1]], term_ids).sum()))
+            best = max(best, int(np.isin(self.lexical.row_terms(r), term_ids).sum()))
         return best / len(terms)
 
     # ---- beyond the seam: exhaustive lookups on the index's own postings

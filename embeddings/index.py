@@ -32,15 +32,8 @@ _VEC_CACHE: dict[tuple[str, str], np.ndarray] = {}  # (fingerprint, text) -> vec
 
 
 def provision_path_number(doc, provision) -> str:
-    """Numbers of the provision and its ancestors, outermost first: "第七章第三节", "二、（一）"."""
-    by_id = {p.id: p for p in doc.provisions}
-    parts: list[str] = []
-    p = provision
-    while p is not None:
-        if p.number:
-            parts.append(p.number)
-        p = by_id.get(p.parent) if p.parent else None
-    return "".join(reversed(parts))
+    """Numbers of the provision and its ancestors, outermost first: "第七章 第三节", "二、（一）"."""
+    return doc.path_number(provision.id)
 
 
 def doc_meta(doc, place_chain: list[str] | None = None) -> dict:

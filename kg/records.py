@@ -57,8 +57,23 @@ class Quantity(BaseModel):
     value_text: str = ""
 
 
+class TargetStatement(BaseModel):
+    """Another place where the same target is stated: a sentence or a table row (its cell as printed)."""
+
+    provision_id: str
+    value_text: str  # as printed there: "89%以上", or the table cell "89"
+    comparator: Comparator  # as read there (a table cell with no sign reads eq)
+    source: Literal["text", "table"]
+    sentence: str
+    span: Span
+
+
 class TargetRecord(BaseModel):
-    """One numeric goal: indicator, value, unit, comparator, year."""
+    """One numeric goal: indicator, value, unit, comparator, year.
+
+    A goal stated several times in one document (the 主要目标 paragraph, the indicator table, the
+    section that works it out) is one record: the fields describe its main statement (the table
+    row where there is one, else the first sentence), ``also_stated`` lists the others."""
 
     indicator: str  # canonical indicator name (the measured thing)
     indicator_id: str  # Entity id of the indicator
@@ -79,6 +94,15 @@ class TargetRecord(BaseModel):
     provision_id: str
     sentence: str  # the sentence text
     span: Span
+    source: Literal["text", "table"] = "text"  # where the main statement is: running text or a table row
+    also_stated: list[TargetStatement] = Field(default_factory=list)
+
+    def statements(self) -> list[TargetStatement]:
+        """Every statement of this target, the main one first."""
+        main = TargetStatement(provision_id=self.provision_id, value_text=self.value_text,
+                               comparator=self.comparator, source=self.source, sentence=self.sentence,
+                               span=self.span)
+        return [main, *self.also_stated]
 
 
 class SloganRecord(BaseModel):

@@ -19,17 +19,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 from urllib.parse import quote, urlencode
 
-import httpx
 import pyoxigraph as ox
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
 
 from corpus.errors import BadRequest, PolicyKGError
 from kg import iris
 from kg.graph import N
+from kg.prefixes import PREFIXES
 from kg.store import DOC_GRAPH_PREFIX, DocumentGraphs, EXPORT_FORMATS, derived_quads, merge_shared_facts, serialise_dataset, split_contribution
-from kg.vocab import PREFIXES
 from ontology import ONTOLOGY_TTL
 
 _BATCH = 2000  # triples per INSERT DATA request (Virtuoso refuses ~5,000)
@@ -92,6 +94,8 @@ class SparqlGraphStore(DocumentGraphs):
         self.spec = StoreSpec.parse(spec) if isinstance(spec, str) else spec
         self.shard_dir = Path(shard_dir)
         self.shard_dir.mkdir(parents=True, exist_ok=True)
+        import httpx  # only where a remote store is used: importing it costs ~0.3 s (rich, click)
+
         auth = httpx.DigestAuth(self.spec.user, self.spec.password) if self.spec.user else None
         self._http = httpx.Client(timeout=timeout, auth=auth, trust_env=False)
         self._prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
@@ -100,6 +104,8 @@ class SparqlGraphStore(DocumentGraphs):
 
     # ---- HTTP
     def _post(self, url: str, **kwargs) -> httpx.Response:
+        import httpx  # see __init__
+
         try:
             r = self._http.post(url, **kwargs)
         except httpx.HTTPError as e:
@@ -125,6 +131,8 @@ class SparqlGraphStore(DocumentGraphs):
         """Replace one named graph (Graph Store Protocol PUT when offered, else DROP + INSERT DATA)."""
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
         if self.spec.store:
+            import httpx  # see __init__
+
             url = f"{self.spec.store}?graph={quote(name, safe='')}"
             try:
                 if triples:
@@ -221,6 +229,8 @@ class SparqlGraphStore(DocumentGraphs):
         else:
             form += [("default-graph-uri", g) for g in default_graphs or []]
             form += [("named-graph-uri", g) for g in named_graphs or []]
+        import httpx  # see __init__
+
         try:
             r = self._http.post(self.spec.query, content=urlencode(form).encode("ascii"), timeout=timeout,
                                 headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9",

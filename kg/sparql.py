@@ -42,8 +42,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import mimeparse
-from rdflib.plugins.sparql import algebra, parser
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from corpus.errors import (
     BadRequest,
@@ -55,18 +53,15 @@ from corpus.errors import (
 )
 from kg import sparql_worker as wire
 from kg.iris import BASE, CONTRIB_BASE
+from kg.prefixes import PREFIXES
+from kg.sparql_limits import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT, MAX_NESTING, MAX_QUERY_CHARS
 from kg.sparql_worker import GRAPH_FORMATS, RESULT_FORMATS, Request, SparqlResult
-from kg.vocab import PREFIXES
 
 __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "Prepared", "SparqlResult", "SparqlService", "prepare",
            "negotiate", "media_type", "format_for", "DEFAULT_TIMEOUT", "DEFAULT_ROW_CAP"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_ROW_CAP = 100_000
-MAX_QUERY_CHARS = 100_000
-MAX_NESTING = 64  # brackets { ( [ open at once; real queries stay below 15
 STARTUP_TIMEOUT = 60.0
 BASE_IRI = f"{BASE}/"
 HIDDEN_GRAPH_PREFIXES = (CONTRIB_BASE,)
@@ -122,6 +117,8 @@ def nesting_depth(text: str) -> int:
 
 def _walk(node):
     """Every CompValue in an rdflib parse tree / algebra."""
+    from rdflib.plugins.sparql.parserutils import CompValue  # see prepare
+
     stack, seen = [node], set()
     while stack:
         n = stack.pop()
@@ -146,6 +143,9 @@ def prepare(query: str) -> Prepared:
         raise BadRequest(f"SPARQL query longer than {MAX_QUERY_CHARS} characters")
     if nesting_depth(query) > MAX_NESTING:
         raise BadRequest(f"SPARQL query nested deeper than {MAX_NESTING} brackets")
+    # rdflib's SPARQL parser takes ~0.6 s to import: only processes that check a query pay it
+    from rdflib.plugins.sparql import algebra, parser
+
     with _parse_lock:
         try:
             tree = parser.parseQuery(query)

@@ -2,7 +2,8 @@
 
 ``PK`` mirrors ``ontology/policykg.ttl`` term for term (``tests/test_ontology.py`` checks both ways).
 ``ELI`` and ``OA`` declare the terms of those vocabularies this project uses; ORG, GEO, TIME, PROV,
-SKOS, DCTERMS come from rdflib's closed namespaces.
+SKOS, DCTERMS come from rdflib's closed namespaces. ``PK_NS`` and ``PREFIXES`` are re-exported from
+:mod:`kg.prefixes` (plain strings, no rdflib).
 
 >>> str(PK.Target)
 'https://w3id.org/policykg/ont#Target'
@@ -30,10 +31,10 @@ from rdflib.namespace import (
     DefinedNamespace,
 )
 
+from kg.prefixes import PK_NS, PREFIXES
+
 __all__ = ["PK", "ELI", "OA", "ORG", "GEO", "TIME", "PROV", "SKOS", "DCTERMS", "RDF", "RDFS", "OWL", "XSD",
            "PK_NS", "PREFIXES"]
-
-PK_NS = "https://w3id.org/policykg/ont#"
 
 
 class PK(DefinedNamespace):
@@ -59,8 +60,10 @@ class PK(DefinedNamespace):
     SloganItem: URIRef
     Target: URIRef
     TargetMove: URIRef
+    TargetStatement: URIRef
     # object properties
     adminLevel: URIRef
+    alsoStatedAs: URIRef
     alignedFrom: URIRef
     alignedTo: URIRef
     appliesTo: URIRef
@@ -201,20 +204,3 @@ class OA(DefinedNamespace):
     start: URIRef
     end: URIRef
 
-
-# prefix -> namespace IRI, predeclared for SPARQL and used for serialisation
-PREFIXES: dict[str, str] = {
-    "pk": PK_NS,
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "skos": str(SKOS),
-    "prov": str(PROV),
-    "org": str(ORG),
-    "geo": str(GEO),
-    "dct": str(DCTERMS),
-    "xsd": str(XSD),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "oa": "http://www.w3.org/ns/oa#",
-    "time": str(TIME),
-}

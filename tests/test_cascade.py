@@ -114,6 +114,30 @@ def test_unlocalised_copying_is_flagged(corpus_docs):
     assert flagged[0]["upper_provision_id"] == flagged[0]["provision_id"]
 
 
+@pytest.mark.parametrize("town, county, within", [("普安镇", "开江县", True), ("三溪镇", "垫江县", False)])
+def test_local_copy_only_where_the_lower_document_lies_in_the_upper_place(corpus_docs, town, county, within):
+    """A township text that keeps the county plan's 全县 copies the county's wording only when the
+    township lies in that county (普安镇 in 开江县); a township of another county (三溪镇, 垫江县)
+    saying 全县 names its own county, which is a reference, not a copy."""
+    from kg.gazetteer import Gazetteer
+
+    gaz = Gazetteer.load()
+    up = corpus_docs["003"]
+    assert up.place == "开江县"
+    up = up.model_copy(update={"place_code": gaz.lookup("开江县")[0].code})  # as a build places it
+    county_code = next(d.code for d in gaz.lookup(county) if d.code[:2] in ("50", "51"))
+    code = next(d.code for d in gaz.lookup(town) if gaz.contains(county_code, d.code))
+    low = parse_bytes(up.text.encode("utf-8"), "town_copy.txt").model_copy(
+        update={"level": "township", "place": town, "place_code": code})
+    res = analyse(up, low, gazetteer=gaz)
+    copies = [f for f in res.findings if f["kind"] == "unlocalised_copy" and f["word"] == "全县"]
+    refs = [f for f in res.findings if f["kind"] == "higher_jurisdiction_reference" and f["word"] == "全县"]
+    assert bool(copies) == within and bool(refs) != within
+    # one finding per provision and word; repeats are counted
+    keys = [(f["kind"], f["provision_id"], f["word"]) for f in res.findings]
+    assert len(keys) == len(set(keys)) and any(f["count"] > 1 for f in copies + refs)
+
+
 def test_higher_jurisdiction_reference_in_town_plan(city_town):
     _, _, res = city_town
     refs = [f for f in res.findings if f["word"] == "全市"]

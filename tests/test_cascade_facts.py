@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from kg.cascade import analyse
-from api.views.cascade import cascade_json, render_cascade
+from api.cli.readable import cascade_report
+from api.views.cascade import cascade_json
 from kg.cascade.rdf import analysis_graph, analysis_quads, store_analysis
 from kg.store import Store
 
@@ -69,8 +70,9 @@ def test_cascade_json_shape_and_table(result):
     t = next(t for t in obj["targets"] if t["indicator"] == "农业科技进步贡献率")
     assert set(t["upper"]) >= {"value", "unit", "comparator", "year"} and t["move"] == "raised"
     assert all("message" in f for f in obj["findings"])
-    table = render_cascade(obj)
-    assert "TARGET MOVES" in table and "四改善" in table and "（二十八）" in table
+    table = cascade_report(obj)
+    assert "目标变化" in table and "加码" in table and "四改善" in table and "（二十八）" in table
+    assert "raised" not in table and "TARGET" not in table
 
 
 def test_rdf_alignments_and_moves_queryable(result, corpus_docs, extractions):

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from api.service import PolicyKG
-from api.views.cascade import render_concept
+from api.cli.readable import concept_report
 from corpus.errors import NotBuilt
 
 
@@ -58,8 +58,8 @@ def test_concept_alias_levels_and_chain(data_dir):
     assert county and not county[0]["to_in_corpus"] and not county[0]["inferred"]
     up_link = [e for e in obj["chain"] if e["from"] == county[0]["to"]]
     assert up_link and up_link[0]["to_has_occurrences"]
-    text = render_concept(obj)
-    assert "CHAIN" in text and "三溪镇" in text
+    text = concept_report(obj)
+    assert "文件链" in text and "三溪镇" in text and "乡镇" in text and "CHAIN" not in text
 
 
 def test_concept_by_indicator_alias(data_dir):

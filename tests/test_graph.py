@@ -95,6 +95,23 @@ def test_targets_have_provenance_and_exact_quotes(env):
         assert r["exact"].value in alltext
 
 
+def test_a_target_stated_in_text_and_table_is_one_node_with_each_statement(env):
+    """The plan's goal paragraph, its indicator table and its tasks state one goal: one pk:Target,
+    each further statement a pk:TargetStatement with its provision, sentence and exact quote."""
+    store = env["store"]
+    n_also = sum(len(t.also_stated) for e in env["ext"].values() for t in e.targets)
+    res = list(store.query("""SELECT ?t ?p ?stext ?exact WHERE { ?t a pk:Target ; pk:alsoStatedAs ?st .
+        ?st a pk:TargetStatement ; pk:statedIn ?p ; prov:wasDerivedFrom ?s ; oa:hasSelector ?sel ;
+            pk:valueText ?vt ; pk:comparator ?c .
+        ?s a pk:Sentence ; pk:text ?stext . ?sel oa:exact ?exact }"""))
+    assert len(res) == n_also > 0
+    for r in res:
+        assert r["exact"].value in r["stext"].value
+    water = list(store.query("""SELECT ?t (COUNT(?st) AS ?n) WHERE { ?t a pk:Target ; pk:indicator ?i ;
+        pk:alsoStatedAs ?st . ?i skos:prefLabel "农村自来水普及率"@zh } GROUP BY ?t"""))
+    assert [int(r["n"].value) for r in water] == [2]  # 002: table row + 主要目标 + 第四章 task
+
+
 def test_one_node_per_entity_across_documents(env):
     store = env["store"]
     docs_of: dict[str, set[str]] = {}

@@ -85,6 +85,32 @@ def test_save_and_load_round_trip(tmp_path, lex):
         np.testing.assert_array_equal(back.scores(q), lex.scores(q))
 
 
+def test_a_loaded_index_scores_as_bm25s_does_without_importing_it(tmp_path, lex, sentences):
+    """Reading sums bm25s's saved weights itself (memory-mapped): the same float32 scores, to the
+    last bit, as bm25s's own ``get_scores_from_ids`` on the same files, and the same postings."""
+    import bm25s
+
+    from embeddings.lexical import _FILES, query_terms
+
+    lex.save(tmp_path)
+    back = LexicalIndex.load(tmp_path)
+    ref = bm25s.BM25.load(tmp_path, **_FILES)
+    queries = [s[i: i + n] for s in sentences[:40] for i, n in ((0, 6), (3, 2), (5, 12))] + ["蟹", "５Ｇ网络"]
+    for q in queries:
+        ids = back.term_ids(query_terms(q))
+        if ids.size:
+            np.testing.assert_array_equal(back.scores(q), ref.get_scores_from_ids(ids).astype(np.float32))
+    for term in ["粮食", "乡", "振兴"]:
+        np.testing.assert_array_equal(back.postings(term), lex.postings(term))
+    np.testing.assert_array_equal(back.row_terms(3), lex.counts.getrow(3).indices)
+    assert (back.counts != lex.counts).nnz == 0 and (back.weights != lex.weights).nnz == 0
+    back.save(tmp_path)  # over the files it maps: it reads on from memory, and the files stay the same index
+    again = LexicalIndex.load(tmp_path)
+    for q in queries[:20]:
+        np.testing.assert_array_equal(back.scores(q), lex.scores(q))
+        np.testing.assert_array_equal(again.scores(q), lex.scores(q))
+
+
 def test_vectorised_counting_matches_the_reference_terms(sentences):
     from collections import Counter
 

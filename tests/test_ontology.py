@@ -26,6 +26,18 @@ def test_vocab_module_matches_ttl_both_ways(onto):
     assert in_ttl == in_code
 
 
+def test_each_plain_prefix_names_the_namespace_the_vocabulary_declares():
+    """kg.prefixes (plain strings, read without rdflib) and kg.vocab's namespaces stay one list."""
+    from rdflib.namespace import DCTERMS, GEO, ORG, PROV, TIME, XSD
+
+    from kg.prefixes import PREFIXES
+
+    declared = {"pk": PK._NS, "eli": vocab.ELI._NS, "oa": vocab.OA._NS, "skos": SKOS, "prov": PROV, "org": ORG,
+                "geo": GEO, "dct": DCTERMS, "xsd": XSD, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "time": TIME}
+    assert PREFIXES == {p: str(ns) for p, ns in declared.items()}
+    assert vocab.PREFIXES is PREFIXES
+
+
 def test_vocab_rejects_typos():
     with pytest.raises(AttributeError):
         PK.PolicyDocumnet  # noqa: B018

@@ -5,7 +5,7 @@ import pytest
 from search_support import corpus_search_index
 
 from embeddings.lexical import runs
-from api.views.search import render_precedent, render_search
+from api.cli.readable import precedent_report, search_report
 
 pytestmark = pytest.mark.model
 
@@ -72,12 +72,12 @@ def test_cli_views_shapes_and_text(si):
     res = si.search("就地就近就业", k=3, filters={"level": "provincial"})
     assert res["query"] == "就地就近就业" and 1 <= len(res["results"]) <= 3
     assert all(r["level"] == "provincial" for r in res["results"])
-    text = render_search(res)
-    assert "[就地就近就业]" in text and res["results"][0]["doc_title"] in text
+    text = search_report(res)
+    assert "【就地就近就业】" in text and res["results"][0]["doc_title"] in text
     pres = si.precedent("积极开拓农村劳动力就地就近就业岗位", k=2)
     assert set(pres["results"][0]) >= {"doc_id", "provision_id", "provision_number", "text", "score", "citation", "diff"}
-    out = render_precedent(pres)
-    assert pres["results"][0]["citation"]["text"] in out and "reuse:" in out
+    out = precedent_report(pres)
+    assert pres["results"][0]["citation"]["text"] in out and "复用：" in out
 
 
 # A paragraph a drafting assistant might paste: three sentences, each lightly edited from a
@@ -145,8 +145,8 @@ def test_single_sentence_draft_keeps_the_old_shape(si):
 
 def test_render_precedent_prints_each_part(si):
     res = si.precedent(PARAGRAPH, k=2)
-    out = render_precedent(res)
+    out = precedent_report(res)
     for n, part in enumerate(res["parts"], 1):
-        assert f"[{n}] {part['start']}–{part['end']}: {part['text']}" in out
+        assert f"[{n}] {part['start']}–{part['end']}：{part['text']}" in out
         assert part["results"][0]["citation"]["text"] in out
     assert out.index("[1]") < out.index("[2]") < out.index("[3]")

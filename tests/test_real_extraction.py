@@ -41,6 +41,20 @@ def test_future_targets_of_long_reports():
     assert t["year_accuracy"] >= 0.9, res["errors"]
 
 
+def test_one_target_per_statement_on_real_documents():
+    """A goal restated in one document (goal paragraph, table, task) is one target, and no grant
+    cap (最高300万元) or rule passes for a goal."""
+    docs, ex = _real()
+    for doc in docs:
+        targets = ex[doc.id].targets
+        keys = [(t.indicator_id, t.value, t.unit, t.year, t.comparator) for t in targets]
+        assert len(keys) == len(set(keys)), doc.source
+        for t in targets:
+            assert not t.indicator.endswith("最高"), (doc.source, t.indicator)
+            for s in t.statements():
+                assert doc.text[s.span.start:s.span.end] == s.span.quote
+
+
 def test_year_from_the_section_heading_is_recorded_as_such():
     """A report's work plan (二、2024年工作安排) states targets without a year: they take the
     heading's, and say so; a sentence's own 到2025年 stays the sentence's."""

@@ -1,4 +1,4 @@
-"""networkx views: the cascade DAG and the chain above a document."""
+"""Cascade views: the links and DAG of the cascade, and the chain above a document."""
 from __future__ import annotations
 
 
@@ -6,7 +6,7 @@ import pytest
 
 from graph_support import graph_inputs
 from kg.store import build_store
-from kg.views import cascade_dag, chain_above
+from kg.views import cascade_dag, cascade_links, chain_above
 
 
 @pytest.fixture(scope="module")
@@ -29,3 +29,13 @@ def test_chain_above_a_town_document_climbs_to_central(env):
     assert [c["distance"] for c in chain] == sorted(c["distance"] for c in chain)
     assert chain[-1]["level"] == "central"
     assert any(c["inferred"] for c in chain)
+
+
+def test_the_plain_links_and_the_networkx_graph_are_one_cascade(env):
+    """chain_above walks plain dicts (no networkx on a concept page): the same documents and links
+    as the networkx view, and the same chains whether the links are passed in or read."""
+    links, g = cascade_links(env["store"]), cascade_dag(env["store"])
+    assert dict(g.nodes(data=True)) == links.nodes
+    assert {(a, b): e for a, b, e in g.edges(data=True)} == {(a, b): e for a, up in links.up.items() for b, e in up.items()}
+    for d in env["docs"]:
+        assert chain_above(env["store"], d.id, links) == chain_above(env["store"], d.id)

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import html
+import itertools
+import math
 import re
 from pathlib import Path
 
+import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 
@@ -62,6 +65,58 @@ def test_entity_page_for_an_indicator_draws_a_chart(client):
     ind = next(e for e in indicators if e["n_documents"] > 1)
     page = client.get(f"/entity/{ind['id']}").text
     assert '<svg class="chart"' in page and page.count("<circle") >= 2
+
+
+def _chart_labels(page: str) -> tuple[list[str], list[str]]:
+    """(value tick labels, time axis labels) of the page's target chart."""
+    svg = page[page.index('<svg class="chart"'): page.index("</svg>")]
+    ticks = re.findall(r'text-anchor="(end|middle)" class="tick(?: undated)?">([^<]*)<', svg)
+    return [v for a, v in ticks if a == "end"], [v for a, v in ticks if a == "middle"]
+
+
+def test_indicator_pages_list_each_goal_once_with_readable_axes(client):
+    """One row per goal (text and table statements merged, each linked), values with their units,
+    round value ticks, years on the time axis and undated values labelled in the page's language."""
+    indicators = client.get("/api/entities", params={"type": "indicator"}, headers={}).json()
+    seen_merged = seen_undated = 0
+    for ind in [e for e in indicators if e["n_documents"] > 1]:
+        api = client.get(f"/api/entities/{ind['id']}", headers={}).json()
+        page = client.get(f"/entity/{ind['id']}", params={"lang": "zh"}).text
+        keys = [(t["doc_id"], t["value"], t["unit"], t["year"], t["comparator"]) for t in api["targets"]]
+        assert len(keys) == len(set(keys)), ind["id"]
+        rows = page[page.index('id="targets"'):].split("</table>")[0].count("<tr>") - 1
+        assert rows == len(api["targets"])
+        for t in api["targets"]:
+            assert html.escape(t["value_label"]) in page
+            assert t["unit"] in t["value_label"]
+            for st in t["also_stated"]:
+                seen_merged += 1
+                assert f'/doc/{t["doc_id"]}#p-{st["provision_id"]}' in page
+        if '<svg class="chart"' not in page:
+            continue
+        values, times = _chart_labels(page)
+        nums = [float(v.replace(",", "")) for v in values]
+        steps = {round(b - a, 9) for a, b in itertools.pairwise(nums)}
+        assert len(steps) == 1, values  # evenly spaced
+        step = steps.pop()
+        assert round(step / 10 ** math.floor(math.log10(step)), 9) in (1, 2, 5), values  # round steps
+        assert all(abs(v / step - round(v / step)) < 1e-6 for v in nums), values
+        assert all(re.fullmatch(r"20\d\d", x) or x in ("未注明年份", "目标年份") for x in times), times
+        assert "n.d." not in page
+        seen_undated += "未注明年份" in times
+    assert seen_merged and seen_undated
+
+
+def test_target_chart_speaks_the_page_language(client):
+    indicators = client.get("/api/entities", params={"type": "indicator"}, headers={}).json()
+    for ind in indicators:
+        e = client.get(f"/api/entities/{ind['id']}", headers={}).json()
+        if any(not t["year"] for t in e["targets"]):
+            break
+    en, zh = (re.sub(r"<[^>]+>", " ", client.get(f"/entity/{ind['id']}", params={"lang": lang}).text)
+              for lang in ("en", "zh"))  # the text shown, not markup
+    assert "undated" in en and "未注明年份" not in en
+    assert "未注明年份" in zh and "undated" not in zh
 
 
 def test_cascade_page_shows_target_moves(client):
@@ -160,7 +215,7 @@ def test_cascade_page_lists_merged_upper_provisions(client, monkeypatch):
     kg = client.app.state.kg
     real = kg.cascade("001", "000")
     up, low = real["pairs"][-1]["upper"], real["pairs"][-1]["lower"]
-    fake = {**real, "merged": [{"upper": {**up, "number": "（九十九）", "title": "并入的上级条文"},
+    fake = {**real, "merged": [{"upper": {**up, "number": "（九十九）", "path": "九、（九十九）", "title": "并入的上级条文"},
                                 "lower": low, "score": 0.5}]}
     monkeypatch.setattr(kg, "cascade", lambda upper, lower: fake)
     page = client.get("/cascade", params={"upper": "001", "lower": "000", "lang": "zh"}).text
@@ -173,7 +228,8 @@ def test_search_page_has_total_paging_sort_syntax_and_copy_citation(client):
     assert f"1–3 / {api['total']}" in page and 'rel="next"' in page and "offset=3" in page
     assert 'name="sort"' in page and 'id="syntax"' in page and "/s" in page
     assert page.count('class="btn small copy"') == 3
-    assert html.escape(api["results"][0]["citation"]) in page
+    cited = lxml.html.document_fromstring(page).get_element_by_id("cite-1").text_content()
+    assert cited == api["results"][0]["citation"]  # what the copy button copies is the API's citation
     nxt = client.get("/", params={"q": "高标准农田", "k": 3, "offset": 3}).text
     assert f"4–6 / {api['total']}" in nxt and 'rel="prev"' in nxt
 
@@ -183,3 +239,84 @@ def test_concept_page_says_not_found(client):
     assert 'id="not-found"' in page
     known = client.get("/concept", params={"name": "高标准农田"}).text
     assert 'id="not-found"' not in known and 'id="occurrences"' in known
+
+
+# ---- issue 19: permalinks, error messages in the page's language, the cascade page in words ------
+def _sparql_rows(client, query: str) -> list[dict]:
+    r = client.get("/sparql", params={"query": query}, headers={"accept": "application/sparql-results+json"})
+    assert r.status_code == 200, r.text
+    return r.json()["results"]["bindings"]
+
+
+def test_graph_iris_resolve_to_their_pages(client):
+    """Every corpus document, its provisions and every entity: the graph IRI
+    (https://w3id.org/policykg/...) answers 303 at /id/... and /iri?u=... with its page."""
+    docs = _sparql_rows(client, "PREFIX pk: <https://w3id.org/policykg/ont#> SELECT ?d ?id { ?d pk:docId ?id }")
+    assert len(docs) == len(client.get("/api/documents").json())
+    for row in docs:
+        iri, doc_id = row["d"]["value"], row["id"]["value"]
+        path = iri.removeprefix("https://w3id.org/policykg/")
+        r = client.get("/id/" + path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/doc/{doc_id}", (iri, r.headers.get("location"))
+        assert client.get(r.headers["location"]).status_code == 200
+        page = client.get(f"/doc/{doc_id}").text
+        assert html.escape(iri) in page  # the document page shows its permalink
+    provs = _sparql_rows(client, "PREFIX eli: <http://data.europa.eu/eli/ontology#> PREFIX pk: <https://w3id.org/policykg/ont#> "
+                                 "SELECT ?p ?id { ?p eli:is_part_of+ ?d . ?d pk:docId ?id } LIMIT 200")
+    assert provs
+    for row in provs:
+        r = client.get("/iri", params={"u": row["p"]["value"]}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith(f"/doc/{row['id']['value']}#p-"), row
+    for e in client.get("/api/entities").json():
+        from kg.iris import entity_iri
+
+        r = client.get("/iri", params={"u": entity_iri(e["id"])}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == entity_url(e["id"]), e["id"]
+    assert client.get("/iri", params={"u": "https://w3id.org/policykg/nothing/here"}).status_code == 404
+
+
+@pytest.mark.parametrize("params, zh, en", [
+    ({"q": "粮食", "level": "nowhere"}, "层级须为以下之一：中央、省级", "level must be one of Central, Provincial"),
+    ({"q": "粮食", "k": "abc"}, "条数须为整数", "results must be a whole number"),
+])
+def test_form_errors_speak_the_page_language(client, params, zh, en):
+    for lang, want in (("zh", zh), ("en", en)):
+        page = client.get("/", params={**params, "lang": lang})
+        assert page.status_code == 400
+        text = lxml.html.document_fromstring(page.text).find_class("form-error")[0].text_content()
+        assert text.startswith(want), text
+    missing = client.get("/doc/nosuchdoc", params={"lang": "zh"}).text
+    assert "没有这样的文件" in missing and "no document" not in missing
+
+
+def test_cascade_page_in_words(client):
+    """Linked pairs in the form, never one document on both sides; slogans with nothing to compare
+    counted, not listed; relations and change kinds in words; a similarity per pair."""
+    pairs = client.app.state.kg.cascade_pairs()
+    assert pairs and all(p["upper"] != p["lower"] for p in pairs)
+    assert client.get("/api/cascade/pairs").json() == pairs  # the form's list has its JSON twin
+    empty = lxml.html.document_fromstring(client.get("/cascade", params={"lang": "zh"}).text)
+    chosen = [s.xpath(".//option[@selected]/@value") for s in empty.xpath("//form[@id='cascade-form']//select")]
+    assert chosen[0] != chosen[1] and (chosen[0][0], chosen[1][0]) == (pairs[0]["upper"], pairs[0]["lower"])
+    links = empty.xpath("//section[@id='linked-pairs']//li/a/@href")
+    assert links == [f"/cascade?upper={p['upper']}&lower={p['lower']}" for p in pairs]
+    p = pairs[0]
+    api = client.get("/api/cascade", params={"upper": p["upper"], "lower": p["lower"]}).json()
+    page = client.get("/cascade", params={"upper": p["upper"], "lower": p["lower"], "lang": "zh"}).text
+    doc = lxml.html.document_fromstring(page)
+    unlisted = sum(not (s["upper_components"] or s["lower_components"]) for s in api["slogans"])
+    assert unlisted == api["summary"]["slogans_unlisted"]
+    if api["slogans"]:
+        assert len(doc.xpath("//section[@id='slogans']//tbody/tr")) == len(api["slogans"]) - unlisted
+        if unlisted:
+            assert f"{unlisted} 条两级文件均只提及" in doc.get_element_by_id("slogans-unlisted").text_content()
+    pair_text = doc.get_element_by_id("pairs").text_content()
+    assert "相似度" in pair_text and not re.search(r"\b(copied|adapted|reworded)\b", pair_text)
+    kinds = {c["kind"] for q in api["pairs"] for c in (q["diff"] or {}).get("changes", [])}
+    titles = set(doc.xpath("//section[@id='pairs']//del/@title | //section[@id='pairs']//ins/@title"))
+    assert kinds and not kinds & titles
+    # every aligned row cites both provisions with their full path, each with a copy button
+    cites = doc.xpath("//section[@id='pairs']//span[@class='cite-text']")
+    assert len(cites) == 2 * len(api["pairs"])
+    assert any("、" in c.text_content().split("）")[-1] or "章" in c.text_content() for c in cites)
+    assert "上级条款未在下级出现" in page and "上级未落实" not in page

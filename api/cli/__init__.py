@@ -214,7 +214,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                                       search_backend=args.search_backend))
     app = create_app(data_dir, kg=kg, sparql_config=EndpointConfig(public + "/sparql", args.cors_origin or None))
     print(f"policykg: loading {data_dir} …", file=sys.stderr)
-    app.state.kg.warm()
-    print(f"policykg: serving on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
+    app.state.kg.warm(search=False)
+    app.state.kg.start_warming()  # the search model loads in the background; pages say so meanwhile
+    print(f"policykg: serving on http://{args.host}:{args.port}/ (API docs at /docs; the search model is "
+          "loading, search answers 503 + Retry-After until it is ready)", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0

@@ -16,8 +16,7 @@ from api.cli.registry import Arg, command, data_arg, ensure_built, json_arg
 from api.datadir import current_build
 from corpus.errors import BadRequest
 from kg.records import ENTITY_TYPES
-
-from kg.sparql import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT, prepare
+from kg.sparql_limits import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT
 
 BUNDLED_QUERIES = Path(__file__).resolve().parents[2] / "kg" / "queries"
 
@@ -131,9 +130,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(res)
     else:
-        from api.views.search import render_search  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
-        print(render_search(res))
+        print(readable.search_report(res))
     return 0
 
 
@@ -145,9 +143,8 @@ def cmd_precedent(args: argparse.Namespace) -> int:
         res = remote.call(server, "/api/precedent", body={"text": args.text, "k": args.k})
     else:
         res = _service(args).precedent(args.text, k=args.k)
-    from api.views.search import render_precedent  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
 
-    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_precedent(res))
+    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else readable.precedent_report(res))
     return 0
 
 
@@ -155,9 +152,7 @@ def cmd_precedent(args: argparse.Namespace) -> int:
     Arg("upper", metavar="UPPER"), Arg("lower", metavar="LOWER"), json_arg, data_arg])
 def cmd_cascade(args: argparse.Namespace) -> int:
     res = _service(args).cascade(args.upper, args.lower)
-    from api.views.cascade import render_cascade  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
-
-    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_cascade(res))
+    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else readable.cascade_report(res))
     return 0
 
 
@@ -166,9 +161,7 @@ def cmd_cascade(args: argparse.Namespace) -> int:
 def cmd_concept(args: argparse.Namespace) -> int:
     server = remote.server_of(args.server)
     res = remote.call(server, f"/api/concept/{args.name}") if server else _service(args).concept(args.name)
-    from api.views.cascade import render_concept  # noqa: PLC0415 - CLI start-up: the application stack (faiss, scipy, FastAPI) loads only for the command that needs it
-
-    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else render_concept(res))
+    print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else readable.concept_report(res))
     return 0
 
 
@@ -180,6 +173,8 @@ def cmd_concept(args: argparse.Namespace) -> int:
     Arg("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds (default {DEFAULT_TIMEOUT:g})"),
     Arg("--limit", type=int, default=DEFAULT_ROW_CAP, help=f"row cap (default {DEFAULT_ROW_CAP})"), data_arg])
 def cmd_sparql(args: argparse.Namespace) -> int:
+    from kg.sparql import prepare  # noqa: PLC0415 - CLI start-up: the graph stack (pyoxigraph, rdflib's SPARQL parser) loads only for the command that needs it
+
     text = read_query_arg(args.query)
     fmt = args.fmt or ("json" if args.json else None)
     readable_form = None if fmt else ("turtle" if prepare(text).is_graph else "table")

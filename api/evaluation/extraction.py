@@ -91,12 +91,17 @@ def evaluate_slogans(gold_path: Path, docs: list[Document], extractions: dict[st
 
 
 def _in_scope(doc: Document, t: TargetRecord, section: str) -> bool:
+    """A target is scored where any of its statements is (a goal merged from text and table)."""
+    return any(_provision_in_scope(doc, s.provision_id, section) for s in t.statements())
+
+
+def _provision_in_scope(doc: Document, provision_id: str, section: str) -> bool:
     if section == "table":
         try:
-            return doc.provision(t.provision_id).table is not None
+            return doc.provision(provision_id).table is not None
         except KeyError:
             return False
-    return t.provision_id == section or t.provision_id.startswith(section + "/")
+    return provision_id == section or provision_id.startswith(section + "/")
 
 
 def _indicator_match(a: str, b: str) -> bool:
@@ -268,7 +273,7 @@ def evaluate_real_targets(gold_path: Path, docs: list[Document], extractions: di
             year_ok += int(g["year"] == preds[hit].year)
             bases[getattr(preds[hit], "year_basis", None) or "none"] += 1
         for t in preds:
-            if _inside(t.span.start, scope):
+            if any(_inside(st.span.start, scope) for st in t.statements()):
                 s_pred += 1
                 ok = any(_real_target_match(g, t) for g in spec["targets"])
                 s_ok += ok
@@ -276,7 +281,7 @@ def evaluate_real_targets(gold_path: Path, docs: list[Document], extractions: di
                     errors.append(f"{source[:3]} spurious in scope {t.indicator} {t.value}{t.unit} {t.comparator} «{t.span.quote}»")
             if past_r:
                 past_docs_pred += 1
-                if _inside(t.span.start, past_r):
+                if any(_inside(st.span.start, past_r) for st in t.statements()):
                     past += 1
                     errors.append(f"{source[:3]} past result taken {t.indicator} {t.value}{t.unit} «{t.span.quote}»")
     res = _prf(tp, s_pred, n_gold)

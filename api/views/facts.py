@@ -7,7 +7,35 @@ from __future__ import annotations
 from typing import Iterable
 
 from corpus.errors import BadRequest
-from kg.records import ENTITY_TYPES, DocumentExtraction
+from kg.records import ENTITY_TYPES, DocumentExtraction, TargetRecord
+
+
+def value_label(value_text: str, value: float, unit: str, comparator: str = "") -> str:
+    """A target value as printed, with its unit: a table cell ``96`` under （%） reads ``96%``; a
+    change (``increaseBy``, ``percentagePoint``) is signed, so a growth of 5% is not read as a level.
+
+    >>> value_label("2.4万亩以上", 2.4, "万亩"), value_label("96", 96, "%"), value_label("1.5:1", 1.5, ":1")
+    ('2.4万亩以上', '96%', '1.5:1')
+    >>> value_label("", 3, "个"), value_label("5%左右", 5, "%", "increaseBy"), value_label("2.5%", -2.5, "%", "increaseBy")
+    ('3个', '+5%左右', '−2.5%')
+    """
+    text = value_text or f"{abs(value) if comparator in _CHANGES else value:g}"
+    text = text if not unit or unit in text else text + unit
+    if comparator in _CHANGES and not text.startswith(("+", "-", "−")):
+        text = ("−" if value < 0 else "+") + text
+    return text
+
+
+_CHANGES = ("increaseBy", "percentagePoint")
+
+
+def target_dict(t: TargetRecord) -> dict:
+    """A target for pages and JSON: its fields (without the main span), ``value_label`` and every
+    further statement (``also_stated``: provision, source, value as printed, span)."""
+    row = t.model_dump(exclude={"span"})
+    row["value_label"] = value_label(t.value_text, t.value, t.unit, t.comparator)
+    row["sentence_id"] = t.span.sentence_id
+    return row
 
 
 
@@ -46,7 +74,8 @@ def entities_view(extractions: Iterable[DocumentExtraction], sources: dict[str, 
 
 def targets_view(extractions: Iterable[DocumentExtraction], sources: dict[str, str], doc: str | None = None, indicator: str | None = None) -> list[dict]:
     """Targets: ``indicator, value, unit, comparator, year, baseline, nature, doc_id, provision_id,
-    sentence, value_text`` (plus ``indicator_id``, ``indicator_text``, ``start``, ``end``).
+    sentence, value_text`` (plus ``indicator_id``, ``indicator_text``, ``start``, ``end``), with
+    ``source`` (text or table) and the goal's other statements in ``also_stated``.
     ``indicator`` matches the canonical name, its id or the text as written (substring)."""
     out = []
     for ex in extractions:
@@ -61,6 +90,9 @@ def targets_view(extractions: Iterable[DocumentExtraction], sources: dict[str, s
                 "baseline": t.baseline.model_dump() if t.baseline else None, "nature": t.nature,
                 "doc_id": t.doc_id, "provision_id": t.provision_id, "sentence": t.sentence,
                 "value_text": t.value_text, "start": t.span.start, "end": t.span.end,
+                "source": t.source, "also_stated": [
+                    {"provision_id": s.provision_id, "source": s.source, "value_text": s.value_text,
+                     "comparator": s.comparator, "start": s.span.start, "end": s.span.end} for s in t.also_stated],
             })
     return out
 

@@ -11,11 +11,19 @@ import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -28,19 +36,35 @@ from api.service import (
     MAX_QUERY_CHARS,
     PolicyKG,
 )
-from api.web import render, schemas
+from api.views import listing
+from api.web import charts, render, schemas
+from api.web.export import (
+    CSV_RESPONSE,
+    FORMAT_PATTERN,
+    csv_response,
+    export_urls,
+    query_with,
+)
 from api.web.guards import BodyLimit, SecurityHeaders, csp, new_nonce
-from api.web.http_errors import error_response, status_of
+from api.web.http_errors import error_headers, error_response, status_of
 from api.web.i18n import LANGS, pick_lang, translator
+from api.web.messages import localise
 from api.web.openapi_limits import declare_limits
 from api.web.snapshot import CurrentKG, PinSnapshot, Snapshots
 from api.web.sparql_http import METHODS as SPARQL_METHODS
 from api.web.sparql_http import EndpointConfig, sparql_endpoint
 from corpus import errors
 from corpus.model import LEVELS
-from kg.vocab import PREFIXES
+from kg.iris import BASE as IRI_BASE
+from kg.iris import entity_iri
+from kg.prefixes import PREFIXES
+from kg.records import COMPARATOR_ZH
 
 HERE = Path(__file__).parent
+FORMAT_QUERY = Query("json", alias="format", pattern=FORMAT_PATTERN, description="json (default) or csv (UTF-8 with BOM)")
+LIST_HELP = ("Every row unless ``offset``/``limit`` ask for a window (``X-Total-Count``: rows before it); "
+             "``sort``: one of {sorts}; ``order``: asc | desc (missing values last either way); "
+             "``format=csv``: CSV (UTF-8 with BOM) as an attachment.")
 MAX_PROVISIONS_PAGE = 1000  # provisions per /api/documents/{id} response (a bound on its size)
 log = logging.getLogger("policykg.api")
 
@@ -89,6 +113,13 @@ def with_inline_script_hashes(resp: HTMLResponse) -> HTMLResponse:
     return resp
 
 
+def permalink_of(iri: str | None) -> dict | None:
+    """``{iri, path}``: a graph IRI and the local path that resolves it (``/id/...``)."""
+    if not iri or not iri.startswith(IRI_BASE + "/"):
+        return None
+    return {"iri": iri, "path": "/id/" + quote(iri[len(IRI_BASE) + 1:], safe="/:")}
+
+
 def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
                sparql_config: EndpointConfig | None = None) -> FastAPI:
     """The web application over one data directory; ``sparql_config`` sets the SPARQL
@@ -100,7 +131,10 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     first = kg or PolicyKG(data_dir)
 
     def reopen(root: Path) -> PolicyKG:
-        return PolicyKG(root, sparql_workers=first.sparql_workers, backends=first.backends)
+        new = PolicyKG(root, sparql_workers=first.sparql_workers, backends=first.backends)
+        if first.warm_started:  # a server that warms up in the background does so for each new build
+            new.start_warming()
+        return new
 
     snapshots = Snapshots(first.root, reopen, first=first)
     kg = CurrentKG(snapshots)  # type: ignore[assignment] - stands for the request's PolicyKG
@@ -142,8 +176,10 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         mark_query=render.mark_query, mark_spans=render.mark_spans, mark_window=render.mark_window,
         mark_query_window=render.mark_query_window, mark_changes=render.mark_changes,
         link_mentions=render.link_mentions, heading_length=render.heading_length, skip_space=render.skip_space,
-        diff_side=render.diff_side, target_chart=render.target_chart,
+        diff_side=render.diff_side,
+        qs_with=query_with, COMPARATOR_ZH=COMPARATOR_ZH, quote=quote,
     )
+    env.globals.update(target_chart=charts.target_chart)
 
     def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
         lang = pick_lang(request.query_params.get("lang"), request.cookies.get("lang"))
@@ -155,7 +191,11 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
             request, name,
             # the toggle is relative (query only): a path like //evil.example/x never becomes a link off-site
             {"t": t, "lang": lang, "other_lang": other, "toggle_url": f"?{toggle.query}", "csp_nonce": nonce,
-             "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), **ctx},
+             "warming": kg.warming, "exports": None, "refresh": None,
+             "level_label": lambda lv: t(f"level.{lv or 'unknown'}"), "tmsg": lambda m: localise(m, t),
+             "label_or": lambda key, fallback: t(key) if t(key) != key else fallback,
+             "change_label": lambda kind: t(f"change.{kind}") if t(f"change.{kind}") != f"change.{kind}" else kind,
+             **ctx},
             status_code=status,
             headers={"Content-Security-Policy": csp(nonce)},
         )
@@ -174,7 +214,7 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
 
     @app.exception_handler(errors.PolicyKGError)
     async def domain_error(request: Request, exc: errors.PolicyKGError) -> Response:
-        return respond_error(request, status_of(exc), exc.code, exc.message)
+        return respond_error(request, status_of(exc), exc.code, exc.message, headers=error_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -201,22 +241,31 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     api = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
 
     @api.get("/search", summary="Search over sentences (exact matches first), cited, paged, with facets",
-             response_model_exclude_unset=True, response_model=schemas.SearchResponse,
+             response_model_exclude_unset=True, response_model=schemas.SearchResponse, responses=CSV_RESPONSE,
              description="``q`` takes the query syntax of ``GET /api/search/syntax``: AND by space, "
                          "``\"phrase\"``, ``OR``, ``-exclude``, ``/s`` (same sentence), ``/p`` (same provision). "
                          "``offset``/``k`` page through ``total`` results; ``sort``: relevance | date; "
                          "``cutoff``: dense-score floor of the semantic tail (0–1, default 0.865); "
-                         "``scope``: sentence | provision.")
+                         "``scope``: sentence | provision; ``format=csv``: the page as CSV. "
+                         "With a ``year``, ``excluded.undated_documents`` counts the documents left out for having no date.")
     def api_search(q: str = "", k: str | None = None, level: str | None = None, doc: str | None = None,
                    place: str | None = None, year: str | None = None, type: str | None = None,
                    offset: str | None = None, sort: str | None = None, cutoff: str | None = None,
-                   scope: str | None = None) -> dict:
-        return kg.search(q, k=k, level=level, doc=doc, place=place, year=year, type=type, offset=offset,
-                         sort=sort, cutoff=cutoff, scope=scope)
+                   scope: str | None = None, fmt: str = FORMAT_QUERY) -> Any:
+        res = kg.search(q, k=k, level=level, doc=doc, place=place, year=year, type=type, offset=offset,
+                        sort=sort, cutoff=cutoff, scope=scope)
+        return csv_response(*listing.search_table(res), "search") if fmt == "csv" else res
 
     @api.get("/search/syntax", summary="The query syntax of search, as text", response_class=PlainTextResponse)
     def api_search_syntax() -> str:
         return kg.search_help()
+
+    @api.get("/precedent", summary="Precedents of a draft given in the query (``format=csv`` for CSV)",
+             response_model_exclude_unset=True, response_model=schemas.PrecedentResponse, responses=CSV_RESPONSE)
+    def api_precedent_get(text: str = "", k: str | None = None, fmt: str = FORMAT_QUERY) -> Any:
+        """The JSON twin (and CSV export) of ``/precedent?text=…``: as ``POST /api/precedent``."""
+        res = kg.precedent(text, k=k or None)
+        return csv_response(*listing.precedent_table(res), "precedent") if fmt == "csv" else res
 
     @api.post("/precedent", summary="Closest existing sentences to a draft, with citation and diff",
               response_model_exclude_unset=True, response_model=schemas.PrecedentResponse)
@@ -225,37 +274,78 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
         draft sentence with its offsets and ``k`` precedents)."""
         return kg.precedent(body.text, k=body.k)
 
-    @api.get("/concept/{name}", summary="Where a concept appears, by level and place", response_model_exclude_unset=True, response_model=schemas.ConceptResponse)
-    def api_concept(name: str) -> dict:
-        return kg.concept(name)
+    @api.get("/concept/{name}", summary="Where a concept appears, by level and place", response_model_exclude_unset=True,
+             response_model=schemas.ConceptResponse, responses=CSV_RESPONSE)
+    def api_concept(name: str, fmt: str = FORMAT_QUERY) -> Any:
+        res = kg.concept(name)
+        return csv_response(*listing.concept_table(res), "concept") if fmt == "csv" else res
 
-    @api.get("/cascade", summary="Align an upper and a lower document", response_model_exclude_unset=True, response_model=schemas.CascadeResponse)
-    def api_cascade(upper: str = "", lower: str = "") -> dict:
-        return kg.cascade(upper, lower)
+    @api.get("/cascade", summary="Align an upper and a lower document", response_model_exclude_unset=True,
+             response_model=schemas.CascadeResponse, responses=CSV_RESPONSE)
+    def api_cascade(upper: str = "", lower: str = "", fmt: str = FORMAT_QUERY) -> Any:
+        res = kg.cascade(upper, lower)
+        return csv_response(*listing.cascade_table(res), "cascade") if fmt == "csv" else res
 
-    @api.get("/documents", summary="Every document's metadata", response_model_exclude_unset=True, response_model=list[schemas.DocumentSummary])
-    def api_documents() -> list[dict]:
-        return kg.documents()
+    def list_answer(kind: str, fmt: str, filters: dict[str, Any], sort: str | None, order: str | None,
+                    offset: str | None, limit: str | None) -> Any:
+        """A list endpoint's answer: every row (or the ``offset``/``limit`` window) sorted, as JSON or CSV;
+        ``X-Total-Count`` counts the rows before the window."""
+        res = kg.list_page(kind, sort=sort, order=order, offset=offset, limit=limit, everything=True, **filters)
+        headers = {"X-Total-Count": str(res["total"])}
+        for what, n in res["excluded"].items():
+            headers[f"X-Excluded-{what.replace('_', '-').title()}"] = str(n)
+        if fmt == "csv":
+            return csv_response(*listing.list_table(kind, res["rows"]), kind, headers=headers)
+        return JSONResponse(jsonable_encoder(res["rows"]), headers=headers)
+
+    @api.get("/documents", summary="Every document's metadata (filter, sort, page, CSV)",
+             response_model_exclude_unset=True, response_model=list[schemas.DocumentSummary], responses=CSV_RESPONSE,
+             description=LIST_HELP.format(sorts=", ".join(listing.LISTS["documents"].sort_keys))
+             + " ``year`` leaves out undated documents: ``X-Excluded-Undated-Documents`` counts them.")
+    def api_documents(level: str | None = None, place: str | None = None, year: str | None = None,
+                      sort: str | None = None, order: str | None = None, offset: str | None = None,
+                      limit: str | None = None, fmt: str = FORMAT_QUERY) -> Any:
+        return list_answer("documents", fmt, {"level": level, "place": place, "year": year}, sort, order, offset, limit)
+
+    @api.get("/cascade/pairs", summary="Document pairs the cascade links (upper → lower)",
+             response_model=list[dict[str, Any]],
+             description="Pairs of corpus documents linked by a citation (applies, based on) or an inferred "
+                         "applies, directly or through documents outside the corpus: the /cascade form's list.")
+    def api_cascade_pairs() -> list[dict]:
+        return kg.cascade_pairs()
 
     @api.get("/documents/{doc_id}", summary="One document: metadata, provisions, citations, chain",
-             response_model_exclude_unset=True, response_model=schemas.DocumentDetail)
+             response_model_exclude_unset=True, response_model=schemas.DocumentDetail, responses=CSV_RESPONSE)
     def api_document(doc_id: str, offset: int = Query(0, ge=0, description="first provision of the page"),
                      limit: int = Query(MAX_PROVISIONS_PAGE, ge=1, le=MAX_PROVISIONS_PAGE,
-                                        description="provisions per page")) -> dict:
+                                        description="provisions per page"), fmt: str = FORMAT_QUERY) -> Any:
+        """``format=csv``: every provision (id, number, heading, depth, text) as CSV."""
+        if fmt == "csv":
+            return csv_response(*listing.document_table(kg.document(doc_id)), "document")
         return kg.document(doc_id, offset=offset, limit=limit, max_limit=MAX_PROVISIONS_PAGE)
 
-    @api.get("/entities", summary="Entities by type or name", response_model_exclude_unset=True, response_model=list[schemas.EntitySummary])
-    def api_entities(type: str | None = None, q: str | None = None) -> list[dict]:
-        return kg.entities(type=type, q=q)
+    @api.get("/entities", summary="Entities by type or name (sort, page, CSV)", response_model_exclude_unset=True,
+             response_model=list[schemas.EntitySummary], responses=CSV_RESPONSE,
+             description=LIST_HELP.format(sorts=", ".join(listing.LISTS["entities"].sort_keys)))
+    def api_entities(type: str | None = None, q: str | None = None, sort: str | None = None,
+                     order: str | None = None, offset: str | None = None, limit: str | None = None,
+                     fmt: str = FORMAT_QUERY) -> Any:
+        return list_answer("entities", fmt, {"type": type, "q": q}, sort, order, offset, limit)
 
     @api.get("/entities/{entity_id:path}", summary="One entity with its mentions by level",
-             response_model_exclude_unset=True, response_model=schemas.EntityDetail)
-    def api_entity(entity_id: str) -> dict:
-        return kg.entity(entity_id)
+             response_model_exclude_unset=True, response_model=schemas.EntityDetail, responses=CSV_RESPONSE)
+    def api_entity(entity_id: str, fmt: str = FORMAT_QUERY) -> Any:
+        """``format=csv``: every mention (level, document, provision, sentence) as CSV."""
+        res = kg.entity(entity_id)
+        return csv_response(*listing.entity_table(res), "entity") if fmt == "csv" else res
 
-    @api.get("/targets", summary="Numeric targets, optionally for one indicator", response_model_exclude_unset=True, response_model=list[schemas.TargetRow])
-    def api_targets(indicator: str | None = None) -> list[dict]:
-        return kg.targets(indicator)
+    @api.get("/targets", summary="Numeric targets, optionally for one indicator, document or level (sort, page, CSV)",
+             response_model_exclude_unset=True, response_model=list[schemas.TargetRow], responses=CSV_RESPONSE,
+             description=LIST_HELP.format(sorts=", ".join(listing.LISTS["targets"].sort_keys)))
+    def api_targets(indicator: str | None = None, doc: str | None = None, level: str | None = None,
+                    sort: str | None = None, order: str | None = None, offset: str | None = None,
+                    limit: str | None = None, fmt: str = FORMAT_QUERY) -> Any:
+        return list_answer("targets", fmt, {"indicator": indicator, "doc": doc, "level": level}, sort, order, offset, limit)
 
     @api.get("/facets", summary="Filter values over the corpus with counts", response_model_exclude_unset=True, response_model=schemas.Facets)
     def api_facets() -> dict:
@@ -268,6 +358,13 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
     app.include_router(api)
 
     # ------------------------------------------------------------------- pages
+    def warming_page(request: Request, name: str, ctx: dict[str, Any], exc: errors.WarmingUp) -> Response:
+        """A page whose answer needs the search model while it loads: the form, the banner, a 503
+        with ``Retry-After``; the page reloads itself when the model should be ready."""
+        resp = page(request, name, {**ctx, "warming": True, "refresh": exc.retry_after}, 503)
+        resp.headers.update(error_headers(exc))
+        return resp
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, q: str = "", k: str | None = None, level: str | None = None,
              doc: str | None = None, place: str | None = None, year: str | None = None,
@@ -277,40 +374,70 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
                   "year": year or "", "type": type or "", "sort": sort or "", "cutoff": cutoff or "",
                   "scope": scope or ""}
         ctx: dict[str, Any] = {"params": params, "facets": kg.facets, "result": None, "form_error": None,
-                               "syntax": kg.search_help()}
+                               "syntax": kg.search_help(), "overview": None}
         status = 200
         if q.strip():
             try:
                 ctx["result"] = kg.search(q, k=k, level=level or None, doc=doc or None, place=place or None,
                                           year=year or None, type=type or None, offset=offset, sort=sort or None,
                                           cutoff=cutoff or None, scope=scope or None)
+                ctx["exports"] = export_urls("/api/search", {**params, "offset": offset or ""}, keep_paging=True)
+            except errors.WarmingUp as exc:
+                return warming_page(request, "search.html", ctx, exc)
             except errors.BadRequest as exc:
                 ctx["form_error"], status = exc.message, 400
+        else:
+            ctx["overview"] = kg.overview()
         return page(request, "search.html", ctx, status)
 
+    def list_page(request: Request, kind: str, template: str, api_path: str, filters: dict[str, str]) -> Response:
+        """A list page: one sorted page of rows, filters, pager, and its JSON / CSV exports."""
+        qp = request.query_params
+        params = {**filters, "sort": qp.get("sort", ""), "order": qp.get("order", ""),
+                  "offset": qp.get("offset", ""), "limit": qp.get("limit", "")}
+        res = kg.list_page(kind, sort=params["sort"], order=params["order"], offset=params["offset"],
+                           limit=params["limit"], **{k: v or None for k, v in filters.items()})
+        return page(request, template, {"listing": res, "params": params, "path": request.url.path,
+                                        "facets": kg.facets, "exports": export_urls(api_path, params)})
+
     @app.get("/documents", response_class=HTMLResponse, include_in_schema=False)
-    def documents_page(request: Request) -> Response:
-        return page(request, "documents.html", {"documents": kg.documents()})
+    def documents_page(request: Request, level: str = "", place: str = "", year: str = "") -> Response:
+        return list_page(request, "documents", "documents.html", "/api/documents",
+                         {"level": level, "place": place, "year": year})
+
+    @app.get("/targets", response_class=HTMLResponse, include_in_schema=False)
+    def targets_page(request: Request, indicator: str = "", doc: str = "", level: str = "") -> Response:
+        return list_page(request, "targets", "targets.html", "/api/targets",
+                         {"indicator": indicator, "doc": doc, "level": level})
 
     @app.get("/doc/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
     def doc_page(request: Request, doc_id: str) -> Response:
-        return page(request, "doc.html", {"doc": kg.document(doc_id), "documents": kg.documents()})
+        doc = kg.document(doc_id)
+        return page(request, "doc.html", {"doc": doc, "documents": kg.documents(),
+                                          "permalink": permalink_of(kg.document_iri(doc["id"])),
+                                          "exports": export_urls(f"/api/documents/{doc['id']}", {})})
 
     @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
-    def entities_page(request: Request, type: str | None = None, q: str | None = None) -> Response:
-        ents = kg.entities(type=type or None, q=q or None)
-        return page(request, "entities.html", {"entities": ents, "params": {"type": type or "", "q": q or ""}})
+    def entities_page(request: Request, type: str = "", q: str = "") -> Response:
+        return list_page(request, "entities", "entities.html", "/api/entities", {"type": type, "q": q})
 
     @app.get("/entity/{entity_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, entity_id: str) -> Response:
-        return page(request, "entity.html", {"e": kg.entity(entity_id)})
+        e = kg.entity(entity_id)
+        return page(request, "entity.html", {"e": e, "permalink": permalink_of(entity_iri(e["id"])),
+                                             "exports": export_urls("/api/entities/" + quote(e["id"], safe=":"), {})})
 
     @app.get("/cascade", response_class=HTMLResponse, include_in_schema=False)
     def cascade_page(request: Request, upper: str = "", lower: str = "") -> Response:
-        ctx: dict[str, Any] = {"documents": kg.documents(), "upper": upper, "lower": lower, "c": None}
+        linked = kg.cascade_pairs()
+        docs = kg.documents()
+        ctx: dict[str, Any] = {"documents": docs, "upper": upper, "lower": lower, "c": None, "linked": linked}
         if upper or lower:
             ctx["c"] = kg.cascade(upper, lower)
-            ctx["docs_by_id"] = {d["id"]: d for d in ctx["documents"]}
+            ctx["exports"] = export_urls("/api/cascade", {"upper": upper, "lower": lower})
+        elif linked or len(docs) > 1:  # the empty form proposes a linked pair, never one document twice
+            first = linked[0] if linked else {"upper": docs[0]["id"], "lower": docs[1]["id"]}
+            ctx["upper"], ctx["lower"] = first["upper"], first["lower"]
         return page(request, "cascade.html", ctx)
 
     @app.api_route("/precedent", methods=["GET", "POST"], response_class=HTMLResponse, include_in_schema=False)
@@ -327,13 +454,35 @@ def create_app(data_dir: str | Path = "data", kg: PolicyKG | None = None,
 
             try:
                 ctx["result"] = await run_in_threadpool(kg.precedent, text, k or None)
+                ctx["exports"] = export_urls("/api/precedent", {"text": text.strip(), "k": k}, keep_paging=True)
+            except errors.WarmingUp as exc:
+                return warming_page(request, "precedent.html", ctx, exc)
             except errors.BadRequest as exc:
                 ctx["form_error"], status = exc.message, 400
         return page(request, "precedent.html", ctx, status)
 
     @app.get("/concept", response_class=HTMLResponse, include_in_schema=False)
     def concept_page(request: Request, name: str = "") -> Response:
-        return page(request, "concept.html", {"name": name, "c": kg.concept(name) if name.strip() else None})
+        ctx: dict[str, Any] = {"name": name, "c": None}
+        if name.strip():
+            try:
+                ctx["c"] = kg.concept(name)
+            except errors.WarmingUp as exc:
+                return warming_page(request, "concept.html", ctx, exc)
+            ctx["exports"] = export_urls(f"/api/concept/{quote(name.strip(), safe='')}", {})
+        return page(request, "concept.html", ctx)
+
+    # -------------------------------------------------------------- permalinks
+    @app.get("/id/{path:path}", include_in_schema=False)
+    def permalink(path: str) -> RedirectResponse:
+        """A graph IRI ``https://w3id.org/policykg/{path}`` → its page (303 See Other): documents,
+        provisions, sentences and entities. w3id.org forwards ``/policykg/*`` here."""
+        return RedirectResponse(kg.page_of_iri(f"{IRI_BASE}/{path}"), status_code=303)
+
+    @app.get("/iri", include_in_schema=False)
+    def iri_page(u: str = "") -> RedirectResponse:
+        """Any graph IRI given whole (``/iri?u=...``, as the SPARQL results link them) → its page."""
+        return RedirectResponse(kg.page_of_iri(u), status_code=303)
 
     # ------------------------------------------------------------------ SPARQL
     @app.api_route("/sparql", methods=SPARQL_METHODS, include_in_schema=False)

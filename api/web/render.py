@@ -1,4 +1,4 @@
-"""HTML fragments built in Python: highlighted text, entity links, diffs, inline SVG charts.
+"""HTML fragments built in Python: highlighted text, entity links, diffs (charts: ``api.web.charts``).
 
 Every function escapes its input and returns ``markupsafe.Markup``.
 
@@ -175,9 +175,10 @@ def diff_side(ops: Iterable[dict] | None, key: str, tag: str = "mark") -> Markup
     return Markup("").join(parts)
 
 
-def mark_changes(text: str, changes: Iterable[dict] | None, side: str) -> Markup:
+def mark_changes(text: str, changes: Iterable[dict] | None, side: str, label=lambda kind: kind) -> Markup:
     """``text`` with the diff changes of one ``side`` ("upper" → ``<del>``, "lower" → ``<ins>``)
-    marked and classed by change kind; changes use ``{side}_start``/``{side}_end`` offsets.
+    marked and classed by change kind, ``label(kind)`` as its hover title; changes use
+    ``{side}_start``/``{side}_end`` offsets.
 
     >>> str(mark_changes("全市3012万亩", [{"kind": "number_changed", "upper_start": 2, "upper_end": 8}], "upper"))
     '全市<del class="number_changed" title="number_changed">3012万亩</del>'
@@ -189,7 +190,7 @@ def mark_changes(text: str, changes: Iterable[dict] | None, side: str) -> Markup
         if s < pos or e > len(text) or e <= s:
             continue
         parts.append(escape(text[pos:s]))
-        parts.append(Markup(f'<{tag} class="{escape(kind)}" title="{escape(kind)}">') + escape(text[s:e])
+        parts.append(Markup(f'<{tag} class="{escape(kind)}" title="{escape(label(kind))}">') + escape(text[s:e])
                      + Markup(f"</{tag}>"))
         pos = e
     parts.append(escape(text[pos:]))
@@ -217,70 +218,3 @@ def with_prefixes(query: str, prefixes: dict[str, str]) -> str:
               and not re.search(rf"(?i)PREFIX\s+{re.escape(p)}:", code)]
     decl = [f"PREFIX {p}: <{prefixes[p]}>" for p in needed]
     return "\n".join(lines[:head] + decl + lines[head:])
-
-
-def target_chart(targets: Sequence[dict], level_label=lambda lv: lv, width: int = 560, height: int = 220) -> Markup:
-    """A small inline SVG scatter/line chart of target values by year, one colour per level.
-    Targets without a year are placed in an "n.d." column; units differing from the most
-    common one are left out.
-
-    >>> svg = str(target_chart([{"value": 63.5, "unit": "%", "year": 2024, "level": "provincial"},
-    ...                          {"value": 64, "unit": "%", "year": 2024, "level": "township"}]))
-    >>> svg.startswith("<svg") and svg.count("<title>") == 2  # one point per target
-    True
-    >>> str(target_chart([]))
-    ''
-    """
-    pts = [t for t in targets if isinstance(t.get("value"), (int, float))]
-    if not pts:
-        return Markup("")
-    units: dict[str, int] = {}
-    for t in pts:
-        units[t.get("unit", "")] = units.get(t.get("unit", ""), 0) + 1
-    unit = max(units, key=units.get)
-    pts = [t for t in pts if t.get("unit", "") == unit]
-    years = sorted({t.get("year") for t in pts if t.get("year")})
-    cols: list = years + ([None] if any(not t.get("year") for t in pts) else [])
-    lo, hi = min(t["value"] for t in pts), max(t["value"] for t in pts)
-    if hi == lo:
-        lo, hi = (lo * 0.9, hi * 1.1) if lo else (-1.0, 1.0)
-    pad = (hi - lo) * 0.12
-    lo, hi = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
-    left, right, top, bottom = 56, 130, 16, 34
-    pw, ph = width - left - right, height - top - bottom
-
-    def x(year) -> float:
-        i = cols.index(year)
-        return left + (pw * (i + 0.5) / len(cols))
-
-    def y(v: float) -> float:
-        return top + ph - (v - lo) / (hi - lo) * ph
-
-    out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img">']
-    for i in range(5):
-        v = lo + (hi - lo) * i / 4
-        yy = y(v)
-        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>')
-        out.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{v:.4g}</text>')
-    for c in cols:
-        out.append(f'<text x="{x(c):.1f}" y="{height - 12}" text-anchor="middle" class="tick">'
-                   f'{c if c else "n.d."}</text>')
-    out.append(f'<text x="{left}" y="{top - 4}" class="tick">{escape(unit)}</text>')
-    levels = [lv for lv in LEVEL_COLOURS if any(t.get("level") == lv for t in pts)]
-    levels += sorted({t.get("level") or "unknown" for t in pts} - set(levels))
-    for li, lv in enumerate(levels):
-        colour = LEVEL_COLOURS.get(lv, "#666")
-        mine = sorted((t for t in pts if (t.get("level") or "unknown") == lv), key=lambda t: cols.index(t.get("year")))
-        if len(mine) > 1:
-            path = " ".join(f"{x(t.get('year')):.1f},{y(t['value']):.1f}" for t in mine)
-            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5" opacity="0.6"/>')
-        for t in mine:
-            tip = escape(f"{t.get('doc_place') or t.get('place') or ''} {t.get('value_text') or t['value']}")
-            out.append(f'<circle cx="{x(t.get("year")):.1f}" cy="{y(t["value"]):.1f}" r="5" fill="{colour}">'
-                       f"<title>{tip}</title></circle>")
-        ly = top + 14 + li * 18
-        out.append(f'<circle cx="{left + pw + 16}" cy="{ly - 4}" r="5" fill="{colour}"/>')
-        out.append(f'<text x="{left + pw + 26}" y="{ly}" class="legend">{escape(level_label(lv))}</text>')
-    out.append("</svg>")
-    return Markup("".join(out))

@@ -20,6 +20,7 @@ class SearchHit(_Open):
     doc_id: str
     provision_id: str
     provision_number: str | None = None
+    provision_path: str | None = Field(None, description="the provision's full path as cited: 第八章 第四节, 五、（十六）")
     provision_title: str | None = None
     sentence_id: str
     text: str
@@ -47,6 +48,8 @@ class SearchResponse(_Open):
     filters: dict[str, Any] = Field(default_factory=dict)
     results: list[SearchHit]
     facets: dict[str, Any] | None = Field(None, description="counts over the whole result set")
+    excluded: dict[str, int] | None = Field(None, description="what a filter left out that a reader would not "
+                                            "expect: with a year, `undated_documents`")
 
 
 class PrecedentResponse(_Open):
@@ -126,6 +129,11 @@ class TargetRow(_Open):
     level: str | None = None
     doc_place: str | None = None
     provision_number: str | None = None
+    provision_path: str | None = Field(None, description="the provision's full path as cited")
+    value_label: str | None = None  # the value as printed with its unit (96%, 1.5:1)
+    year_basis: str | None = None  # sentence | heading | document
+    source: str | None = None  # text | table: where the main statement is
+    also_stated: list[dict[str, Any]] = Field(default_factory=list)  # the goal's other statements, with spans
 
 
 class FacetValue(_Open):

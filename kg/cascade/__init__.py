@@ -19,12 +19,14 @@ from kg.cascade.slogans import SloganPair, slogan_pairs
 from kg.cascade.targets import TargetMove, target_moves
 from kg.records import DocumentExtraction
 
-__all__ = ["CascadeResult", "analyse", "align", "jurisdiction_rank", "higher_jurisdiction_words"]
+__all__ = ["CascadeResult", "analyse", "align", "jurisdiction_rank", "higher_jurisdiction_words", "names_place_of"]
 
 #: rank of an administrative level (smaller = higher)
 LEVEL_RANK = {"central": 0, "provincial": 1, "prefectural": 2, "county": 3, "township": 4, "village": 5}
 #: rank of the jurisdiction a self-word (全市, 我县, 本镇) refers to
 WORD_RANK = {"省": 1, "市": 2, "州": 2, "县": 3, "区": 3, "旗": 3, "镇": 4, "乡": 4, "街道": 4, "村": 5}
+#: characters either side of a place name that must match the upper text for a copied place
+COPY_CONTEXT = 4
 # 全市 / 我县 / 本镇, but not the 全市 inside 完全市场 or 健全市场 (全国 is never a self-reference here)
 _SELF_WORD = re.compile(r"(?<![完健安齐周保])(?:全|本|我)(省|市|州|县|区|旗|镇|乡|街道|村)(?![场民])")
 
@@ -99,6 +101,9 @@ def _findings(result: CascadeResult, lower_ex: DocumentExtraction | None, gazett
     foreign = _foreign_places(lower, lower_ex, gazetteer)
     out: list[dict] = []
     paired = {p.lower.provision_id: p for p in result.alignment.pairs}
+    up_code, low_code = result.upper.place_code, lower.place_code
+    # a lower document outside the upper's jurisdiction names its own places with 全县, not the upper's
+    within = gazetteer is None or not (up_code and low_code) or gazetteer.contains(up_code, low_code)
     for p in lower.provisions:
         if p.children and p.parent is not None:
             continue  # leaf and top-level text only (no double counting of containers)
@@ -112,7 +117,8 @@ def _findings(result: CascadeResult, lower_ex: DocumentExtraction | None, gazett
 
         if rank is not None:
             for s, e, word in higher_jurisdiction_words(text, rank):
-                is_copy = copied(s, e, word)
+                # a local copy only where the copied self-word names the upper document's own place
+                is_copy = copied(s, e, word) and names_place_of(word, result.upper) and within
                 out.append({
                     "kind": "unlocalised_copy" if is_copy else "higher_jurisdiction_reference",
                     "severity": "warning" if is_copy else "info",
@@ -121,7 +127,9 @@ def _findings(result: CascadeResult, lower_ex: DocumentExtraction | None, gazett
                     "upper_provision_id": pair.upper.provision_id if pair else None,
                 })
         for s, e, surface in foreign.get(p.id, []):
-            is_copy = bool(pair) and surface in upper_text
+            # copied: the place with the words around it stands in the aligned upper text, not the name alone
+            window = re.sub(r"\s+", "", lower.text[max(0, s - COPY_CONTEXT) : e + COPY_CONTEXT])
+            is_copy = bool(pair) and surface in upper_text and window in re.sub(r"\s+", "", upper_text)
             out.append({
                 "kind": "unlocalised_copy" if is_copy else "foreign_place",
                 "severity": "warning" if is_copy else "info",
@@ -129,12 +137,39 @@ def _findings(result: CascadeResult, lower_ex: DocumentExtraction | None, gazett
                 "context": lower.text[max(0, s - 12) : e + 12],
                 "upper_provision_id": pair.upper.provision_id if pair else None,
             })
+    out = _distinct(out)
     for sp in result.slogans:
         low = sp.lower
         if low.count_matches is False:
             out.append({"kind": "slogan_count_mismatch", "severity": "info", "provision_id": low.provision_id,
                         "word": low.name, "context": "、".join(low.components), "upper_provision_id": None})
     return out
+
+
+def names_place_of(word: str, doc: Document) -> bool:
+    """Whether a self-word (全市, 本县) names ``doc``'s own jurisdiction: its place ends with the
+    word's unit (重庆市 → 全市, 垫江县 → 全县); without a place, its level's rank decides.
+
+    >>> d = Document(id="x", title="t", source="s", text="", place="垫江县", level="county")
+    >>> names_place_of("全县", d), names_place_of("全市", d)
+    (True, False)
+    """
+    unit = word[1:]
+    if doc.place:
+        return doc.place.endswith(unit)
+    return doc.level in LEVEL_RANK and WORD_RANK.get(unit) == LEVEL_RANK[doc.level]
+
+
+def _distinct(findings: list[dict]) -> list[dict]:
+    """One finding per (kind, provision, word): repeats in one provision add to ``count``."""
+    out: dict[tuple, dict] = {}
+    for f in findings:
+        key = (f["kind"], f["provision_id"], f["word"])
+        if key in out:
+            out[key]["count"] += 1
+        else:
+            out[key] = {**f, "count": 1}
+    return list(out.values())
 
 
 def analyse(

@@ -31,10 +31,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import sparse
 
 from corpus.model import Document, Provision
 
@@ -208,6 +210,9 @@ def alignment_units(doc: Document) -> tuple[list[Unit], list[Unit]]:
 
 def _tfidf(counts: Sequence[Counter]) -> sparse.csr_matrix:
     """Row-normalised TF-IDF matrix ((1 + log tf) · log((n + 1) / (df + 0.5)))."""
+    # scipy is imported where alignment runs, not by every importer of kg.cascade (the search path)
+    from scipy import sparse
+
     vocab: dict[str, int] = {}
     indptr, indices, tfs = [0], [], []
     for c in counts:
@@ -242,6 +247,8 @@ def title_matrix(lower: Sequence[str], upper: Sequence[str],
     """Dice overlap of heading bigram sets (0 where either heading is empty), each bigram
     counted with its weight in ``weights`` (1 when absent): with IDF weights, the words every
     heading of the pair shares (科技服务 in a pair of 科技服务业 opinions) count for little."""
+    from scipy import sparse  # see _tfidf
+
     sets = [set(_text_bigrams(t)) for t in (*lower, *upper)]
     vocab: dict[str, int] = {}
     rows, cols, vals = [], [], []

@@ -115,9 +115,10 @@ def corpus_pairs(store) -> list[tuple[str, str]]:
     """(upper doc id, lower doc id) for every corpus document and each corpus document above it
     in the cascade (stated or inferred links, also through documents outside the corpus)."""
     out: list[tuple[str, str]] = []
+    links = views.cascade_links(store)
     for low in sorted(store.document_ids()):
         try:
-            rows = views.chain_above(store, low)
+            rows = views.chain_above(store, low, links)
         except Exception:  # noqa: BLE001 - a document without a node has nothing above it
             continue
         out += [(r["doc_id"], low) for r in rows if r.get("doc_id") and r["doc_id"] != low]

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from kg.records import SloganRecord
 
@@ -64,6 +63,9 @@ def component_alignment(upper: list[str], lower: list[str], threshold: float = 0
     matched_u: set[int] = set()
     matched_l: set[int] = set()
     if upper and lower:
+        # scipy.optimize takes 0.4–1.3 s to import: only where slogans are aligned
+        from scipy.optimize import linear_sum_assignment
+
         sim = np.array([[similarity(u, l) if _PUNCT.sub("", u) != _PUNCT.sub("", l) else 2.0 for l in lower]
                         for u in upper])
         rows, cols = linear_sum_assignment(-sim)

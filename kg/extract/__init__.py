@@ -90,7 +90,8 @@ def extract_document(doc: Document, ctx: ExtractionContext | None = None) -> Doc
     targets = extract_targets(doc, IndicatorRegistry())  # named within the document; see name_indicators
     for t in targets:
         entities.append(_indicator_entity(t))
-        mentions.append(Mention(entity_id=t.indicator_id, surface=t.indicator_text, span=t.span))
+        for st in t.statements():  # the indicator occurs wherever the goal is stated
+            mentions.append(Mention(entity_id=t.indicator_id, surface=t.indicator_text, span=st.span))
 
     return DocumentExtraction(
         doc_id=doc.id, entities=_merge_entities(entities), mentions=_dedupe_mentions(mentions),

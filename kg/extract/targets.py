@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from corpus.clean import normalise_width
 from corpus.model import Document, Provision, Sentence, Table
 from kg.extract.indicators import HEADS, IndicatorRegistry, head_of, normalise_indicator
+from kg.extract.target_merge import merge_statements
 from kg.extract.text import (
     FIVE_YEAR_PLANS,
     make_span,
@@ -70,7 +71,7 @@ LEVEL_VERBS = ("稳定在", "保持在", "控制在", "提升至", "提升到", 
 GROWTH_VERBS = ("同比增长", "年均增长", "同比提高", "增长", "增加", "提高", "提升", "上升", "下降", "减少",
                 "降低")
 ACTION_VERBS = (
-    "新增培育", "新培育", "培育", "新创建", "创建", "新改建", "新建", "建成", "建设", "新增", "完成", "打造", "实施",
+    "新增培育", "新培育", "培育", "培养", "新创建", "创建", "新改建", "新建", "建成", "建设", "新增", "完成", "打造", "实施",
     "扩大", "安装", "接待", "选派", "培训", "办成", "改造提升", "改造", "改建", "新发展", "发展", "引进",
     "开展", "推广", "争创", "启动", "建立", "巩固提升", "提供", "解决", "吸纳", "带动", "招引", "申报",
     "落实", "整治", "治理", "修复", "种植", "造林", "栽植", "配备", "设立", "举办", "组织", "兑现",
@@ -108,7 +109,8 @@ _QUALIFIES_NEXT = re.compile(r"(?:以上|以下)?的?[\u4e00-\u9fff]{1,12}?(?:�
 # 较2020年减少5%, 比上年增长8%: a comparison base, not the year of a past fact
 _BASE_YEAR = re.compile(r"(?:较|比|与|同)\s*(?:20\d\d\s*年(?:末|底)?|上年|去年|上一年)(?:年初预算|预算|相比|同期)?\s*$")
 # 县财政每年安排…资金, 区政府统筹…资金: the funder is not part of the measured thing
-_FUNDER = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:每年|年均|累计|共)?(?:安排|筹集|筹措|投入(?!品))(?=[\u4e00-\u9fff]{2})")
+_FUNDER = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:每年|年均|累计|共)?(?:安排|筹集|筹措|投入(?!品|强度|产出|占|比|率|水平))"
+                     r"(?=[\u4e00-\u9fff]{2})")
 
 
 @dataclass
@@ -272,6 +274,9 @@ def _borrow_prefix(item: str, prev: str) -> str:
     return item
 
 
+_DURATION = re.compile(r"(?:工作日|自然日|月|季度|小时|星期|年度)")
+
+
 def _values(clause: str) -> list[re.Match]:
     out = []
     for m in VALUE_RE.finditer(clause):
@@ -279,6 +284,8 @@ def _values(clause: str) -> list[re.Match]:
             continue
         if m.start() > 0 and clause[m.start() - 1] in "第":
             continue
+        if m.group("unit") == "个" and _DURATION.match(clause, m.end()):
+            continue  # 3个工作日内, 6个月: a time limit, not a count
         out.append(m)
     return out
 
@@ -360,6 +367,8 @@ def find_targets(sentence: str, default_year: int | None = None,
                 pre = pre[: share.start()] + f"{share.group('a')}占{share.group('b')}比重达到"
             pre_clean = _strip_context(pre.lstrip("、和及与"))
             subject, verb = _level_verb(pre_clean.removesuffix("约").removesuffix("大约"))
+            if verb in GTE_WORDS + LTE_WORDS:  # 提高到不超过60%: the bound after a verb of change
+                subject = _level_verb(subject)[0]
             subject = _BASE_YEAR.sub("", subject.rstrip("约"))
             subject = _strip_context(subject)
             fm = _FUNDER.match(subject)
@@ -367,8 +376,8 @@ def find_targets(sentence: str, default_year: int | None = None,
                 subject = subject[fm.end():]
             if "分别" in subject:
                 subject = subject[subject.rfind("分别") + 2:]
-            if "每" in clause[: m.start()] and m.group("num") == "1" and m.group("unit") in ("个", "次"):
-                continue  # 每年召开1次…会, 每5年出台1个方案: a standing rule, not a target
+            if "每" in clause[: m.start()] and m.group("num") == "1" and m.group("unit") in ("个", "次", "名", "人"):
+                continue  # 每年召开1次…会, 每个村至少发展1名党员: a standing rule, not a target
             ends_action = (not verb and any(subject.endswith(v) for v in ACTION_VERBS)
                            and _is_classifier(m.group("unit")) and bool(re.match(r"[\u4e00-\u9fff“\"]", post)))
             obj, acted = ("", True) if ends_action else _strip_action(subject)
@@ -382,7 +391,7 @@ def find_targets(sentence: str, default_year: int | None = None,
                 indicator, acted2 = _strip_action(indicator)
                 acted = acted or acted2
             indicator = indicator.rstrip("，、的和及").removesuffix("各")
-            indicator = re.sub(r"(?:全部|(?<![人年])均|都)$", "", indicator)  # 收入全部达到…: an adverb
+            indicator = re.sub(r"(?:全部|(?<![人年])均|都|进一步|可)$", "", indicator)  # 收入全部达到…: an adverb
             if not indicator.startswith(_CONJ_WORDS):
                 indicator = indicator.lstrip("，、的和及")
             if not verb and len(indicator) > 4 and indicator.endswith(_TRAILING_ACTIONS):
@@ -528,16 +537,17 @@ _TABLE_VALUE = re.compile(r"^(?P<cmp>[≥≤>＞<＜]|不低于|不少于|不超
 
 
 def _table_value(cell: str) -> tuple[float, str, str, str] | None:
-    """``≥70`` → (70.0, 'gte', '', ''); ``2:1`` → (2.0, 'eq', '', ':1'); text → None."""
+    """``≥70`` → (70.0, 'gte', '', ''); ``2:1`` → (2.0, 'eq', '', ':1'); text → None.
+
+    A ratio keeps its printed form: the value is its first term, the unit the rest (``:1``), so
+    value and unit read back as printed (``2:1``, ``1.4:1``)."""
     m = _TABLE_VALUE.match(strip_ws(cell))
     if not m:
         return None
     value = float(m.group("num"))
     ratio = ""
     if m.group("ratio"):
-        denom = float(re.sub(r"[:：︰]", "", m.group("ratio")))
-        ratio = f":{m.group('ratio')[1:].strip()}"
-        value = value / denom if denom else value
+        ratio = ":" + re.sub(r"^[:：︰]\s*", "", m.group("ratio")).strip()
     cmp_word = m.group("cmp") or ""
     comparator = "gte" if cmp_word in ("≥", ">", "＞", "不低于", "不少于") else (
         "lte" if cmp_word in ("≤", "<", "＜", "不超过") else "eq")
@@ -590,7 +600,7 @@ def table_targets(table: Table) -> list[tuple[int, str, str, float, str, str, in
         if parsed is None:
             continue
         value, comparator, cell_unit, ratio = parsed
-        unit = unit or cell_unit or ("比值" if ratio else "")
+        unit = unit or cell_unit or ratio
         baseline = None
         if len(years) > 1:
             b_col, b_year = years[0]
@@ -642,8 +652,11 @@ def extract_targets(doc: Document, registry: IndicatorRegistry | None = None) ->
 
     A target whose sentence names no year takes the year of its ``；``-chain, else of the
     enclosing section heading (二、2024年工作安排), else the document's (its title's plan
-    period; its own year for a report of 今年): ``TargetRecord.year_basis`` says which."""
+    period; its own year for a report of 今年): ``TargetRecord.year_basis`` says which.
+    The same goal read in several places (text and table) is one record carrying every statement
+    (:func:`kg.extract.target_merge.merge_statements`)."""
     default_year, doc_year = _doc_years(doc)
+    own_year = _sets_own_year(doc, doc_year)
     records: list[TargetRecord] = []
     for prov in doc.provisions:
         if _retro_provision(doc, prov):
@@ -671,13 +684,40 @@ def extract_targets(doc: Document, registry: IndicatorRegistry | None = None) ->
                     f.year, basis = heading_year, "heading"
                 elif f.year is None and default_year is not None:
                     f.year, basis = default_year, "document"
-                elif f.year is None and doc_year is not None and _THIS_YEAR.search(sent.text):
+                elif f.year is None and doc_year is not None and (own_year or _THIS_YEAR.search(sent.text)):
                     f.year, basis = doc_year, "document"
+                if not _states_a_goal(f, sent.text, basis):
+                    continue
                 records.append(_record(doc, prov, sent, f, registry, basis))
-    return records
+    return merge_statements(records)
 
 
 _THIS_YEAR = re.compile(r"今年|本年|年内|全年")
+
+
+def _sets_own_year(doc: Document, doc_year: int | None) -> bool:
+    """The text names its own year other than as a date (2024年主要目标是, 2024年高标准农田…), so
+    its undated tasks are that year's: a township's 2024 work plan, not a 2015 opinion whose goals
+    are 到2017年."""
+    return doc_year is not None and re.search(rf"{doc_year}\s*年(?!\s*\d{{1,2}}\s*月)", doc.text) is not None
+
+
+_PERSON_UNITS = ("名", "人", "万名", "万人")
+# 最高500万元, 单个企业最高300万元, 省级给予一次性奖补100万元, 1000万元以上的部分为不超过20%: the cap of
+# a grant or the rate of a rule, not a goal
+_NOT_MEASURED = re.compile(r"(?:最高|最多|部分)$|给予")
+_GOAL_WORD = re.compile(_GOAL_SENT.pattern + r"|达到|实现|新增")
+
+
+def _states_a_goal(f: FoundTarget, sentence: str, basis: str | None) -> bool:
+    """A value that measures something and is set as a goal. Not the cap of a grant or the rate of
+    a rule (最高500万元, 给予奖补100万元); a count of persons (选派1000名专家) only with a goal: a
+    bound, a goal word (力争, 确保, 达到, 新增 …) or a year read from its sentence or heading."""
+    if _NOT_MEASURED.search(f.indicator) or _NOT_MEASURED.search(normalise_indicator(f.indicator)[0]):
+        return False
+    if f.unit not in _PERSON_UNITS or f.comparator != "eq":
+        return True
+    return basis in ("sentence", "heading") or bool(_GOAL_WORD.search(sentence))
 _HEADING_YEAR = re.compile(r"(20\d\d)\s*年")
 
 
@@ -735,11 +775,12 @@ def _table_records(doc: Document, prov: Provision, registry: IndicatorRegistry |
         span = make_span(doc, prov, sent, max(span_start, 0), len(sent.text)) if sent else None
         if span is None:
             continue
-        out.append(TargetRecord(
-            indicator=canonical, indicator_id=iid, indicator_text=indicator, value=value, unit=unit,
+        written = re.sub(r"\s*[（(]\s*" + re.escape(unit) + r"\s*[）)]\s*$", "", indicator) if unit else indicator
+        out.append(TargetRecord(  # 第一产业增加值（亿元）: the unit goes to ``unit``, not into the name
+            indicator=canonical, indicator_id=iid, indicator_text=written or indicator, value=value, unit=unit,
             comparator=comparator, year=year, year_basis="heading", baseline=baseline, nature=nature,
             value_text=value_text,
-            place=doc.place, doc_id=doc.id, provision_id=prov.id, sentence=sent.text, span=span,
+            place=doc.place, doc_id=doc.id, provision_id=prov.id, sentence=sent.text, span=span, source="table",
         ))
     return out
 
