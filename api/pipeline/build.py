@@ -8,8 +8,10 @@ exception fails the build: the staging directory is removed and the served build
 as it was; a kill -9 leaves it as well, and the next build cleans what the killed one left.
 
 The stages of a full build are the functions of :data:`api.pipeline.stages.STAGES`, in order:
-extraction → graph → cascade analysis → search index. A stage is a function taking a
-:class:`~api.pipeline.context.BuildContext`; pass ``stages=[...]`` to run others.
+encoding (started: the new sentences' vectors, in a worker process) → extraction → graph →
+cascade analysis → search index (collects the vectors). A stage is a function taking a
+:class:`~api.pipeline.context.BuildContext`; pass ``stages=[...]`` to run others. Functions in
+``ctx.cleanup`` run when the stages end, even when one failed (a worker is stopped).
 
 Stages run in list order, each once. A stage may put objects in ``ctx.results`` for later
 stages; the JSON-serialisable value under its own function name is written to the manifest.
