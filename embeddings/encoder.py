@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from embeddings.bert import Bert, bucket
 from embeddings.compute import available_cpus, plan_for
 from embeddings.convert import MARKER, ensure_model, sha256_file
 
@@ -168,44 +170,68 @@ def length_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list
     return batches
 
 
-class SentenceTransformerEncoder:
-    """An :class:`Encoder` over a local sentence-transformers folder (never the network).
+def bucket_batches(lengths: list[int], batch_size: int, max_tokens: int, limit: int = 512) -> list[list[int]]:
+    """Indices grouped into batches of one length bucket each (:func:`embeddings.bert.bucket`),
+    longest first; a batch holds at most ``batch_size`` items and ``max_tokens`` padded tokens.
 
-    The folder is loaded with sentence-transformers (tokenizer, BertModel, mean pooling), but
-    texts are encoded by :meth:`_mean_states`: tokenised once, length-sorted into batches
-    bounded in texts and padded tokens, run by ``plan.workers`` threads in ``plan.precision``
-    (see :mod:`embeddings.compute`), mean-pooled and normalised in float32. Texts over the
+    >>> bucket_batches([3, 9, 4, 8, 1], batch_size=2, max_tokens=100)
+    [[1], [0, 2], [3, 4]]
+    >>> bucket_batches([20, 20, 20], batch_size=8, max_tokens=50)
+    [[0, 1], [2]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-bucket(lengths[i], limit), i))
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    for i in order:
+        width = bucket(lengths[i], limit)
+        if cur and (bucket(lengths[cur[0]], limit) != width or len(cur) >= batch_size
+                    or width * (len(cur) + 1) > max_tokens):
+            batches.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+class TorchEncoder:
+    """An :class:`Encoder` over a local BERT folder (sentence-transformers layout; never the network).
+
+    The folder's ``tokenizer.json`` is read with ``tokenizers`` and its weights with
+    :class:`embeddings.bert.Bert`. Texts are tokenised once, grouped into batches of one length
+    bucket each (bounded in texts and padded tokens), run by ``plan.workers`` threads in
+    ``plan.precision`` (see :mod:`embeddings.compute`), mean-pooled and normalised in float32.
+    On CPU a text's vector does not depend on the texts that share its batch. Texts over the
     model's window are embedded as the token-weighted mean of consecutive windows.
     """
 
     def __init__(self, model_dir: Path, spec: EncoderSpec, device: str | None = None,
                  precision: str | None = None, workers: int | None = None):
-        from sentence_transformers import SentenceTransformer
+        from tokenizers import Tokenizer
 
         self.spec = spec
         self.model_dir = Path(model_dir)
         self.device = device or _default_device()
-        # the int8 emulation hooks work on float32 activations
+        # the int8 emulation works on float32 activations
         self.plan = plan_for(self.device, "fp32" if spec.activation_quant else precision, workers)
         self.batch_size = self.plan.batch_size
         self.name = spec.name
-        self._st = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
-        self._st.max_seq_length = spec.max_tokens
-        getdim = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
-        self.dim = int(getdim())
+        if spec.activation_quant and spec.activation_quant not in ACTIVATION_QUANT:
+            raise ValueError(f"unknown activation quantisation {spec.activation_quant!r}; "
+                             f"known: {', '.join(ACTIVATION_QUANT)}")
+        self._bert = Bert(self.model_dir, self.plan.torch_dtype, self.device,
+                          quant_inputs=fake_quant_q8_0 if spec.activation_quant else None)
+        self.dim = self._bert.dim
+        self._tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self._tok.no_truncation()
+        self._tok.no_padding()
+        self._special = tuple(self._tok.token_to_id(t) for t in ("<s>", "</s>", "<pad>"))
         self.source_sha256 = _source_hash(self.model_dir)
-        # the model's identity, not the arithmetic: fp32/bf16/fp16 vectors agree within cosine 1e-4
-        self.fingerprint = f"{spec.model_name}:{self.source_sha256}"
-        self._hooks: list = []
-        if spec.activation_quant:
-            self._hooks = install_activation_quant(self._st[0].auto_model, spec.activation_quant)
-            # different vectors: the index's vector cache and manifest must not mix them up
-            self.fingerprint += f":act-{spec.activation_quant}"
-        self._model = self._st[0].auto_model.eval().to(self.plan.torch_dtype)
+        self.fingerprint = fingerprint_of(self.model_dir, spec)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return (f"SentenceTransformerEncoder({self.name!r}, dim={self.dim}, device={self.device!r}, "
+        return (f"TorchEncoder({self.name!r}, dim={self.dim}, device={self.device!r}, "
                 f"precision={self.plan.precision!r}, workers={self.plan.workers})")
 
     def encode_queries(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
@@ -221,10 +247,9 @@ class SentenceTransformerEncoder:
         out = np.zeros((len(texts), self.dim), np.float32)
         if not texts:
             return out
-        tok = self._st.tokenizer
         width = self.spec.max_tokens - 2
         with self._lock:
-            ids = tok([prompt + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
+            ids = [e.ids for e in self._tok.encode_batch([prompt + t for t in texts], add_special_tokens=False)]
             seqs: list[list[int]] = []
             owner: list[int] = []  # text index of each sequence (several for a windowed text)
             for i, x in enumerate(ids):
@@ -244,22 +269,22 @@ class SentenceTransformerEncoder:
         """Mean of the last hidden states of ``[bos, *seq, eos]`` per sequence (float32)."""
         import torch
 
-        tok = self._st.tokenizer
-        bos, eos, pad = tok.bos_token_id, tok.eos_token_id, tok.pad_token_id
+        bos, eos, pad = self._special
         means = np.zeros((len(seqs), self.dim), np.float32)
-        batches = length_batches([len(s) + 2 for s in seqs], batch_size, self.plan.max_tokens)
+        limit = self._bert.max_positions
+        batches = bucket_batches([len(s) + 2 for s in seqs], batch_size, self.plan.max_tokens, limit)
 
         def run(batch: list[int]) -> tuple[list[int], np.ndarray]:
-            n = max(len(seqs[i]) for i in batch) + 2
+            n = bucket(len(seqs[batch[0]]) + 2, limit)
             inp = torch.full((len(batch), n), pad, dtype=torch.long)
             mask = torch.zeros((len(batch), n), dtype=torch.long)
             for r, i in enumerate(batch):
                 inp[r, : len(seqs[i]) + 2] = torch.tensor([bos, *seqs[i], eos])
                 mask[r, : len(seqs[i]) + 2] = 1
             with torch.inference_mode():
-                hid = self._model(input_ids=inp.to(self.device),
-                                  attention_mask=mask.to(self.device)).last_hidden_state.float()
-                m = mask.to(hid.device).unsqueeze(-1).float()
+                mask = mask.to(self.device)
+                hid = self._bert.hidden(inp.to(self.device), mask)
+                m = mask.unsqueeze(-1).float()
                 return batch, ((hid * m).sum(1) / m.sum(1)).cpu().numpy()
 
         if self.device == "cpu":
@@ -273,6 +298,66 @@ class SentenceTransformerEncoder:
         for batch, vecs in done:
             means[batch] = vecs
         return means
+
+
+SentenceTransformerEncoder = TorchEncoder  # the former name (it loaded the folder with sentence-transformers)
+
+
+def fingerprint_of(model_dir: Path, spec: EncoderSpec) -> str:
+    """The fingerprint an encoder of ``spec`` over ``model_dir`` reports, without loading it: the
+    model's identity (the source hash recorded in the folder at conversion), not the arithmetic
+    (fp32/bf16/fp16 vectors agree within cosine 1e-4); emulated int8 activations are named,
+    since their vectors differ (the vector cache and the index manifest must not mix them)."""
+    fp = f"{spec.model_name}:{_source_hash(Path(model_dir))}"
+    return fp + (f":act-{spec.activation_quant}" if spec.activation_quant else "")
+
+
+class EncoderRef:
+    """An :class:`Encoder` that loads the model only when asked to encode: name, dimension and
+    fingerprint come from the folder's files (a build whose texts were encoded elsewhere, in a
+    worker process or from the vector cache, never loads torch or the weights)."""
+
+    def __init__(self, model_dir: Path, spec: str = DEFAULT_SPEC, device: str | None = None):
+        self.spec = SPECS[configured_spec(spec)]
+        self.model_dir, self.device = Path(model_dir), device
+        self.name = self.spec.name
+        self.fingerprint = fingerprint_of(self.model_dir, self.spec)
+        self.dim = int(json.loads((self.model_dir / "config.json").read_text())["hidden_size"])
+
+    def __repr__(self) -> str:
+        return f"EncoderRef({self.name!r}, {str(self.model_dir)!r})"
+
+    def encoder(self) -> Encoder:
+        """The loaded encoder (:func:`load_encoder`)."""
+        return load_encoder(self.model_dir, self.spec.name, self.device)
+
+    def encode_queries(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        return self.encoder().encode_queries(texts, batch_size)
+
+    def encode_passages(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        return self.encoder().encode_passages(texts, batch_size)
+
+
+@dataclass(frozen=True)
+class PassageEncoding:
+    """Builds, once per worker (a thread, a process, a Ray actor), the function that encodes a
+    batch of passages. Picklable by reference to this light module: a worker process imports
+    ``embeddings.encoder``, not the build's modules."""
+
+    model_dir: str
+    spec: str
+
+    def __call__(self):
+        return load_encoder(Path(self.model_dir), spec=self.spec).encode_passages
+
+
+def is_loaded(model_dir: Path, spec: str = DEFAULT_SPEC, device: str | None = None) -> bool:
+    """Whether :func:`load_encoder` already holds this model in this process."""
+    if "torch" not in sys.modules:  # nothing loaded (and no reason to import torch to find out)
+        return False
+    key = (spec, device or _default_device(), _source_hash(Path(model_dir)))
+    with _CACHE_LOCK:
+        return key in _CACHE
 
 
 def _source_hash(model_dir: Path) -> str:
@@ -312,7 +397,7 @@ def load_encoder(model_dir: Path, spec: str = DEFAULT_SPEC, device: str | None =
         key = (spec, device, _source_hash(model_dir))
         enc = _CACHE.get(key)
         if enc is None:
-            enc = SentenceTransformerEncoder(model_dir, s, device=device)
+            enc = TorchEncoder(model_dir, s, device=device)
             _CACHE[key] = enc
     return enc
 
@@ -323,5 +408,22 @@ def clear_encoder_cache() -> None:
         _CACHE.clear()
 
 
-__all__ = ["Encoder", "EncoderSpec", "SPECS", "DEFAULT_SPEC", "SentenceTransformerEncoder", "configured_spec", "load_encoder",
-           "clear_encoder_cache", "fake_quant_q8_0", "install_activation_quant"]
+__all__ = [
+    "DEFAULT_SPEC",
+    "SPECS",
+    "Encoder",
+    "EncoderRef",
+    "EncoderSpec",
+    "PassageEncoding",
+    "SentenceTransformerEncoder",
+    "TorchEncoder",
+    "bucket_batches",
+    "clear_encoder_cache",
+    "configured_spec",
+    "fake_quant_q8_0",
+    "fingerprint_of",
+    "install_activation_quant",
+    "is_loaded",
+    "length_batches",
+    "load_encoder",
+]

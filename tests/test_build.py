@@ -172,6 +172,34 @@ def test_encoder_is_a_build_option(tmp_path, e5_model_dir):
     assert (served / "index" / "manifest.json").read_bytes() == before  # previous index intact
 
 
+def test_encoding_in_a_worker_process_gives_the_same_vectors(tmp_path, e5_model_dir, monkeypatch):
+    """The encoding stage hands the new sentences to a worker process that runs beside the next
+    stages; the index gets the same vectors, bit for bit, as when they are encoded in the build's
+    own process (a vector does not depend on the batch it was encoded in)."""
+    import numpy as np
+
+    import embeddings.index as index_module
+    from api.pipeline.stages import encoding_stage, index_stage
+    from embeddings.dense import DenseIndex
+
+    corpus = small_corpus(tmp_path, "004")
+    results, vectors = [], []
+    for mode in ("worker", "here"):
+        monkeypatch.setattr(index_module, "_VEC_CACHE", {})  # nothing encoded yet
+        data = tmp_path / mode
+        build(corpus, data, progress=False, stages=[])
+        shutil.copytree(e5_model_dir, current_build(data) / "model")
+        report = build(corpus, data, progress=False, stages=[encoding_stage, index_stage],
+                       options={"vector_cache": "off", "encode": mode})
+        results.append(report.stages[-1]["result"])
+        index_dir = current_build(data) / "index"
+        ids = np.asarray(json.loads((index_dir / "meta.json").read_text("utf-8"))["sentences"]["ids"])
+        vectors.append(DenseIndex.load(index_dir / "sentences.faiss").vectors(ids))
+    assert [r["encoded_in"] for r in results] == ["worker", "here"]
+    assert results[0]["encoded"] == results[1]["encoded"] > 50
+    assert np.array_equal(vectors[0], vectors[1])
+
+
 def test_vector_cache_spares_encoding_across_builds(tmp_path, e5_model_dir, monkeypatch):
     """A second build of the same texts into another data dir encodes nothing: the vectors come
     from the persistent cache, identical to the first build's."""

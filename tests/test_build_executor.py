@@ -11,6 +11,7 @@ import pytest
 from api.datadir import EXTRACTION, GRAPH, current_build
 from api.pipeline.build import build
 from api.pipeline.executor import Executor, LocalExecutor
+from api.pipeline.jobs import Done, ProcessJob
 from api.pipeline.shards import SHARDS, graph_shard_path
 from api.pipeline.stages import extraction_stage, graph_stage
 from corpus import BUNDLED_DIR
@@ -40,6 +41,9 @@ class ShuffledExecutor:
         out = {a: list(fn(list(items[a:a + batch_size]))) for a in starts}
         return [r for a in sorted(out) for r in out[a]]
 
+    def submit_batches(self, make_fn, items, batch_size):
+        return Done(self.map_batches(make_fn, items, batch_size))
+
 
 EXECUTORS = {"local": LocalExecutor, "shuffled": lambda: ShuffledExecutor(7)}
 
@@ -57,11 +61,34 @@ def builds(tmp_path_factory):
     return out
 
 
+def _square_batch(batch: list[int]) -> list[int]:
+    return [x * x for x in batch]
+
+
+def _squares():
+    return _square_batch
+
+
 def test_map_keeps_the_order_of_items():
     for make in EXECUTORS.values():
         assert make().map(lambda x: x * x, list(range(50))) == [x * x for x in range(50)]
         squares = lambda: (lambda batch: [x * x for x in batch])  # noqa: E731
         assert make().map_batches(squares, list(range(50)), 7) == [x * x for x in range(50)]
+        # started now, collected later (locally: in a worker process, so the work must pickle)
+        job = make().submit_batches(_squares, list(range(50)), 7)
+        assert job.result() == [x * x for x in range(50)]
+
+
+def test_a_worker_process_reports_failure_and_can_be_stopped():
+    import math
+    import time
+
+    with pytest.raises(ValueError, match="math domain error"):
+        ProcessJob(math.sqrt, -1.0).result()  # the worker's exception, raised here
+    job = ProcessJob(time.sleep, 60)
+    t = time.perf_counter()
+    job.cancel()
+    assert time.perf_counter() - t < 10 and job._proc.returncode is not None
 
 
 def test_extraction_is_the_same_whatever_the_executor(builds):

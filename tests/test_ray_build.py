@@ -39,8 +39,8 @@ def ray_data(tmp_path_factory, built_data) -> Path:
 @pytest.fixture(scope="module")
 def local_data(tmp_path_factory) -> Path:
     """The same corpus built locally by the CLI in a fresh process, as the Ray build is: the test
-    session's own build reuses vectors other tests encoded in other batches (the in-process cache),
-    and an encoder's last bits depend on which texts share a batch."""
+    session's own build reuses vectors other tests put in the in-process cache (some in another
+    precision, under the same model fingerprint)."""
     data = tmp_path_factory.mktemp("local") / "data"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     proc = subprocess.run([sys.executable, "-m", "api.cli", "build", "--quiet", "--data", str(data)], cwd=ROOT,
@@ -89,7 +89,8 @@ def test_ray_build_vectors_match_the_local_ones(ray_data, built_data, local_data
     assert vec[0].keys() == vec[1].keys() == vec[2].keys() and len(vec[0]) > 1000
     cos = [float(np.dot(vec[0][t], vec[1][t])) for t in vec[0]]
     assert min(cos) >= 0.9999  # any encoding of the same text
-    assert all(np.array_equal(vec[0][t], vec[2][t]) for t in vec[0])  # same batches: the same bits
+    # a vector does not depend on its batch: Ray's actors and the local worker process agree bit for bit
+    assert all(np.array_equal(vec[0][t], vec[2][t]) for t in vec[0])
 
 
 def test_ray_rebuild_drops_a_removed_document_and_names_a_bad_file(ray_data, built_data, tmp_path, capsys):

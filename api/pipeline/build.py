@@ -8,8 +8,10 @@ exception fails the build: the staging directory is removed and the served build
 as it was; a kill -9 leaves it as well, and the next build cleans what the killed one left.
 
 The stages of a full build are the functions of :data:`api.pipeline.stages.STAGES`, in order:
-extraction → graph → cascade analysis → search index. A stage is a function taking a
-:class:`~api.pipeline.context.BuildContext`; pass ``stages=[...]`` to run others.
+encoding (started: the new sentences' vectors, in a worker process) → extraction → graph →
+cascade analysis → search index (collects the vectors). A stage is a function taking a
+:class:`~api.pipeline.context.BuildContext`; pass ``stages=[...]`` to run others. Functions in
+``ctx.cleanup`` run when the stages end, even when one failed (a worker is stopped).
 
 Stages run in list order, each once. A stage may put objects in ``ctx.results`` for later
 stages; the JSON-serialisable value under its own function name is written to the manifest.
@@ -184,20 +186,24 @@ def _build_locked(corpus_dir: Path, data_dir: Path, progress: bool, stages: list
             from tqdm import tqdm  # noqa: PLC0415 - progress bars only when asked for
 
             bar = tqdm(total=len(stages), desc="build", unit="stage", file=sys.stderr)
-        for stage in list(stages):
-            name = getattr(stage, "__name__", repr(stage))
-            if bar is not None:
-                bar.set_postfix_str(name)
-            t = time.perf_counter()
-            try:
-                stage(ctx)
-            except Exception as e:
-                raise BuildFailed(name, e) from e
-            stage_log.append({"name": name, "seconds": round(time.perf_counter() - t, 3),
-                              **_jsonable({"result": ctx.results.get(name)})})
-            step(f"stage:{name}")
-            if bar is not None:
-                bar.update(1)
+        try:
+            for stage in list(stages):
+                name = getattr(stage, "__name__", repr(stage))
+                if bar is not None:
+                    bar.set_postfix_str(name)
+                t = time.perf_counter()
+                try:
+                    stage(ctx)
+                except Exception as e:
+                    raise BuildFailed(name, e) from e
+                stage_log.append({"name": name, "seconds": round(time.perf_counter() - t, 3),
+                                  **_jsonable({"result": ctx.results.get(name)})})
+                step(f"stage:{name}")
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            for done in ctx.cleanup:  # e.g. a worker process a failed build no longer needs
+                done()
         if bar is not None:
             bar.close()
         manifest = {

@@ -25,6 +25,7 @@ class BuildContext:
     options: dict = field(default_factory=dict)  # build options, e.g. {"encoder": spec name}
     executor: Executor = field(default_factory=LocalExecutor)  # runs the per-document map steps
     data_dir: Path | None = None  # the data dir this build will replace (its vector cache sits beside it)
+    cleanup: list[Callable[[], None]] = field(default_factory=list)  # run when the build ends, even failed
 
 
 Stage = Callable[[BuildContext], None]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Callable, Protocol, Sequence, TypeVar, runtime_checkable
 
+from api.pipeline.jobs import Job, ProcessJob
 from api.pipeline.ray_executor import RayExecutor
 
 T = TypeVar("T")
@@ -36,9 +37,23 @@ class Executor(Protocol):
         a model), which then maps each batch of items to as many results."""
         ...
 
+    def submit_batches(self, make_fn: Callable[[], Callable[[list[T]], Sequence[R]]], items: Sequence[T],
+                       batch_size: int) -> Job:
+        """:meth:`map_batches` started now, its results collected later (``job.result()``), so that
+        the build's next stages run meanwhile; an executor that cannot overlap runs it at once."""
+        ...
+
+
+def _map_batches(make_fn, items: list, batch_size: int) -> list:
+    if not items:
+        return []
+    fn = make_fn()
+    return [r for i in range(0, len(items), batch_size) for r in fn(list(items[i:i + batch_size]))]
+
 
 class LocalExecutor:
-    """The embedded default: every item in this process, one after the other."""
+    """The embedded default: every item in this process, one after the other; batch work started
+    early (:meth:`submit_batches`) runs in one worker process beside the build."""
 
     name = "local"
 
@@ -46,10 +61,12 @@ class LocalExecutor:
         return [fn(x) for x in items]
 
     def map_batches(self, make_fn, items, batch_size):
-        if not items:
-            return []
-        fn = make_fn()
-        return [r for i in range(0, len(items), batch_size) for r in fn(list(items[i:i + batch_size]))]
+        return _map_batches(make_fn, list(items), batch_size)
+
+    def submit_batches(self, make_fn, items, batch_size) -> Job:
+        """:meth:`map_batches` started now in a worker process: the stages after it run beside it
+        (on a 2-CPU machine the encoder no longer waits for extraction, graph and analysis)."""
+        return ProcessJob(_map_batches, make_fn, list(items), batch_size)
 
 
 def executor_for(spec: str) -> Executor:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import pickle
 from typing import Callable, Sequence, TypeVar
 
+from api.pipeline.jobs import Done
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -78,6 +80,10 @@ class RayExecutor:
         rows = ds.map_batches(_Batch, batch_size=1, batch_format="numpy", concurrency=actors,
                               num_gpus=gpus).take_all()
         return [r["out"] for r in rows]
+
+    def submit_batches(self, make_fn, items, batch_size: int):
+        """:meth:`map_batches` at once (the actor pool is where Ray overlaps work), as a done job."""
+        return Done(self.map_batches(make_fn, items, batch_size))
 
     def shutdown(self) -> None:
         if self._ray is not None and self._ray.is_initialized():

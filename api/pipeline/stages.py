@@ -14,6 +14,7 @@ from pathlib import Path
 
 from api.datadir import DOCUMENTS, EXTRACTION, GRAPH, INDEX, MODEL, load_extractions
 from api.pipeline.context import BuildContext, Stage
+<<<<<<< HEAD
 from api.pipeline.shards import (
     SHARDS,
     ExtractionShard,
@@ -23,8 +24,18 @@ from api.pipeline.shards import (
     read_extraction,
     write_extraction,
 )
+=======
+from api.pipeline.jobs import Done, Job
+>>>>>>> main
 from embeddings.convert import ensure_model
-from embeddings.encoder import configured_spec, load_encoder
+from embeddings.encoder import (
+    SPECS,
+    EncoderRef,
+    PassageEncoding,
+    configured_spec,
+    fingerprint_of,
+    is_loaded,
+)
 from embeddings.index import HybridIndex, cache_vectors, uncached, warm_cache
 from embeddings.vector_cache import VectorCache, default_path
 from kg.cascade import analyse
@@ -135,18 +146,9 @@ def analysis_stage(ctx: BuildContext) -> None:
                               "seconds": round(time.perf_counter() - t0, 3)}
 
 
-@dataclass(frozen=True)
-class PassageEncoding:
-    """Builds, once per worker, the function that encodes a batch of sentences (picklable)."""
-
-    model_dir: str
-    spec: str
-
-    def __call__(self):
-        return load_encoder(Path(self.model_dir), spec=self.spec).encode_passages
-
-
 ENCODE_BATCH = 256  # sentences per executor batch (texts arrive sorted by length: little padding)
+WORKER_MIN_TEXTS = 256  # fewer texts are encoded in this process: a worker process costs ~1.5 CPU-s to start
+ENCODE_MODES = ("auto", "worker", "here")
 
 
 def vector_cache_for(ctx: BuildContext) -> VectorCache | None:
@@ -161,43 +163,97 @@ def vector_cache_for(ctx: BuildContext) -> VectorCache | None:
     return VectorCache(path) if path is not None else None
 
 
-def index_stage(ctx: BuildContext) -> None:
-    """Convert the model if needed and index ``ctx.docs`` into ``staging_dir/index``. Distinct
-    sentences that neither the previous index (same model) nor the persistent vector cache holds
-    are encoded by the executor, longest first (map step: an actor pool on Ray) and stored in the
-    cache; the index is then built from the vectors (reduce)."""
+@dataclass
+class Encoding:
+    """The sentence vectors a build needs: found (previous index, vector cache) or being encoded."""
+
+    fingerprint: str
+    texts: list[str]  # distinct texts to encode, longest first
+    job: Job  # their vectors, in the same order
+    from_vector_cache: int
+    started: float
+    mode: str  # worker | here
+    seconds: float | None = None  # encoding time when encoded here (a worker's: started → collected)
+
+
+def start_encoding(ctx: BuildContext, mode: str | None = None) -> Encoding:
+    """Collect the distinct sentences of ``ctx.docs`` that neither the previous index (same model)
+    nor the persistent vector cache holds, and start encoding them (map step: an actor pool on Ray).
+
+    ``mode`` (default ``options["encode"]``, else ``auto``): ``worker`` hands them to the executor's
+    :meth:`~api.pipeline.executor.Executor.submit_batches` (locally a worker process that runs beside
+    the next stages), ``here`` encodes them at once; ``auto`` is ``worker`` for
+    :data:`WORKER_MIN_TEXTS` texts or more unless this process already holds the model.
+    """
+    mode = mode or ctx.options.get("encode") or "auto"
+    if mode not in ENCODE_MODES:
+        raise ValueError(f"unknown encode mode {mode!r}; known: {', '.join(ENCODE_MODES)}")
     model_dir = ensure_model(ctx.staging_dir / MODEL)
     spec = configured_spec(ctx.options.get("encoder"))
-    encoder = load_encoder(model_dir, spec=spec)
-    extractions = stage_extraction(ctx) or None
+    fp = fingerprint_of(model_dir, SPECS[spec])
     previous = ctx.previous_dir / INDEX if ctx.previous_dir is not None else None
-    t = time.perf_counter()
-    fp = encoder.fingerprint
-    model = {"name": encoder.name, "fingerprint": fp, "dim": int(encoder.dim)}
-    warm_cache(previous if previous and previous.is_dir() else None, model)
+    warm_cache(previous if previous and previous.is_dir() else None, {"fingerprint": fp})
     texts = uncached(fp, [s.text for d in ctx.docs for p in d.provisions for s in p.sentences if s.text.strip()])
     store = vector_cache_for(ctx)
     hits = store.get(fp, texts) if store is not None and texts else {}
+    if store is not None:
+        store.close()
     if hits:
         cache_vectors(fp, list(hits), list(hits.values()))
         texts = [x for x in texts if x not in hits]
-    t_enc = time.perf_counter()
-    if texts:
-        texts.sort(key=len, reverse=True)
-        vectors = ctx.executor.map_batches(PassageEncoding(str(model_dir), spec), texts, ENCODE_BATCH)
-        cache_vectors(fp, texts, vectors)
+    texts.sort(key=len, reverse=True)
+    submit = getattr(ctx.executor, "submit_batches", None)
+    if mode == "auto":
+        mode = "worker" if len(texts) >= WORKER_MIN_TEXTS and not is_loaded(model_dir, spec) else "here"
+    started = time.perf_counter()
+    work = (PassageEncoding(str(model_dir), spec), texts, ENCODE_BATCH)
+    if mode == "worker" and submit is not None and texts:
+        job = submit(*work)
+        ctx.cleanup.append(job.cancel)
+    else:
+        mode = "here"
+        job = Done(ctx.executor.map_batches(*work) if texts else [])
+    took = time.perf_counter() - started if mode == "here" else None
+    return Encoding(fp, texts, job, len(hits), started, mode, took)
+
+
+def encoding_stage(ctx: BuildContext) -> None:
+    """Start encoding the build's new sentences (:func:`start_encoding`) for the index stage to
+    collect: on a local build the extraction, graph and analysis stages run meanwhile."""
+    enc = start_encoding(ctx)
+    ctx.results["encoding"] = enc
+    ctx.results["encoding_stage"] = {"texts": len(enc.texts), "from_vector_cache": enc.from_vector_cache,
+                                     "mode": enc.mode}
+
+
+def index_stage(ctx: BuildContext) -> None:
+    """Index ``ctx.docs`` into ``staging_dir/index`` from the sentence vectors the encoding stage
+    started (or, without it, encoded here first); new vectors go to the persistent vector cache.
+    The model is loaded in this process only when a text is still missing."""
+    enc = ctx.results.pop("encoding", None)
+    if not isinstance(enc, Encoding):
+        enc = start_encoding(ctx, mode="here")
+    t = time.perf_counter()
+    vectors = enc.job.result()
+    waited = time.perf_counter() - t
+    t_enc = enc.seconds if enc.seconds is not None else time.perf_counter() - enc.started
+    if enc.texts:
+        cache_vectors(enc.fingerprint, enc.texts, vectors)
+        store = vector_cache_for(ctx)
         if store is not None:
-            store.put(fp, texts, vectors)
-    t_enc = time.perf_counter() - t_enc
-    if store is not None:
-        store.close()
-    ix = HybridIndex.build(ctx.docs, encoder, extractions, previous if previous and previous.is_dir() else None,
-                           place_chain=enclosing_places)
+            store.put(enc.fingerprint, enc.texts, vectors)
+            store.close()
+    model_dir = ensure_model(ctx.staging_dir / MODEL)
+    encoder = EncoderRef(model_dir, configured_spec(ctx.options.get("encoder")))
+    previous = ctx.previous_dir / INDEX if ctx.previous_dir is not None else None
+    t = time.perf_counter()
+    ix = HybridIndex.build(ctx.docs, encoder, stage_extraction(ctx) or None,
+                           previous if previous and previous.is_dir() else None, place_chain=enclosing_places)
     ix.save(ctx.staging_dir / INDEX)
     ctx.results["index_stage"] = {**ix.manifest()["counts"], "index_type": ix.dense.kind,
-                                  "encoded": len(texts), "from_vector_cache": len(hits),
-                                  "encode_seconds": round(t_enc, 2),
-                                  "seconds": round(time.perf_counter() - t, 2)}
+                                  "encoded": len(enc.texts), "from_vector_cache": enc.from_vector_cache,
+                                  "encode_seconds": round(t_enc, 2), "encode_wait_seconds": round(waited, 2),
+                                  "encoded_in": enc.mode, "seconds": round(time.perf_counter() - t, 2)}
 
 
-STAGES: list[Stage] = [extraction_stage, graph_stage, analysis_stage, index_stage]
+STAGES: list[Stage] = [encoding_stage, extraction_stage, graph_stage, analysis_stage, index_stage]
