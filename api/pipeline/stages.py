@@ -14,7 +14,7 @@ from pathlib import Path
 
 from api.datadir import DOCUMENTS, EXTRACTION, GRAPH, INDEX, MODEL, load_extractions
 from api.pipeline.context import BuildContext, Stage
-<<<<<<< HEAD
+from api.pipeline.jobs import Done, Job
 from api.pipeline.shards import (
     SHARDS,
     ExtractionShard,
@@ -24,9 +24,6 @@ from api.pipeline.shards import (
     read_extraction,
     write_extraction,
 )
-=======
-from api.pipeline.jobs import Done, Job
->>>>>>> main
 from embeddings.convert import ensure_model
 from embeddings.encoder import (
     SPECS,
