@@ -32,6 +32,10 @@ from embeddings.query import Query, parse, squash
 from embeddings.query_encoder import query_encoder
 
 N_CANDIDATES = 100  # per ranker, before fusion
+#: Candidates per ranker behind one result list (search with ``total`` and paging): fixed rather than
+#: grown with ``k``, so the total and every page are the same whatever the page size (the service's
+#: largest ``k`` is 100, and 4 candidates per result kept the tail complete on the dev gold).
+RESULT_POOL = 400
 MIN_PHRASE = 8  # reuse counting: shared stretches at least this long
 QUERY_CACHE = 4096  # query embeddings kept
 # The semantic tail: a passage that matches no query term is listed only when its dense score
@@ -226,7 +230,7 @@ class SearchIndex:
         cut = TAIL_CUTOFF if cutoff is None else float(cutoff)
         flt = SearchFilter.from_dict(filters)
         qvecs = self.query_vectors([pq.text for pq in parsed])
-        grouped = [self._results(pq, v, flt, method, cut, max(N_CANDIDATES, 4 * k)) for pq, v in zip(parsed, qvecs)]
+        grouped = [self._results(pq, v, flt, method, cut, max(RESULT_POOL, 4 * k)) for pq, v in zip(parsed, qvecs)]
         if sort == "date":
             grouped = [sorted(g, key=lambda x: (x[1] == "semantic", -self._date_key(x[0]))) for g in grouped]
         if not single:
