@@ -1,7 +1,8 @@
 """Build and graph-store throughput on a synthetic corpus of N documents (docs/scale-out.md, "Measured").
 
     python benchmarks/bench_scale.py [--docs 1000 [10000 ...]] [--seed 0] [--workdir DIR]
-        [--skip-ray] [--ray-workers 1 2] [--skip-stores] [--store-copies K]
+        [--skip-ray] [--ray-workers 1 2] [--skip-stores] [--stores embedded oxigraph_server virtuoso]
+        [--store-copies K]
         [--encode [--encode-docs 10]] [--json OUT]
 
 For each size N (default 1000) a synthetic corpus is generated (``benchmarks/synthetic_corpus.py``)
@@ -173,18 +174,19 @@ def child_build(argv: list[str]) -> int:
     from api.pipeline.ray_executor import RayExecutor
 
     timers = {name: _Timer(getattr(mod, name)) for mod, name in
-              ((build_mod, "ingest_dir"), (stages_mod, "prepare_corpus"), (stages_mod, "name_indicators"))}
+              ((build_mod, "ingest_dir"), (stages_mod, "prepare_corpus"), (stages_mod, "canonical_indicators"),
+               (stages_mod, "rename_indicators"))}
     build_mod.ingest_dir = timers["ingest_dir"]
     stages_mod.prepare_corpus = timers["prepare_corpus"]
-    stages_mod.name_indicators = timers["name_indicators"]
+    stages_mod.canonical_indicators = timers["canonical_indicators"]  # the indicator-naming reduce step:
+    stages_mod.rename_indicators = timers["rename_indicators"]  # names, then the renamed shards' records
     load_seconds = [0.0]
 
-    class TimedStore(stages_mod.Store):  # the graph stage's reduce step: load + derived graphs
-        def load_documents(self, items):
-            items = list(items)  # the quads are already computed by the map step
+    class TimedStore(stages_mod.Store):  # the graph stage's reduce step: bulk load of the shards + derived graphs
+        def load_document_files(self, items):
             t = time.perf_counter()
             try:
-                return super().load_documents(items)
+                return super().load_document_files(items)
             finally:
                 load_seconds[0] += time.perf_counter() - t
 
@@ -212,6 +214,7 @@ def child_build(argv: list[str]) -> int:
     stage_s = {s["name"]: s["seconds"] for s in report.stages}
     graph = next((s.get("result") or {} for s in report.stages if s["name"] == "graph_stage"), {})
     ext_s = stage_s.get("extraction_stage", 0.0)
+    naming_s = timers["canonical_indicators"].seconds + timers["rename_indicators"].seconds
     graph_s = stage_s.get("graph_stage", 0.0)
     sentences = sum(1 for d in docs for p in d.provisions for s in p.sentences if s.text.strip())
     out.update({
@@ -220,8 +223,8 @@ def child_build(argv: list[str]) -> int:
         "parse_s": round(timers["ingest_dir"].seconds, 2),
         "extraction_s": ext_s,
         "extraction_prepare_s": round(timers["prepare_corpus"].seconds, 2),
-        "extraction_name_indicators_s": round(timers["name_indicators"].seconds, 2),
-        "extraction_map_s": round(ext_s - timers["prepare_corpus"].seconds - timers["name_indicators"].seconds, 2),
+        "extraction_name_indicators_s": round(naming_s, 2),
+        "extraction_map_s": round(ext_s - timers["prepare_corpus"].seconds - naming_s, 2),
         "graph_s": graph_s,
         "graph_load_s": round(load_seconds[0], 2),
         "graph_map_s": round(graph_s - load_seconds[0], 2),
@@ -235,7 +238,7 @@ def child_build(argv: list[str]) -> int:
         out["index_s"] = stage_s.get("index_stage")
         out["index"] = ix
     data = current_build(Path(args.data))
-    out["data_bytes"] = {sub: dir_bytes(data / sub) for sub in ("documents", "extraction", "graph", "index")
+    out["data_bytes"] = {sub: dir_bytes(data / sub) for sub in ("documents", "extraction", "shards", "graph", "index")
                          if (data / sub).is_dir()}
     out["data_bytes"]["total"] = dir_bytes(data) - (dir_bytes(data / "model") if (data / "model").is_dir() else 0)
     args.out.write_text(json.dumps(out, indent=2))
@@ -393,7 +396,10 @@ def merged_store(graph_dirs: list[Path], target: Path) -> tuple[Path, dict]:
                     "disk_bytes_optimized": dir_bytes(target), "optimize_s": round(optimize_s, 1)}
 
 
-def bench_stores(graph_dir: Path, work: Path, repeat: int = 5, cap: float = 60.0) -> dict:
+STORES = ("embedded", "oxigraph_server", "virtuoso")
+
+
+def bench_stores(graph_dir: Path, work: Path, repeat: int = 5, cap: float = 60.0, stores=STORES) -> dict:
     """Publish the graph into Oxigraph server and Virtuoso; time the example queries on all three."""
     from servers import (
         oxigraph_available,
@@ -407,15 +413,17 @@ def bench_stores(graph_dir: Path, work: Path, repeat: int = 5, cap: float = 60.0
     from kg.store import Store
 
     queries = load_queries()
-    res_embedded = {"queries": time_embedded_queries(graph_dir, repeat, cap), "disk_bytes": dir_bytes(graph_dir)}
+    res_embedded = {"disk_bytes": dir_bytes(graph_dir)}
+    if "embedded" in stores:
+        res_embedded["queries"] = time_embedded_queries(graph_dir, repeat, cap)
     source = Store(graph_dir, read_only=True)
     res: dict = {"quads": source.count(), "documents": len(source.document_ids())}
     res["embedded"] = res_embedded
     starters = []
-    if oxigraph_available():
+    if "oxigraph_server" in stores and oxigraph_available():
         starters.append(("oxigraph_server", start_oxigraph_server,
                          lambda s: f"{s.sparql_url};update={s.update_url};store={s.graph_store_url};union=param"))
-    if virtuoso_available():
+    if "virtuoso" in stores and virtuoso_available():
         starters.append(("virtuoso", start_virtuoso,
                          lambda s: f"{s.sparql_url};update={s.update_url};store={s.graph_store_url}"))
     for name, start, spec_of in starters:
@@ -473,7 +481,7 @@ def print_stores(st: dict) -> None:
             print(f"{name}: start {e['start_s']} s, publish {e['publish']['seconds']} s = {e['quads_per_s']:,} quads/s, "
                   f"server PSS {_mb(e['server_pss_bytes'])} MiB, disk {_mb(e['disk_bytes'])} MiB")
     print(f"embedded: disk {_mb(st['embedded']['disk_bytes'])} MiB")
-    stores = [s for s in ("embedded", "oxigraph_server", "virtuoso") if s in st]
+    stores = [s for s in STORES if "queries" in st.get(s, {})]
     print("query (median of 5 runs, ms) | " + " | ".join(stores))
     for q in load_queries():
         cells = []
@@ -504,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ray-workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--skip-local", action="store_true", help="no local build (needs a previous one in --workdir for the stores)")
     ap.add_argument("--skip-stores", action="store_true")
+    ap.add_argument("--stores", nargs="+", choices=STORES, default=list(STORES), help="which stores to measure")
     ap.add_argument("--store-copies", type=int, default=1, help="run the store part on K corpora of N documents merged")
     ap.add_argument("--encode", action="store_true", help="also time the index (encoding) stage on a few documents")
     ap.add_argument("--encode-docs", type=int, default=10)
@@ -598,7 +607,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{_mb(size['merge']['disk_bytes_optimized'])} MiB after optimize "
                       f"({size['merge']['optimize_s']} s)")
             print(f"stores at {n * len(graphs)} documents …", file=sys.stderr, flush=True)
-            size["stores"] = bench_stores(graph, work / f"stores_{n}x{len(graphs)}", cap=args.query_timeout)
+            size["stores"] = bench_stores(graph, work / f"stores_{n}x{len(graphs)}", cap=args.query_timeout,
+                                          stores=args.stores)
             print_stores(size["stores"])
             save()
     finally:

@@ -12,8 +12,12 @@ from api.datadir import EXTRACTION, GRAPH, current_build
 from api.pipeline.build import build
 from api.pipeline.executor import Executor, LocalExecutor
 from api.pipeline.jobs import Done, ProcessJob
+from api.pipeline.shards import SHARDS, graph_shard_path
 from api.pipeline.stages import extraction_stage, graph_stage
 from corpus import BUNDLED_DIR
+from kg.extract import extract_document, name_indicators, prepare_corpus
+from kg.iris import contribution_graph, document_graph
+from kg.store import build_store, read_nquads
 
 
 class ShuffledExecutor:
@@ -100,3 +104,29 @@ def test_quads_are_the_same_whatever_the_executor(builds):
         quads[name] = set(store)
         del store
     assert len(quads["local"]) > 5000 and quads["shuffled"] == quads["local"]
+
+
+def test_a_build_writes_one_shard_per_document_and_loads_the_graph_from_them(builds, corpus_docs):
+    """The map steps write each document's outputs into the build folder (extraction record,
+    N-Quads of its graph); the store loaded from the shards equals the one loaded from the
+    records in memory (``kg.store.build_store``, the path before shards), renamed indicators
+    included."""
+    docs = [d.model_copy(deep=True) for d in corpus_docs]
+    ectx, _ = prepare_corpus(docs)
+    raw = {d.id: extract_document(d, ectx) for d in docs}
+    extraction = name_indicators({k: v.model_copy(deep=True) for k, v in raw.items()})
+    assert any(raw[k] != extraction[k] for k in raw)  # the corpus-wide naming rewrites some shards
+    for name, data in builds.items():
+        shards = sorted(p.name.removesuffix(".nq.gz") for p in (data / SHARDS).iterdir())
+        assert shards == sorted(d.id for d in docs), name
+        assert sorted(p.stem for p in (data / EXTRACTION).glob("*.json")) == shards
+        for doc_id in shards:  # each shard holds its own document's graphs only
+            graphs = {q.graph_name.value for q in read_nquads(graph_shard_path(data, doc_id))}
+            assert graphs == {document_graph(doc_id), contribution_graph(doc_id)}
+        for doc_id, ex in extraction.items():
+            assert (data / EXTRACTION / f"{doc_id}.json").read_text("utf-8") == ex.model_dump_json(), name
+    before = build_store(None, docs, extraction)
+    built = ox.Store.read_only(str(builds["local"] / GRAPH))
+    assert set(built.named_graphs()) == set(before._store.named_graphs())
+    assert len(built) > 20000 and set(built) == set(before._store)
+    del built

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from api.evaluation.extraction import GOLD_DIR, evaluate_all, evaluate_targets
+from api.datadir import load_extractions
 from api.pipeline.context import BuildContext
 from api.pipeline.stages import extraction_stage
 from kg.extract import extract_corpus
@@ -66,13 +67,14 @@ def test_stage_and_views(corpus_docs, tmp_path):
     ctx = BuildContext(docs=docs, rejected=[], staging_dir=tmp_path, previous_dir=None)
     extraction_stage(ctx)
     assert len(list((tmp_path / "extraction").glob("*.json"))) == len(docs)
-    assert set(ctx.results["extraction"]) == {d.id for d in docs}
+    extraction = load_extractions(tmp_path / "extraction")
+    assert set(extraction) == {d.id for d in docs}
     json.dumps(ctx.results["extraction_stage"])
     d001 = next(d for d in docs if d.source.startswith("001"))
     saved = json.loads((tmp_path / "documents" / f"{d001.id}.json").read_text(encoding="utf-8"))
     assert saved["doc_number_inferred"] is True
 
-    records, sources = ctx.results["extraction"].values(), {d.id: d.source for d in docs}
+    records, sources = extraction.values(), {d.id: d.source for d in docs}
     slogans = slogans_view(records, sources, doc="000")
     four = next(s for s in slogans if s["name"] == "四千行动" and s["components"])
     assert set(four) >= {"name", "doc_id", "numeral", "components", "count_matches", "provision_id"}

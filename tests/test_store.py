@@ -18,7 +18,7 @@ from kg.graph import document_iri_of, document_quads
 from api.pipeline.context import BuildContext
 from api.pipeline.stages import graph_stage
 from kg.remote_store import SparqlGraphStore
-from kg.store import GraphStore, Store, build_store, open_store
+from kg.store import GraphStore, Store, build_store, open_store, read_nquads, write_nquads
 
 STORE_KINDS = ["memory", "disk", "oxigraph_server", "virtuoso"]
 
@@ -71,6 +71,26 @@ def test_remove_and_add_back_equals_full_build(make, env):
         assert quadset(s) == without
         s.load_document(doc_id, env["quads"][doc_id])
         assert quadset(s) == reference
+
+
+def test_loading_nquads_shards_equals_loading_quads(make, env, tmp_path):
+    """A build loads the store from each document's N-Quads shard (gzip or plain), streaming;
+    loading a shard again replaces that document (a changed one, here: half its quads)."""
+    paths = {}
+    for n, (doc_id, quads) in enumerate(env["quads"].items()):
+        paths[doc_id] = tmp_path / (f"{doc_id}.nq.gz" if n % 2 else f"{doc_id}.nq")
+        write_nquads(quads, paths[doc_id])
+        assert set(read_nquads(paths[doc_id])) == set(quads)
+    s = make()
+    s.load_document_files(paths.items())
+    assert quadset(s) == quadset(full(Store, env))
+    doc_id = sorted(env["quads"])[0]
+    half = env["quads"][doc_id][: len(env["quads"][doc_id]) // 2]
+    write_nquads(half, paths[doc_id])
+    s.load_document_files([(doc_id, paths[doc_id])])
+    reference = full(Store, env)
+    reference.load_document(doc_id, half)
+    assert quadset(s) == quadset(reference)
 
 
 def test_replace_touches_only_its_graph_and_shared_graphs(make, env):

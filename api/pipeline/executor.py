@@ -2,8 +2,10 @@
 
 A build is map steps per document (extract, quads, encode) and explicit reduce steps over the
 whole corpus (``kg.extract.prepare_corpus`` before extraction, ``kg.extract.name_indicators``
-after it), none of which depends on document order. ``LocalExecutor`` maps in this process; a
-distributed executor implements ``Executor`` and the stages stay the same.
+after it), none of which depends on document order. The map steps write each document's outputs
+as shard files in the build folder and return only small summaries (``api.pipeline.shards``), so
+the driver's memory does not hold the corpus's records or quads. ``LocalExecutor`` maps in this
+process; a distributed executor implements ``Executor`` and the stages stay the same.
 ``tests/test_build_executor.py`` is the contract suite.
 
 >>> LocalExecutor().map(len, ["一二", "三"])

@@ -3,7 +3,8 @@
 ``RayExecutor("ray")`` starts a local Ray cluster on first use (``num_cpus``: all of this
 machine's); ``RayExecutor("ray://host:10001")`` joins a running one (KubeRay, see
 docs/scale-out.md). The functions it maps are shipped by cloudpickle; items and results must
-pickle (documents, extraction records and quads do).
+pickle. The build's map steps write their outputs into the build folder (``api.pipeline.shards``),
+so every worker must see that folder (one machine's disk, or a volume shared by the pods).
 
 Ray probes for an outside address to learn its own IP: on a machine that must not send traffic
 beyond loopback, run the build inside a network namespace with only loopback up

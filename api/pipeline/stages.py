@@ -10,12 +10,20 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from api.datadir import DOCUMENTS, EXTRACTION, GRAPH, INDEX, MODEL, load_extractions
 from api.pipeline.context import BuildContext, Stage
 from api.pipeline.jobs import Done, Job
+from api.pipeline.shards import (
+    SHARDS,
+    ExtractionShard,
+    GraphShard,
+    extraction_counts,
+    graph_shard_path,
+    read_extraction,
+    write_extraction,
+)
 from embeddings.convert import ensure_model
 from embeddings.encoder import (
     SPECS,
@@ -29,67 +37,85 @@ from embeddings.index import HybridIndex, cache_vectors, uncached, warm_cache
 from embeddings.vector_cache import VectorCache, default_path
 from kg.cascade import analyse
 from kg.cascade.rdf import analysis_quads, corpus_pairs, store_analysis
-from kg.extract import extract_document, name_indicators, prepare_corpus
+from kg.extract import canonical_indicators, prepare_corpus, rename_indicators
 from kg.gazetteer import enclosing_places
-from kg.graph import document_iri_of, document_quads
+from kg.graph import document_iri_of
 from kg.records import DocumentExtraction
 from kg.store import Store
 
 
 def stage_extraction(ctx: BuildContext) -> dict[str, DocumentExtraction]:
-    """doc id → extraction, for the stages after extraction: the extraction stage's result, or
-    the files it left in the staging dir; empty when there is neither."""
+    """doc id → extraction of every document, for the stages that need the whole corpus's records
+    at once: the records an earlier stage handed over in ``ctx.results["extraction"]``, or the
+    extraction shards in the staging dir; empty when there is neither."""
     ex = ctx.results.get("extraction")
     if isinstance(ex, dict) and all(isinstance(v, DocumentExtraction) for v in ex.values()):
         return ex
     return load_extractions(Path(ctx.staging_dir) / EXTRACTION)
 
 
+def _shard_handed_over_records(ctx: BuildContext) -> None:
+    """Records handed over in ``ctx.results["extraction"]`` (a stage run on its own) become
+    extraction shards first, so the map steps, which read shards, see them."""
+    ex = ctx.results.get("extraction")
+    if isinstance(ex, dict) and ex:
+        (Path(ctx.staging_dir) / EXTRACTION).mkdir(parents=True, exist_ok=True)
+        for record in ex.values():
+            write_extraction(ctx.staging_dir, record)
+
+
 def extraction_stage(ctx: BuildContext) -> None:
     """``extraction/{doc_id}.json`` for every document: the corpus-wide pass (citations,
-    program aliases, jurisdictions) first, then every document; documents whose metadata the
-    corpus pass changed (resolved citations, inferred 文号) are rewritten."""
+    program aliases, jurisdictions) first, then every document, each written as its shard by the
+    worker that extracted it; then the corpus-wide indicator names, from the workers' summaries,
+    rewriting only the shards they rename. Documents whose metadata the corpus pass changed
+    (resolved citations, inferred 文号) are rewritten."""
     ectx, changed = prepare_corpus(ctx.docs)  # reduce: citations, aliases, jurisdictions
     ectx.gazetteer = None  # each worker loads its own (once per process) instead of receiving one
-    mapped = ctx.executor.map(partial(extract_document, ctx=ectx), ctx.docs)  # map: each document alone
-    results = name_indicators({doc.id: ex for doc, ex in zip(ctx.docs, mapped)})  # reduce: indicator names
     out = ctx.staging_dir / EXTRACTION
     out.mkdir(parents=True, exist_ok=True)
-    for doc_id, ex in results.items():
-        (out / f"{doc_id}.json").write_text(ex.model_dump_json(), encoding="utf-8")
+    summaries = ctx.executor.map(ExtractionShard(str(ctx.staging_dir), ectx), ctx.docs)  # map: each document alone
+    docs_using: dict[str, set[str]] = {}
+    for s in summaries:
+        for name in s["indicators"]:
+            docs_using.setdefault(name, set()).add(s["doc_id"])
+    canonical = canonical_indicators(docs_using)  # reduce: indicator names
+    renamed = {old for old, new in canonical.items() if old != new}
+    counts = {}
+    for s in summaries:
+        counts[s["doc_id"]] = s["counts"]
+        if renamed.intersection(s["indicators"]):
+            ex = read_extraction(ctx.staging_dir, s["doc_id"])
+            if ex is not None and rename_indicators(ex, canonical):
+                write_extraction(ctx.staging_dir, ex)
+                counts[s["doc_id"]] = extraction_counts(ex)
     docs_dir = ctx.staging_dir / DOCUMENTS
     for doc in ctx.docs:
         if doc.id in changed or doc.cites:
             docs_dir.mkdir(parents=True, exist_ok=True)
             (docs_dir / f"{doc.id}.json").write_text(doc.model_dump_json(), encoding="utf-8")
-    ctx.results["extraction"] = results
     ctx.results["extraction_stage"] = {
-        "documents": len(results),
-        "entities": sum(len(e.entities) for e in results.values()),
-        "targets": sum(len(e.targets) for e in results.values()),
-        "slogans": sum(len(e.slogans) for e in results.values()),
-        "responsibilities": sum(len(e.responsibilities) for e in results.values()),
+        "documents": len(counts),
+        **{k: sum(c[k] for c in counts.values()) for k in ("entities", "targets", "slogans", "responsibilities")},
         "metadata_changed": changed,
     }
 
 
-def _document_quads(item: tuple, doc_iris: dict[str, str]) -> list:
-    doc, ex = item
-    return document_quads(doc, ex, doc_iris)
-
-
 def graph_stage(ctx: BuildContext) -> None:
-    """The graph of every document into ``staging_dir/graph``."""
+    """The graph of every document into ``staging_dir/graph``: each worker writes its document's
+    quads as an N-Quads shard (``shards/{doc_id}.nq.gz``), then the store bulk-loads the shards,
+    streaming, and derives the shared and inferred graphs."""
     t0 = time.perf_counter()
-    extraction = stage_extraction(ctx)
+    _shard_handed_over_records(ctx)
     doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
-    quads = ctx.executor.map(partial(_document_quads, doc_iris=doc_iris),  # map: each task gets its own records
-                             [(d, extraction.get(d.id)) for d in ctx.docs])
+    (Path(ctx.staging_dir) / SHARDS).mkdir(parents=True, exist_ok=True)
+    quads = ctx.executor.map(GraphShard(str(ctx.staging_dir), doc_iris), ctx.docs)  # map: writes the shards
+    t_map = time.perf_counter() - t0
     store = Store(Path(ctx.staging_dir) / GRAPH)
-    store.load_documents(zip((d.id for d in ctx.docs), quads))  # reduce: shared and inferred graphs
+    store.load_document_files((d.id, graph_shard_path(ctx.staging_dir, d.id)) for d in ctx.docs)  # reduce
     store.flush()
-    summary = {"quads": store.count(), "documents": len(store.document_ids()),
-               "seconds": round(time.perf_counter() - t0, 3)}
+    summary = {"quads": store.count(), "documents": len(store.document_ids()), "shard_quads": sum(quads),
+               "map_seconds": round(t_map, 3), "seconds": round(time.perf_counter() - t0, 3)}
     del store
     gc.collect()  # release the RocksDB handle before the staging dir is swapped in
     ctx.results["graph_stage"] = summary
@@ -99,15 +125,16 @@ def analysis_stage(ctx: BuildContext) -> None:
     """Analyse every (upper, lower) pair the graph links — alignment and target moves — into the
     analysis graph of ``staging_dir/graph``. Summary in ``ctx.results["cascade"]``."""
     t0 = time.perf_counter()
-    extraction = stage_extraction(ctx)
+    _shard_handed_over_records(ctx)
     docs = {d.id: d for d in ctx.docs}
     store = Store(Path(ctx.staging_dir) / GRAPH)
     pairs = [(u, lo) for u, lo in corpus_pairs(store) if u in docs and lo in docs]
     doc_iris = {d.id: document_iri_of(d) for d in ctx.docs}
     batches = []
-    for u, lo in pairs:
-        res = analyse(docs[u], docs[lo], upper_ex=extraction.get(u), lower_ex=extraction.get(lo))
-        batches.append((u, lo, analysis_quads(res, extraction.get(u), extraction.get(lo), doc_iris)))
+    for u, lo in pairs:  # the extraction shards of one pair at a time
+        upper_ex, lower_ex = read_extraction(ctx.staging_dir, u), read_extraction(ctx.staging_dir, lo)
+        res = analyse(docs[u], docs[lo], upper_ex=upper_ex, lower_ex=lower_ex)
+        batches.append((u, lo, analysis_quads(res, upper_ex, lower_ex, doc_iris)))
     n = store_analysis(store, batches)
     store.flush()
     del store

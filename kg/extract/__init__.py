@@ -107,37 +107,51 @@ def _indicator_entity(t) -> Entity:
 def name_indicators(extractions: dict[str, DocumentExtraction]) -> dict[str, DocumentExtraction]:
     """The corpus-wide reduce step after the per-document map: one canonical name for an
     indicator spelled differently in different documents (农业科技进步贡献率 / 农业科技贡献率).
-
-    Names are merged through an :class:`IndicatorRegistry` fed in an order that depends on the
-    names alone — most documents first, then longer, then by code point — never on document
-    order; each document's targets, indicator entities and mentions are renamed in place.
-    Returns ``extractions``.
+    Each document's targets, indicator entities and mentions are renamed in place
+    (:func:`canonical_indicators`, :func:`rename_indicators`). Returns ``extractions``.
     """
     docs_using: dict[str, set[str]] = {}
     for doc_id, ex in extractions.items():
         for t in ex.targets:
             docs_using.setdefault(t.indicator, set()).add(doc_id)
-    registry = IndicatorRegistry()
-    canonical = {n: registry.add(n, n) for n in sorted(docs_using, key=lambda n: (-len(docs_using[n]), -len(n), n))}
+    canonical = canonical_indicators(docs_using)
     for ex in extractions.values():
-        renamed = {indicator_id(old): (indicator_id(new), new) for old, new in canonical.items() if old != new}
-        if not any(t.indicator_id in renamed for t in ex.targets):
-            continue
-        for t in ex.targets:
-            t.indicator = canonical.get(t.indicator, t.indicator)
-            t.indicator_id = indicator_id(t.indicator)
-        others = [e for e in ex.entities if not (e.type == "indicator" and e.id in renamed)]
-        moved = [e for e in ex.entities if e.type == "indicator" and e.id in renamed]
-        for e in moved:
-            new_id, new_name = renamed[e.id]
-            others.append(Entity(id=new_id, type="indicator", name=new_name,
-                                 aliases=[e.name, *e.aliases], attrs=dict(e.attrs)))
-        ex.entities = _merge_entities(others)
-        for m in ex.mentions:
-            if m.entity_id in renamed:
-                m.entity_id = renamed[m.entity_id][0]
-        ex.mentions = _dedupe_mentions(ex.mentions)
+        rename_indicators(ex, canonical)
     return extractions
+
+
+def canonical_indicators(docs_using: dict[str, set[str]]) -> dict[str, str]:
+    """indicator name → its canonical name, from the ids of the documents whose targets use each name.
+
+    Names are merged through an :class:`IndicatorRegistry` fed in an order that depends on the
+    names alone — most documents first, then longer, then by code point — never on document
+    order. Only the names (not the records) are needed: a sharded build keeps the records on disk.
+    """
+    registry = IndicatorRegistry()
+    return {n: registry.add(n, n) for n in sorted(docs_using, key=lambda n: (-len(docs_using[n]), -len(n), n))}
+
+
+def rename_indicators(ex: DocumentExtraction, canonical: dict[str, str]) -> bool:
+    """Rename ``ex``'s indicators (targets, entities, mentions) in place to their canonical names;
+    True when something changed."""
+    renamed = {indicator_id(old): (indicator_id(new), new) for old, new in canonical.items() if old != new}
+    if not any(t.indicator_id in renamed for t in ex.targets):
+        return False
+    for t in ex.targets:
+        t.indicator = canonical.get(t.indicator, t.indicator)
+        t.indicator_id = indicator_id(t.indicator)
+    others = [e for e in ex.entities if not (e.type == "indicator" and e.id in renamed)]
+    moved = [e for e in ex.entities if e.type == "indicator" and e.id in renamed]
+    for e in moved:
+        new_id, new_name = renamed[e.id]
+        others.append(Entity(id=new_id, type="indicator", name=new_name,
+                             aliases=[e.name, *e.aliases], attrs=dict(e.attrs)))
+    ex.entities = _merge_entities(others)
+    for m in ex.mentions:
+        if m.entity_id in renamed:
+            m.entity_id = renamed[m.entity_id][0]
+    ex.mentions = _dedupe_mentions(ex.mentions)
+    return True
 
 
 def prepare_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -> tuple[ExtractionContext, list[str]]:
@@ -180,4 +194,5 @@ def extract_corpus(docs: list[Document], ctx: ExtractionContext | None = None) -
     return name_indicators({doc.id: extract_document(doc, ctx) for doc in docs})
 
 
-__all__ = ["ExtractionContext", "extract_corpus", "extract_document", "name_indicators", "prepare_corpus"]
+__all__ = ["ExtractionContext", "canonical_indicators", "extract_corpus", "extract_document", "name_indicators",
+           "prepare_corpus", "rename_indicators"]

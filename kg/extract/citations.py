@@ -56,13 +56,16 @@ def _issuers_compatible(cite: Citation, doc: Document) -> bool:
     return any(core[i:i + 2] in doc_core for i in range(len(core) - 1))
 
 
-def _by_title(cite: Citation, docs: list[Document], citing: Document) -> Document | None:
+def _by_title(cite: Citation, by_title: dict[str, list[Document]], citing: Document) -> Document | None:
+    """The first document (corpus order) whose normalised title is the citation's and whose 文号
+    and issuer do not contradict it; ``by_title``: normalised title → documents, in corpus order
+    (a look-up instead of a scan: the corpus pass stays linear in the number of documents)."""
     key = normalise_title(cite.title)
     if len(key) < 6:
         return None
     number = normalise_number(cite.number)
-    for d in docs:
-        if d.id == citing.id or normalise_title(d.title) != key:
+    for d in by_title.get(key, ()):
+        if d.id == citing.id:
             continue
         own = normalise_number(d.doc_number) if not d.doc_number_inferred else None
         if number and own and own != number:
@@ -78,10 +81,12 @@ def resolve_citations(docs: list[Document]) -> list[str]:
     print none. Returns the ids of documents whose metadata changed (number inferred)."""
     changed: list[str] = []
     by_number: dict[str, Document] = {}
+    by_title: dict[str, list[Document]] = {}
     for d in docs:
         n = normalise_number(d.doc_number)
         if n and not d.doc_number_inferred:
             by_number.setdefault(n, d)
+        by_title.setdefault(normalise_title(d.title), []).append(d)
     for doc in docs:
         for cite in doc.cites:
             number = normalise_number(cite.number)
@@ -89,7 +94,7 @@ def resolve_citations(docs: list[Document]) -> list[str]:
             if target is not None and target.id == doc.id:
                 target = None
             if target is None:
-                target = _by_title(cite, docs, doc)
+                target = _by_title(cite, by_title, doc)
                 if target is not None and number and not target.doc_number:
                     target.doc_number = cite.number
                     target.doc_number_inferred = True
