@@ -132,10 +132,10 @@ def run(pack_dir: Path, device: str, batches: list[int], dtypes: list[str]) -> N
     # the encoder's own GPU plan (embeddings.compute): fp16, batches bounded in texts and padded tokens
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from embeddings.compute import GPU_BATCH, GPU_TOKENS
-    from embeddings.encoder import length_batches
+    from embeddings.encoder import bucket_batches
 
     model.to(torch.float16)
-    batches = length_batches([len(s) for s in seqs], GPU_BATCH, GPU_TOKENS)
+    batches = bucket_batches([len(s) for s in seqs], GPU_BATCH, GPU_TOKENS)
     for warm in (True, False):
         if device.startswith("cuda"):
             torch.cuda.synchronize()

@@ -146,30 +146,6 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def length_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[list[int]]:
-    """Indices grouped into batches of similar length, longest first (little padding).
-
-    A batch holds at most ``batch_size`` items and ``max_tokens`` padded tokens (at least one item).
-
-    >>> length_batches([3, 9, 4, 8, 1], batch_size=2, max_tokens=100)
-    [[1, 3], [2, 0], [4]]
-    >>> length_batches([50, 50, 50], batch_size=8, max_tokens=100)
-    [[0, 1], [2]]
-    """
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches: list[list[int]] = []
-    cur: list[int] = []
-    for i in order:
-        width = lengths[cur[0]] if cur else lengths[i]
-        if cur and (len(cur) >= batch_size or width * (len(cur) + 1) > max_tokens):
-            batches.append(cur)
-            cur = []
-        cur.append(i)
-    if cur:
-        batches.append(cur)
-    return batches
-
-
 def bucket_batches(lengths: list[int], batch_size: int, max_tokens: int, limit: int = 512) -> list[list[int]]:
     """Indices grouped into batches of one length bucket each (:func:`embeddings.bert.bucket`),
     longest first; a batch holds at most ``batch_size`` items and ``max_tokens`` padded tokens.
@@ -424,6 +400,5 @@ __all__ = [
     "fingerprint_of",
     "install_activation_quant",
     "is_loaded",
-    "length_batches",
     "load_encoder",
 ]
