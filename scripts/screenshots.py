@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import socket
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the project, and its server-in-a-thread helper
 
 CHROMIUM = "/usr/bin/chromium"
 SEARCH_QUERY = "高标准农田建设"  # a phrase of the bundled corpus (the README's example query)
@@ -29,26 +26,14 @@ VIEWPORT = {"width": 1360, "height": 860}
 
 @contextlib.contextmanager
 def serving(data: Path) -> Iterator[tuple[str, object]]:
-    """A real server (uvicorn in a thread) over ``data``, the search model loaded; yields (URL, PolicyKG)."""
-    import uvicorn
-
+    """A real server over ``data`` (tests/app_support.py's), the search model loaded; yields (URL, PolicyKG)."""
     from api.web.app import create_app
+    from app_support import running_server
 
     app = create_app(data)
     app.state.kg.warm()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", app.state.kg
-    finally:
-        srv.should_exit = True
-        thread.join(30)
+    with running_server(app) as url:
+        yield url, app.state.kg
 
 
 def take(url: str, kg, out: Path) -> list[Path]:
