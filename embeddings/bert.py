@@ -109,6 +109,17 @@ class Bert:
             out += F.linear(x[..., i * step : (i + 1) * step], w[i]).float()
         return out
 
+    def mean_states(self, ids, mask):
+        """Mean of the last hidden states over ``mask`` (1 = token), one float32 numpy row per
+        sequence of ``ids`` (numpy ``(batch, length)`` int64)."""
+        import torch
+
+        with torch.inference_mode():
+            m = torch.from_numpy(mask).to(self.device)
+            hid = self.hidden(torch.from_numpy(ids).to(self.device), m)
+            mf = m.unsqueeze(-1).float()
+            return ((hid * mf).sum(1) / mf.sum(1)).cpu().numpy()
+
     def hidden(self, ids, mask):
         """Last hidden states (float32, ``(batch, length, dim)``) of ``ids`` under ``mask`` (1 = token)."""
         import torch
