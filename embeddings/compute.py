@@ -25,6 +25,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from embeddings.openvino_bert import available as openvino_available
+
 PRECISION_ENV = "POLICYKG_ENCODE_PRECISION"
 WORKERS_ENV = "POLICYKG_ENCODE_WORKERS"
 ENGINE_ENV = "POLICYKG_ENCODE_ENGINE"
@@ -109,13 +111,6 @@ def nvidia_gpu_present() -> bool:
     """Whether an NVIDIA driver shows a GPU (checked without importing torch)."""
     gpus = Path("/proc/driver/nvidia/gpus")
     return (gpus.is_dir() and any(gpus.iterdir())) or Path("/dev/nvidia0").exists()
-
-
-def openvino_available() -> bool:
-    """Whether OpenVINO's runtime is installed."""
-    from embeddings.openvino_bert import available  # noqa: PLC0415
-
-    return available()
 
 
 def plan_for(device: str, precision: str | None = None, workers: int | None = None,

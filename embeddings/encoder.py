@@ -21,6 +21,7 @@ import numpy as np
 from embeddings.bert import Bert, bucket
 from embeddings.compute import available_cpus, nvidia_gpu_present, plan_for
 from embeddings.convert import MARKER, ensure_model, sha256_file
+from embeddings.openvino_bert import OpenVinoBert
 
 
 @runtime_checkable
@@ -205,8 +206,6 @@ class BertEncoder:
         with ThreadPoolExecutor(1) as pool:  # the 250k-piece tokenizer loads beside the weights
             tok = pool.submit(Tokenizer.from_file, str(self.model_dir / "tokenizer.json"))
             if self.plan.engine == "openvino":
-                from embeddings.openvino_bert import OpenVinoBert  # noqa: PLC0415
-
                 self._bert = OpenVinoBert(self.model_dir, self.plan.precision, self.plan.workers)
             else:
                 self._bert = Bert(self.model_dir, self.plan.torch_dtype, self.device,
