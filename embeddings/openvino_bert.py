@@ -18,11 +18,12 @@ row's vector does not depend on the other rows of its batch (``tests/test_encode
 """
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
 import numpy as np
+
+from embeddings.bert import BertConfig
 
 PRECISION_HINT = {"fp32": "f32", "bf16": "bf16"}
 
@@ -49,19 +50,14 @@ class OpenVinoBert:
 
         if precision not in PRECISION_HINT:
             raise ValueError(f"OpenVINO runs on CPU in fp32 or bf16, not {precision!r}")
-        cfg = json.loads((Path(model_dir) / "config.json").read_text())
-        if cfg.get("model_type", "bert") != "bert" or cfg.get("position_embedding_type", "absolute") != "absolute":
-            raise ValueError(f"{model_dir}: not a BERT model with absolute positions")
-        self.dim = int(cfg["hidden_size"])
-        self.heads = int(cfg["num_attention_heads"])
-        self.max_positions = int(cfg["max_position_embeddings"])
-        self.eps = float(cfg.get("layer_norm_eps", 1e-12))
+        cfg = BertConfig.read(model_dir)
+        self.dim, self.heads, self.max_positions, self.eps = cfg.dim, cfg.heads, cfg.max_positions, cfg.eps
         self.precision = precision
         sd = {k.removeprefix("bert."): v for k, v in load_file(str(Path(model_dir) / "model.safetensors")).items()}
         e = "embeddings."
         self.word = np.ascontiguousarray(sd[e + "word_embeddings.weight"], dtype=np.float32)
         self.pos = (sd[e + "position_embeddings.weight"] + sd[e + "token_type_embeddings.weight"][0]).astype(np.float32)
-        model = self._graph(ov, sd, int(cfg["num_hidden_layers"]))
+        model = self._graph(ov, sd, cfg.layers)
         n = max(1, int(streams))
         self._compiled = ov.Core().compile_model(model, "CPU", {
             "INFERENCE_PRECISION_HINT": PRECISION_HINT[precision],
