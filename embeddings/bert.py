@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 BUCKET = 8  # padded lengths are multiples of this (and at most the model's positions)
@@ -37,6 +38,26 @@ def bucket(n: int, limit: int = 512) -> int:
     return min(limit, max(BUCKET, -(-n // BUCKET) * BUCKET))
 
 
+@dataclass(frozen=True)
+class BertConfig:
+    """The shape of a BERT folder's model (its ``config.json``), shared by both engines."""
+
+    dim: int
+    heads: int
+    layers: int
+    max_positions: int
+    eps: float
+
+    @classmethod
+    def read(cls, model_dir: Path) -> "BertConfig":
+        """Read ``model_dir/config.json``; a model that is not BERT with absolute positions is refused."""
+        cfg = json.loads((Path(model_dir) / "config.json").read_text())
+        if cfg.get("model_type", "bert") != "bert" or cfg.get("position_embedding_type", "absolute") != "absolute":
+            raise ValueError(f"{model_dir}: not a BERT model with absolute positions")
+        return cls(int(cfg["hidden_size"]), int(cfg["num_attention_heads"]), int(cfg["num_hidden_layers"]),
+                   int(cfg["max_position_embeddings"]), float(cfg.get("layer_norm_eps", 1e-12)))
+
+
 class Bert:
     """BERT's encoder from a folder's ``config.json`` + ``model.safetensors`` (inference only).
 
@@ -49,13 +70,8 @@ class Bert:
         import torch
         from safetensors.torch import load_file
 
-        cfg = json.loads((Path(model_dir) / "config.json").read_text())
-        if cfg.get("model_type", "bert") != "bert" or cfg.get("position_embedding_type", "absolute") != "absolute":
-            raise ValueError(f"{model_dir}: not a BERT model with absolute positions")
-        self.dim = int(cfg["hidden_size"])
-        self.heads = int(cfg["num_attention_heads"])
-        self.max_positions = int(cfg["max_position_embeddings"])
-        self.eps = float(cfg.get("layer_norm_eps", 1e-12))
+        cfg = BertConfig.read(model_dir)
+        self.dim, self.heads, self.max_positions, self.eps = cfg.dim, cfg.heads, cfg.max_positions, cfg.eps
         self.dtype = dtype or torch.float32
         self.device = device
         self.quant_inputs = quant_inputs
@@ -76,7 +92,7 @@ class Bert:
         self.pos = (sd[e + "position_embeddings.weight"] + sd[e + "token_type_embeddings.weight"][0]).to(device)
         self.emb_ln = (w(e + "LayerNorm.weight", False), w(e + "LayerNorm.bias", False))
         self.layers = []
-        for i in range(int(cfg["num_hidden_layers"])):
+        for i in range(cfg.layers):
             p = f"encoder.layer.{i}."
             a = p + "attention."
             scale = torch.tensor([1.0 / math.sqrt(self.dim // self.heads), 1.0, 1.0]).repeat_interleave(self.dim)
@@ -109,6 +125,17 @@ class Bert:
             out += F.linear(x[..., i * step : (i + 1) * step], w[i]).float()
         return out
 
+    def mean_states(self, ids, mask):
+        """Mean of the last hidden states over ``mask`` (1 = token), one float32 numpy row per
+        sequence of ``ids`` (numpy ``(batch, length)`` int64)."""
+        import torch
+
+        with torch.inference_mode():
+            m = torch.from_numpy(mask).to(self.device)
+            hid = self.hidden(torch.from_numpy(ids).to(self.device), m)
+            mf = m.unsqueeze(-1).float()
+            return ((hid * mf).sum(1) / mf.sum(1)).cpu().numpy()
+
     def hidden(self, ids, mask):
         """Last hidden states (float32, ``(batch, length, dim)``) of ``ids`` under ``mask`` (1 = token)."""
         import torch
@@ -132,4 +159,4 @@ class Bert:
         return h
 
 
-__all__ = ["BUCKET", "CPU_K", "Bert", "bucket"]
+__all__ = ["BUCKET", "CPU_K", "Bert", "BertConfig", "bucket"]

