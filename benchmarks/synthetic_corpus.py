@@ -18,16 +18,26 @@ copy of a source or of another output (checked; the generator re-draws on a coll
   of decimals; percentages capped at 100); dates (月/日), Arabic list numbers at line start and
   条/款/章 numbers are left alone;
 * **sentences** — a few provisions lose a sentence, repeat one, or swap two (never the first
-  sentence of a line, never a sentence holding a heading marker 一、（一）第…章).
+  sentence of a line, never a sentence holding a heading marker 一、（一）第…章);
+* **identity** — every output is its own document, as every real one is: its 文号 (when it has
+  one) and its dates differ from those of every other output. Dates ``YYYY年M月D日`` (Arabic or
+  Chinese numerals, written back in Arabic) move by the output's day offset within their year; a
+  source with no document date gets one (a session line for a 政府工作报告, a closing date line
+  otherwise). Year shift and day offset come from the output's *global round* ``seed·R + round``
+  (R = rounds per seed), so corpora of one size with seeds 0, 1, … (``bench_scale.py
+  --store-copies``) do not share documents either. The generator parses every output and
+  re-draws the day offset when its document IRI (``kg.graph.document_iri_of``) is already taken,
+  so N outputs are N documents in the graph.
 
 Headings, the title block and the line layout are kept, so the parser meets the same genre.
 Output file names are ``{i:03d}_{source stem without its number}.txt`` (the first round keeps the bundled files'
 own numbers, so ``kg/queries/lead_units_003.rq`` still selects exactly one document).
-Deterministic for a seed.
+Deterministic for a seed and a size.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import random
 import re
@@ -42,7 +52,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from corpus import BUNDLED_DIR
+from corpus.ingest import parse_bytes
+from corpus.numerals import cn_number
+from corpus.report import read_report
 from kg.gazetteer import default_gazetteer
+from kg.graph import document_iri_of
 
 REAL_DIR = ROOT.parent / "shared" / "real"
 LEVELS = ("prefecture", "county", "township")
@@ -68,6 +82,10 @@ NOT_A_PLACE_AFTER = set("村镇域场民间别划值位级")
 COMMON_WORDS = {"小城镇", "新城镇", "新建镇", "中心镇", "特色镇", "重点镇", "示范镇", "新市镇", "新城区", "老城区",
                 "主城区", "中心城区", "新建区", "开发区", "高新区", "新区"}  # place names that are also words
 KEEP_AFTER = ("月", "日", "时", "条", "款", "章", "节", "项", "期", "届", "次会", "号")
+AR_DATE = re.compile(r"((?:19|20)\d\d)(\s*年\s*)(\d{1,2})(\s*月\s*)(\d{1,2})(\s*日)")
+CN_DATE = re.compile(r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
+HEAD_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*年)")
+MAX_DAY_OFFSET = 365
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,8 @@ class Source:
     text: str
     places: tuple[tuple[int, int, str, str], ...]  # (start, end, division code, level) of each place name
     home: str  # the province (first two code digits) most of its places lie in
+    dated: bool  # the parser finds a document date in it
+    report: bool  # a 政府工作报告
 
 
 # ------------------------------------------------------------------ places
@@ -123,7 +143,8 @@ def load_source(path: Path) -> Source:
     for start, end, cands in hits:
         code, level = next((c for c in cands if c[0][:2] == home), cands[0])
         places.append((start, end, code, level))
-    return Source(path.stem, text, tuple(places), home)
+    doc = parse_bytes(text.encode("utf-8"), path.name)
+    return Source(path.stem, text, tuple(places), home, doc.date is not None, read_report(text) is not None)
 
 
 def default_sources() -> list[Path]:
@@ -241,13 +262,62 @@ def _mutate_sentences(text: str, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------ identity (dates)
+def _moved(year: int, month: int, day: int, days: int) -> tuple[int, int, int] | None:
+    """The date ``days`` later within its year (wrapping to January); None for no date."""
+    try:
+        d = dt.date(year, month, day)
+    except ValueError:
+        return None
+    start = dt.date(year, 1, 1)
+    length = (dt.date(year + 1, 1, 1) - start).days
+    new = start + dt.timedelta(days=((d - start).days + days) % length)
+    return new.year, new.month, new.day
+
+
+def _move_dates(text: str, shift: int, days: int) -> str:
+    """Every full date moved by ``days`` within its year; Chinese-numeral dates also get the
+    year shift (Arabic years have had it) and are written in Arabic numerals."""
+    def arabic(m: re.Match) -> str:
+        new = _moved(int(m.group(1)), int(m.group(3)), int(m.group(5)), days)
+        if new is None:
+            return m.group(0)
+        return f"{new[0]}{m.group(2)}{new[1]}{m.group(4)}{new[2]}{m.group(6)}"
+
+    def chinese(m: re.Match) -> str:
+        year = cn_number(m.group(1))
+        month, day = cn_number(m.group(2)), cn_number(m.group(3))
+        new = _moved(year + shift, month, day, days) if year and month and day else None
+        return m.group(0) if new is None else f"{new[0]}年{new[1]}月{new[2]}日"
+
+    return CN_DATE.sub(chinese, AR_DATE.sub(arabic, text))
+
+
+def _add_date(text: str, src: Source, shift: int, days: int) -> str:
+    """Give an undated source a document date: a session line before a report's salutation, a
+    closing date line otherwise; the year is the latest one in the head, shifted."""
+    years = [int(y) for y in HEAD_YEAR.findall(src.text[:600]) if MIN_YEAR <= int(y) <= MAX_YEAR]
+    y, m, d = _moved(max(years, default=2024) + shift, 1, 1, days)
+    if src.report:
+        return f"（{y}年{m}月{d}日在第一届人民代表大会第一次会议上）\n{text}"
+    return f"{text.rstrip()}\n\n{y}年{m}月{d}日\n"
+
+
 # ------------------------------------------------------------------ documents
-def mutate(src: Source, round_no: int, seed: int, index: int, salt: int = 0) -> str:
+def mutate(src: Source, round_no: int, seed: int, index: int, salt: int = 0, rounds_per_seed: int = 0,
+           days: int | None = None) -> str:
+    """Output ``index`` (round ``round_no`` of its source). Its global round ``t = seed ·
+    rounds_per_seed + round_no`` picks the year shift (``t`` mod 6) and, unless ``days`` is given,
+    the day offset (``t`` div 6); ``salt`` re-draws the places, numbers and sentences."""
     rng = random.Random(f"{seed}:{index}:{salt}")
-    shift = YEAR_SHIFTS[(round_no + seed) % len(YEAR_SHIFTS)]
+    t = seed * rounds_per_seed + round_no if rounds_per_seed else round_no + seed
+    shift = YEAR_SHIFTS[t % len(YEAR_SHIFTS)]
     text = _swap_places(src, rng)
-    text = _mutate_numbers(text, shift, round_no, rng)
-    return _mutate_sentences(text, rng)
+    text = _mutate_numbers(text, shift, t, rng)
+    text = _mutate_sentences(text, rng)
+    days = t // len(YEAR_SHIFTS) % MAX_DAY_OFFSET if days is None else days
+    text = _move_dates(text, shift, days)
+    return text if src.dated else _add_date(text, src, shift, days)
 
 
 def output_name(i: int, src: Source) -> str:
@@ -261,17 +331,25 @@ def generate(n: int, out: Path, seed: int = 0, sources: list[Path] | None = None
         raise SystemExit("no source documents found")
     out.mkdir(parents=True, exist_ok=True)
     seen = {hashlib.sha256(s.text.encode("utf-8")).digest() for s in srcs}
+    iris: set[str] = set()
+    rounds = -(-n // len(srcs))
     written = []
     for i in range(n):
         src, round_no = srcs[i % len(srcs)], i // len(srcs)
+        days = None
         for salt in range(100):
-            data = mutate(src, round_no, seed, i, salt).encode("utf-8")
+            data = mutate(src, round_no, seed, i, salt, rounds, days).encode("utf-8")
             digest = hashlib.sha256(data).digest()
-            if digest not in seen:
+            if digest in seen:
+                continue
+            iri = document_iri_of(parse_bytes(data, output_name(i, src)))
+            if iri not in iris:
                 break
+            days = random.Random(f"{seed}:{i}:{salt}").randrange(MAX_DAY_OFFSET)
         else:
-            raise RuntimeError(f"could not make output {i} differ from every other file")
+            raise RuntimeError(f"could not make output {i} differ from every other file and document")
         seen.add(digest)
+        iris.add(iri)
         path = out / output_name(i, src)
         path.write_bytes(data)
         written.append(path)
