@@ -3,8 +3,8 @@
 :class:`OpenVinoBert` computes the same function as :class:`embeddings.bert.Bert` (and
 ``transformers.BertModel``: absolute positions, token type 0, exact GELU, post-layer-norm):
 
-* the token + position embeddings are looked up in numpy (the 250k-row table is read once from
-  ``model.safetensors`` and never copied into the runtime);
+* the token + position embeddings are looked up in numpy (the 250k-row table is memory-mapped
+  from ``model.safetensors``: a lookup reads the rows it uses, and the runtime never holds it);
 * the 12 encoder layers are one OpenVINO graph built with its opset (``MatMul``,
   ``ScaledDotProductAttention``, ``MVN``, ``Gelu``) from the same weights, compiled once for the
   CPU with dynamic batch and length, ``INFERENCE_PRECISION_HINT`` bf16 where the CPU has
@@ -18,6 +18,7 @@ row's vector does not depend on the other rows of its batch (``tests/test_encode
 """
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -37,6 +38,26 @@ def available() -> bool:
     return True
 
 
+_NUMPY_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64, "I32": np.int32}
+
+
+def mapped_tensors(path: Path) -> dict[str, np.ndarray]:
+    """The tensors of a ``.safetensors`` file as read-only memory maps (nothing is read until
+    used): the format is an 8-byte header length, a JSON header of dtype, shape and byte offsets,
+    then the data. Files with a dtype numpy lacks (bf16) are read whole with ``safetensors``."""
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+    header.pop("__metadata__", None)
+    if any(t["dtype"] not in _NUMPY_DTYPES for t in header.values()):
+        from safetensors.numpy import load_file  # noqa: PLC0415 - only for dtypes numpy lacks
+
+        return load_file(str(path))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
+    return {name: data[t["data_offsets"][0]:t["data_offsets"][1]].view(_NUMPY_DTYPES[t["dtype"]]).reshape(t["shape"])
+            for name, t in header.items()}
+
+
 class OpenVinoBert:
     """BERT's encoder from a folder's ``config.json`` + ``model.safetensors`` on OpenVINO (CPU).
 
@@ -46,16 +67,15 @@ class OpenVinoBert:
 
     def __init__(self, model_dir: Path, precision: str = "fp32", streams: int = 1):
         import openvino as ov  # noqa: PLC0415 - the runtime only where this engine is chosen
-        from safetensors.numpy import load_file  # noqa: PLC0415
 
         if precision not in PRECISION_HINT:
             raise ValueError(f"OpenVINO runs on CPU in fp32 or bf16, not {precision!r}")
         cfg = BertConfig.read(model_dir)
         self.dim, self.heads, self.max_positions, self.eps = cfg.dim, cfg.heads, cfg.max_positions, cfg.eps
         self.precision = precision
-        sd = {k.removeprefix("bert."): v for k, v in load_file(str(Path(model_dir) / "model.safetensors")).items()}
+        sd = {k.removeprefix("bert."): v for k, v in mapped_tensors(Path(model_dir) / "model.safetensors").items()}
         e = "embeddings."
-        self.word = np.ascontiguousarray(sd[e + "word_embeddings.weight"], dtype=np.float32)
+        self.word = sd[e + "word_embeddings.weight"]  # mapped: a lookup reads only the rows it uses
         self.pos = (sd[e + "position_embeddings.weight"] + sd[e + "token_type_embeddings.weight"][0]).astype(np.float32)
         model = self._graph(ov, sd, cfg.layers)
         n = max(1, int(streams))
@@ -119,4 +139,4 @@ class OpenVinoBert:
         return (hidden * m[..., None]).sum(1) / m.sum(1, keepdims=True)
 
 
-__all__ = ["PRECISION_HINT", "OpenVinoBert", "available"]
+__all__ = ["PRECISION_HINT", "OpenVinoBert", "available", "mapped_tensors"]

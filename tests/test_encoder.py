@@ -225,3 +225,15 @@ def test_compute_plan_follows_available_cpus(monkeypatch):
     monkeypatch.setenv(compute.WORKERS_ENV, "3")
     assert compute.plan_for("cpu", "fp32").workers == 3
     assert compute.plan_for("cuda").precision == "fp16"
+
+
+def test_mapped_weights_equal_safetensors_reading(e5_model_dir):
+    """The OpenVINO engine maps the weights file instead of reading it: same names, dtypes, values."""
+    from safetensors.numpy import load_file
+
+    from embeddings.openvino_bert import mapped_tensors
+
+    path = e5_model_dir / "model.safetensors"
+    mapped, read = mapped_tensors(path), load_file(str(path))
+    assert mapped.keys() == read.keys()
+    assert all(mapped[k].dtype == read[k].dtype and np.array_equal(mapped[k], read[k]) for k in read)
