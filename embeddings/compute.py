@@ -10,7 +10,7 @@ Measured on a 2-core Xeon with AMX (``benchmarks/bench_build.py``, ``bench_encod
   with vectors within cosine 0.9999 of the float32 ones (mean pooling and normalisation stay
   float32). Used only where the CPU has the instructions; elsewhere float32.
 * On CPU the engine is OpenVINO's runtime where it is installed (:mod:`embeddings.openvino_bert`:
-  ~1.7× the sentences per CPU-second of torch's bf16 path, closer to float32), else torch.
+  ~1.5× the sentences per CPU-second of torch's bf16 path, closer to float32), else torch.
 * On CUDA: torch, float16 and large length-sorted batches.
 
 Overrides: ``$POLICYKG_ENCODE_PRECISION`` (``auto`` | ``fp32`` | ``bf16`` | ``fp16``),
