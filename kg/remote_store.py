@@ -31,7 +31,16 @@ from corpus.errors import BadRequest, PolicyKGError
 from kg import iris
 from kg.graph import N
 from kg.prefixes import PREFIXES
-from kg.store import DOC_GRAPH_PREFIX, DocumentGraphs, EXPORT_FORMATS, derived_quads, merge_shared_facts, serialise_dataset, split_contribution
+from kg.store import (
+    DOC_GRAPH_PREFIX,
+    EXPORT_FORMATS,
+    Contributions,
+    DocumentGraphs,
+    derived_quads,
+    merge_shared_facts,
+    serialise_dataset,
+    split_contribution,
+)
 from ontology import ONTOLOGY_TTL
 
 _BATCH = 2000  # triples per INSERT DATA request (Virtuoso refuses ~5,000)
@@ -93,7 +102,7 @@ class SparqlGraphStore(DocumentGraphs):
     def __init__(self, spec: StoreSpec | str, shard_dir: str | Path, *, timeout: float = 60.0):
         self.spec = StoreSpec.parse(spec) if isinstance(spec, str) else spec
         self.shard_dir = Path(shard_dir)
-        self.shard_dir.mkdir(parents=True, exist_ok=True)
+        self.contributions = Contributions(self.shard_dir)
         import httpx  # only where a remote store is used: importing it costs ~0.3 s (rich, click)
 
         auth = httpx.DigestAuth(self.spec.user, self.spec.password) if self.spec.user else None
@@ -153,21 +162,19 @@ class SparqlGraphStore(DocumentGraphs):
         """Replace one document: its graph on the server and its contribution shard."""
         own, contrib = split_contribution(doc_id, quads)
         self.replace_graph(iris.document_graph(doc_id), own)
-        (self.shard_dir / f"{doc_id}.nt").write_bytes(_nt(contrib))
+        self.contributions.put(doc_id, contrib)
         if refresh:
             self.refresh_derived()
 
     def remove_document(self, doc_id: str, *, refresh: bool = True) -> None:
         self.replace_graph(iris.document_graph(doc_id), [])
-        (self.shard_dir / f"{doc_id}.nt").unlink(missing_ok=True)
+        self.contributions.remove(doc_id)
         if refresh:
             self.refresh_derived()
 
     def refresh_derived(self) -> None:
         """The shared graph from the shards, the inferred links from the documents' facts."""
-        shared: set[ox.Triple] = set()
-        for path in sorted(self.shard_dir.glob("*.nt")):
-            shared.update(ox.parse(path.read_bytes(), format=ox.RdfFormat.N_TRIPLES))
+        shared = self.contributions.union()
         docs: dict[str, dict] = {}
         for row in self._select(f"""
             SELECT ?d ?title ?level WHERE {{
@@ -269,8 +276,7 @@ class SparqlGraphStore(DocumentGraphs):
         """Drop every policykg graph on the server and every shard (the ontology comes back)."""
         for g in self.graphs():
             self.replace_graph(g.value, [])
-        for path in self.shard_dir.glob("*.nt"):
-            path.unlink()
+        self.contributions.clear()
         self.replace_graph(iris.ONTOLOGY_GRAPH, ox.parse(path=str(ONTOLOGY_TTL), format=ox.RdfFormat.TURTLE))
 
     def close(self) -> None:

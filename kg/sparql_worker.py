@@ -91,12 +91,18 @@ def visible_graphs(store: ox.Store, hidden_prefixes: tuple[str, ...] = ()) -> li
                   key=lambda g: g.value)
 
 
-def dataset(store: ox.Store, req: Request) -> tuple[list, list]:
+def dataset(store: ox.Store, req: Request) -> tuple[list, list] | None:
     """(default graph, named graphs) for a request: the stated dataset restricted to visible graphs
-    (an unknown or hidden graph is an empty one), or the union of everything visible."""
-    visible = visible_graphs(store, req.hidden_prefixes)
+    (an unknown or hidden graph is an empty one), or the union of everything visible: ``None``
+    (the store's own union default graph) when the store holds no hidden graph, else every visible
+    graph named (a store written before contributions moved out of it)."""
     if req.default_graphs is None and req.named_graphs is None:
+        prefixes = req.hidden_prefixes or ("\0",)
+        if not any(isinstance(g, ox.NamedNode) and g.value.startswith(prefixes) for g in store.named_graphs()):
+            return None
+        visible = visible_graphs(store, req.hidden_prefixes)
         return visible, visible
+    visible = visible_graphs(store, req.hidden_prefixes)
     names = {g.value for g in visible}
     pick = lambda iris: [ox.NamedNode(i) if i in names else NO_GRAPH for i in iris or ()]  # noqa: E731
     return pick(req.default_graphs), [g for g in pick(req.named_graphs) if g != NO_GRAPH]
@@ -141,10 +147,11 @@ def execute(store: ox.Store, req: Request) -> SparqlResult:
     """Run one request against ``store`` in this process (the caller bounds its time)."""
     t0 = time.perf_counter()
     check_format(req)
-    default, named = dataset(store, req)
+    chosen = dataset(store, req)
+    graphs = {"use_default_graph_as_union": True} if chosen is None else \
+        {"default_graph": chosen[0], "named_graphs": chosen[1]}
     try:
-        result = store.query(req.text, base_iri=req.base_iri, prefixes=dict(req.prefixes) or None,
-                             default_graph=default, named_graphs=named)
+        result = store.query(req.text, base_iri=req.base_iri, prefixes=dict(req.prefixes) or None, **graphs)
     except (SyntaxError, OSError, ValueError, RuntimeError) as e:
         raise QueryFailed(f"{'SPARQL syntax error' if isinstance(e, SyntaxError) else 'SPARQL evaluation error'}: {e}") from None
     return serialise(result, req, t0)

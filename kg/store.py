@@ -6,6 +6,11 @@ adding, replacing or removing one document touches only its graph plus the share
 yields the same dataset as a full rebuild. A second backend (a remote SPARQL 1.1 store)
 implements ``GraphStore``.
 
+What each document contributes to the shared graph is kept beside the store
+(:class:`Contributions`), not in it: the store holds only the graphs a query may see, so a query's
+default graph is the store's own union of its named graphs. (Naming 10,000 graphs as a query's
+default graph kept pyoxigraph from answering the example queries within 30 s at 1,000 documents.)
+
 >>> s = Store()
 >>> s.count() > 0  # the ontology graph
 True
@@ -65,10 +70,77 @@ class GraphStore(Protocol):
     def flush(self) -> None: ...
 
 
+CONTRIBUTIONS = "contributions"  # the folder of an on-disk store's contribution files, inside its folder
+
+
+class Contributions:
+    """Each document's contribution to the shared graph (facts about places, agencies, documents it
+    cites), kept out of the queried store: N-Triples files ``{doc_id}.nt`` in ``folder``, or in
+    memory when ``folder`` is None. The shared graph is the union of all of them.
+
+    >>> c = Contributions(None)
+    >>> t = ox.Triple(N("http://x/a"), N("http://x/p"), N("http://x/b"))
+    >>> c.put("d1", [t]); c.put("d2", [t]); len(c.union())
+    1
+    >>> c.remove("d1"); c.get("d1"), c.get("d2") == [t]
+    ([], True)
+    """
+
+    def __init__(self, folder: str | Path | None, *, create: bool = True):
+        self.folder = Path(folder) if folder is not None else None
+        self._memory: dict[str, list[ox.Triple]] = {}
+        if self.folder is not None and create:
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, doc_id: str) -> Path:
+        return self.folder / f"{doc_id}.nt"  # type: ignore[operator]
+
+    def put(self, doc_id: str, triples: Iterable[ox.Triple | ox.Quad]) -> None:
+        """Replace one document's contribution."""
+        ts = sorted({ox.Triple(t.subject, t.predicate, t.object) for t in triples}, key=str)
+        if self.folder is None:
+            self._memory[doc_id] = ts
+        else:
+            self._path(doc_id).write_bytes(ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES))
+
+    def remove(self, doc_id: str) -> None:
+        if self.folder is None:
+            self._memory.pop(doc_id, None)
+        else:
+            self._path(doc_id).unlink(missing_ok=True)
+
+    def get(self, doc_id: str) -> list[ox.Triple]:
+        """One document's contribution ([] when it has none or is not loaded)."""
+        if self.folder is None:
+            return list(self._memory.get(doc_id, []))
+        path = self._path(doc_id)
+        return list(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)) if path.is_file() else []
+
+    def union(self) -> set[ox.Triple]:
+        """Every document's contribution, merged (each triple once)."""
+        if self.folder is None:
+            return {t for ts in self._memory.values() for t in ts}
+        out: set[ox.Triple] = set()
+        if self.folder.is_dir():
+            for path in self.folder.glob("*.nt"):
+                out.update(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
+        return out
+
+    def clear(self) -> None:
+        self._memory.clear()
+        if self.folder is not None and self.folder.is_dir():
+            for path in self.folder.glob("*.nt"):
+                path.unlink()
+
+
+def _hidden(graph) -> bool:
+    """A contribution graph inside the store (only in a store written before :class:`Contributions`)."""
+    return isinstance(graph, ox.NamedNode) and graph.value.startswith(iris.CONTRIB_BASE)
+
+
 def visible_graphs(store: ox.Store) -> list[ox.NamedNode]:
-    """Every named graph a query may see (the hidden contribution graphs excluded)."""
-    return sorted((g for g in store.named_graphs()
-                   if isinstance(g, ox.NamedNode) and not g.value.startswith(iris.CONTRIB_BASE)), key=str)
+    """Every named graph a query may see (an older store's hidden contribution graphs excluded)."""
+    return sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and not _hidden(g)), key=str)
 
 
 def split_contribution(doc_id: str, quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
@@ -172,7 +244,11 @@ class Store(DocumentGraphs):
     Each triple is stored in exactly one visible graph (a query's default graph is their union, and
     pyoxigraph does not de-duplicate a union): document graphs hold their own nodes' facts; the
     shared graph holds the merge of every document's facts about shared nodes plus the place tree;
-    the inferred graph holds cascade links no document states.
+    the inferred graph holds cascade links no document states. The documents' contributions to the
+    shared graph live in ``path/contributions`` (:class:`Contributions`), outside the RocksDB store.
+
+    A store written before contributions moved out (they were hidden named graphs inside it) is
+    still read correctly: its queries then name the visible graphs as their dataset.
     """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
@@ -185,6 +261,9 @@ class Store(DocumentGraphs):
             self.path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(self.path))
         self.read_only = read_only
+        self.contributions = Contributions(None if self.path is None else self.path / CONTRIBUTIONS,
+                                           create=not read_only)
+        self._legacy = any(_hidden(g) for g in self._store.named_graphs())
         if not read_only and not self._store.contains_named_graph(N(iris.ONTOLOGY_GRAPH)):
             self._store.load(path=str(ONTOLOGY_TTL), format=ox.RdfFormat.TURTLE, to_graph=N(iris.ONTOLOGY_GRAPH))
 
@@ -201,41 +280,61 @@ class Store(DocumentGraphs):
         """Replace one document: its graph and its contribution to the shared graph
         (quads in ``iris.contribution_graph(doc_id)`` are contributions; all others are its own)."""
         own, contrib = split_contribution(doc_id, quads)
+        self._drop_legacy_contribution(doc_id)
         self.replace_graph(iris.document_graph(doc_id), own)
-        self.replace_graph(iris.contribution_graph(doc_id), contrib)
+        self.contributions.put(doc_id, contrib)
         if refresh:
             self.refresh_derived()
 
     def load_document_files(self, items: Iterable[tuple[str, str | Path]]) -> None:
         """Load many documents from their N-Quads shards with pyoxigraph's bulk loader, streaming:
-        the quads go from the files to the store without being held in memory (a document already
-        loaded is replaced); the derived graphs are refreshed once at the end."""
-        paths = []
-        for doc_id, path in items:
+        a document's own quads go from its file to the store without being held in memory, its
+        contribution to :attr:`contributions` (a document already loaded is replaced); the derived
+        graphs are refreshed once at the end."""
+        items = list(items)
+        for doc_id, _ in items:
             self.remove_document(doc_id, refresh=False)
-            for name in (iris.document_graph(doc_id), iris.contribution_graph(doc_id)):
-                self._store.add_graph(N(name))
-            paths.append(str(path))
-        self._store.bulk_extend(q for path in paths for q in read_nquads(path))
+            self._store.add_graph(N(iris.document_graph(doc_id)))
+        self._store.bulk_extend(q for doc_id, path in items for q in self._own_quads(doc_id, path))
         self.refresh_derived()
+
+    def _own_quads(self, doc_id: str, path: str | Path) -> Iterator[ox.Quad]:
+        """The quads of one shard outside its contribution graph; the contribution is stored aside."""
+        contrib_name = N(iris.contribution_graph(doc_id))
+        contrib: list[ox.Quad] = []
+        for q in read_nquads(path):
+            if q.graph_name == contrib_name:
+                contrib.append(q)
+            else:
+                yield q
+        self.contributions.put(doc_id, contrib)
 
     def remove_document(self, doc_id: str, *, refresh: bool = True) -> None:
         """Withdraw one document; shared facts only it stated disappear."""
-        for name in (iris.document_graph(doc_id), iris.contribution_graph(doc_id)):
-            if self._store.contains_named_graph(N(name)):
-                self._store.remove_graph(N(name))
+        if self._store.contains_named_graph(N(iris.document_graph(doc_id))):
+            self._store.remove_graph(N(iris.document_graph(doc_id)))
+        self._drop_legacy_contribution(doc_id)
+        self.contributions.remove(doc_id)
         if refresh:
             self.refresh_derived()
 
+    def _drop_legacy_contribution(self, doc_id: str) -> None:
+        """A contribution an older store kept as a hidden graph moves to :attr:`contributions`."""
+        if not self._legacy:
+            return
+        graph = N(iris.contribution_graph(doc_id))
+        if self._store.contains_named_graph(graph):
+            self.contributions.put(doc_id, self._store.quads_for_pattern(None, None, None, graph))
+            self._store.remove_graph(graph)
+
     def refresh_derived(self) -> None:
         """Recompute the shared and inferred graphs from the documents' graphs and contributions."""
-        graphs = list(self._store.named_graphs())
-        doc_graphs = [g for g in graphs if g.value.startswith(DOC_GRAPH_PREFIX)]
-        shared: set[ox.Triple] = set()
-        for g in graphs:
-            if g.value.startswith(iris.CONTRIB_BASE):
-                shared.update(ox.Triple(q.subject, q.predicate, q.object)
-                              for q in self._store.quads_for_pattern(None, None, None, g))
+        if self._legacy:
+            for g in [g for g in self._store.named_graphs() if _hidden(g)]:
+                self._drop_legacy_contribution(g.value[len(iris.CONTRIB_BASE):])
+            self._legacy = False
+        doc_graphs = [g for g in self._store.named_graphs() if g.value.startswith(DOC_GRAPH_PREFIX)]
+        shared = self.contributions.union()
         type_, doc_cls, title, level = N(RDF.type), N(PK.PolicyDocument), N(ELI.title), N(PK.level)
         docs: dict[str, dict] = {}
         links: set[tuple[str, str]] = set()
@@ -269,16 +368,23 @@ class Store(DocumentGraphs):
     def query(self, sparql: str, *, union: bool = True, prefixes: dict[str, str] | None = None, **kwargs):
         """Run a SPARQL query over the visible graphs (the default graph is their union unless
         ``union=False``). Unbounded: the public endpoint goes through ``kg.sparql``."""
-        visible = self.graphs()
-        if union:
-            kwargs.setdefault("default_graph", visible)
-        kwargs.setdefault("named_graphs", visible)
-        return self._store.query(sparql, prefixes=PREFIXES if prefixes is None else prefixes, **kwargs)
+        prefixes = PREFIXES if prefixes is None else prefixes
+        if self._legacy:  # hidden graphs inside: name the visible ones
+            visible = self.graphs()
+            if union:
+                kwargs.setdefault("default_graph", visible)
+            kwargs.setdefault("named_graphs", visible)
+        elif union and "default_graph" not in kwargs:
+            kwargs["use_default_graph_as_union"] = True
+        return self._store.query(sparql, prefixes=prefixes, **kwargs)
 
     def document_quads(self, doc_id: str) -> list[ox.Quad]:
         """One document as it was loaded: its graph's quads and its contribution quads."""
-        return [q for name in (iris.document_graph(doc_id), iris.contribution_graph(doc_id))
-                for q in self._store.quads_for_pattern(None, None, None, N(name))]
+        contrib = N(iris.contribution_graph(doc_id))
+        own = list(self._store.quads_for_pattern(None, None, None, N(iris.document_graph(doc_id))))
+        if self._legacy and self._store.contains_named_graph(contrib):
+            return own + list(self._store.quads_for_pattern(None, None, None, contrib))
+        return own + [ox.Quad(t.subject, t.predicate, t.object, contrib) for t in self.contributions.get(doc_id)]
 
     def document_ids(self) -> list[str]:
         """Ids of the documents loaded."""
@@ -293,6 +399,8 @@ class Store(DocumentGraphs):
 
     def count(self) -> int:
         """Number of visible quads."""
+        if not self._legacy:
+            return len(self._store) - sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
         return sum(1 for _ in self.quads())
 
     def export(self, fmt: str = "nquads", path: str | Path | None = None) -> bytes:

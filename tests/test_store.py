@@ -7,6 +7,7 @@ on disk (a remote SPARQL store joins the ``store_kind`` parameters when it is co
 from __future__ import annotations
 
 import gc
+import shutil
 
 import pyoxigraph as ox
 import pytest
@@ -18,9 +19,13 @@ from kg.graph import document_iri_of, document_quads
 from api.pipeline.context import BuildContext
 from api.pipeline.stages import graph_stage
 from kg.remote_store import SparqlGraphStore
-from kg.store import GraphStore, Store, build_store, open_store, read_nquads, write_nquads
+from kg.prefixes import PREFIXES
+from kg.sparql import EXAMPLE_QUERIES_DIR, HIDDEN_GRAPH_PREFIXES
+from kg.sparql_worker import Request, dataset, execute
+from kg.store import CONTRIBUTIONS, GraphStore, Store, build_store, open_store, read_nquads, write_nquads
 
 STORE_KINDS = ["memory", "disk", "oxigraph_server", "virtuoso"]
+EXAMPLE_QUERIES = {p.stem: p.read_text(encoding="utf-8") for p in EXAMPLE_QUERIES_DIR.glob("*.rq")}
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +176,62 @@ def test_query_sees_every_document_and_count_matches_the_quads(make, env):
     rows = list(s.query("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a pk:PolicyDocument ; pk:inCorpus true }"))
     assert int(rows[0]["n"].value) == len(env["docs"])
     assert s.count() == len(visible(s)) > 0
+
+
+def _legacy_copy(env, path):
+    """A store as policykg wrote it before contributions moved out: each document's contribution
+    a hidden named graph inside the store, no contributions folder."""
+    s = build_store(path, env["docs"], env["ext"])
+    for doc_id, quads in env["quads"].items():
+        s._store.extend(q for q in quads if q.graph_name.value == iris.contribution_graph(doc_id))
+    s.flush()
+    del s
+    gc.collect()
+    shutil.rmtree(path / CONTRIBUTIONS)
+    return path
+
+
+def test_the_folder_is_a_plain_dataset_whose_union_counts_each_triple_once(env, tmp_path):
+    """The on-disk store holds only visible graphs: any tool that opens the folder with a union
+    default graph (pyoxigraph, ``oxigraph serve --union-default-graph``) sees each shared fact once."""
+    s = build_store(tmp_path / "graph", env["docs"], env["ext"])
+    n, union = s.count(), {(q.subject, q.predicate, q.object) for q in s.quads()}
+    del s
+    gc.collect()
+    raw = ox.Store.read_only(str(tmp_path / "graph"))
+    assert not [g for g in raw.named_graphs() if g.value.startswith(iris.CONTRIB_BASE)]
+    rows = list(raw.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True))
+    assert int(rows[0]["n"].value) == n == len(union)
+    assert sorted(p.name for p in (tmp_path / "graph" / CONTRIBUTIONS).glob("*.nt")) == sorted(f"{i}.nt" for i in env["quads"])
+
+
+@pytest.mark.parametrize("query", sorted(EXAMPLE_QUERIES))
+def test_a_store_written_before_contributions_moved_out_answers_the_same(env, tmp_path, query):
+    """Every example query gives the same rows on an older store (hidden graphs inside) as on a
+    new one, through ``Store.query`` and through the public endpoint's worker."""
+    new = build_store(tmp_path / "new", env["docs"], env["ext"])
+    old = Store(_legacy_copy(env, tmp_path / "old"), read_only=True)
+    text = EXAMPLE_QUERIES[query]
+
+    def rows(result):
+        return sorted(tuple(str(sol[v]) for v in result.variables) for sol in result)
+
+    assert rows(old.query(text)) == rows(new.query(text))
+    assert set(old.document_quads(sorted(env["quads"])[0])) == set(new.document_quads(sorted(env["quads"])[0]))
+    assert old.count() == new.count()
+    req = Request(text, "SELECT", "csv", 100_000, prefixes=tuple(PREFIXES.items()),
+                  hidden_prefixes=HIDDEN_GRAPH_PREFIXES)
+    assert dataset(new._store, req) is None  # the store's own union
+    assert dataset(old._store, req) is not None  # the visible graphs, named
+    assert sorted(execute(old._store, req).body.splitlines()) == sorted(execute(new._store, req).body.splitlines())
+
+
+def test_writing_to_an_older_store_moves_its_contributions_out(env, tmp_path):
+    path = _legacy_copy(env, tmp_path / "old")
+    s = Store(path)
+    doc_id = sorted(env["quads"])[0]
+    s.remove_document(doc_id)
+    s.load_document(doc_id, env["quads"][doc_id])
+    assert not [g for g in s._store.named_graphs() if g.value.startswith(iris.CONTRIB_BASE)]
+    assert quadset(s) == quadset(full(Store, env))
+    assert set(s.document_quads(doc_id)) == set(full(Store, env).document_quads(doc_id))
