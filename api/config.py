@@ -8,7 +8,7 @@ the data directory (in its parent folder), the embedded default::
     graph_store = "http://127.0.0.1:8890/sparql;store=http://127.0.0.1:8890/sparql-graph-crud"
 
 ``graph_store``: ``embedded`` (pyoxigraph in the data directory) or a SPARQL 1.1 server
-(``kg.remote_store.StoreSpec``: ``QUERY_URL[;update=URL][;store=URL][;union=server|param]``),
+(``kg.remote_store.StoreSpec``: ``QUERY_URL[;update=URL][;store=URL][;bulk=URL][;union=server|param]``),
 environment ``POLICYKG_GRAPH_STORE``. ``executor``: ``local`` or ``ray`` / ``ray://host:port``
 (the build's per-document steps on Ray Data), environment ``POLICYKG_EXECUTOR``.
 ``search_backend``: ``embedded`` (faiss + BM25 in the data directory) or a Milvus server

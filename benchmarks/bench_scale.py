@@ -422,7 +422,8 @@ def bench_stores(graph_dir: Path, work: Path, repeat: int = 5, cap: float = 60.0
     starters = []
     if "oxigraph_server" in stores and oxigraph_available():
         starters.append(("oxigraph_server", start_oxigraph_server,
-                         lambda s: f"{s.sparql_url};update={s.update_url};store={s.graph_store_url};union=param"))
+                         lambda s: f"{s.sparql_url};update={s.update_url};store={s.graph_store_url};union=param;"
+                                   f"bulk={s.graph_store_url}?no_transaction&lenient"))
     if "virtuoso" in stores and virtuoso_available():
         starters.append(("virtuoso", start_virtuoso,
                          lambda s: f"{s.sparql_url};update={s.update_url};store={s.graph_store_url}"))

@@ -100,7 +100,8 @@ def sparql_servers(tmp_path_factory):
             start_virtuoso(tmp_path_factory.mktemp("virtuoso")) as vt_server:
         yield {
             "oxigraph_server": f"{ox_server.sparql_url};update={ox_server.update_url};"
-                               f"store={ox_server.graph_store_url};union=param",
+                               f"store={ox_server.graph_store_url};union=param;"
+                               f"bulk={ox_server.graph_store_url}?no_transaction&lenient",
             "virtuoso": f"{vt_server.sparql_url};update={vt_server.update_url};store={vt_server.graph_store_url}",
         }
 

