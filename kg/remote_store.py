@@ -65,6 +65,8 @@ class StoreSpec:
 
     >>> StoreSpec.parse("http://127.0.0.1:7878/query;update=http://127.0.0.1:7878/update;store=http://127.0.0.1:7878/store;union=param").update
     'http://127.0.0.1:7878/update'
+    >>> StoreSpec.parse("http://h/q;bulk=http://h/store?no_transaction&lenient;user=u;password=p").bulk
+    'http://h/store?no_transaction&lenient'
     """
 
     query: str
@@ -94,8 +96,8 @@ class StoreSpec:
         union = kv.get("union", "server")
         if union not in ("server", "param"):
             raise BadRequest("graph store union= must be 'server' or 'param'")
-        return cls(head, kv.get("update", head), kv.get("store"), union, kv.get("user"), kv.get("password"),
-                   kv.get("bulk"))
+        return cls(head, kv.get("update", head), kv.get("store"), union, user=kv.get("user"),
+                   password=kv.get("password"), bulk=kv.get("bulk"))
 
 
 def _nt(triples: Iterable) -> bytes:

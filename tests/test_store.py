@@ -235,3 +235,21 @@ def test_writing_to_an_older_store_moves_its_contributions_out(env, tmp_path):
     assert not [g for g in s._store.named_graphs() if g.value.startswith(iris.CONTRIB_BASE)]
     assert quadset(s) == quadset(full(Store, env))
     assert set(s.document_quads(doc_id)) == set(full(Store, env).document_quads(doc_id))
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "put"])
+def test_oxigraph_server_load_sends_one_bulk_batch_or_one_put_per_document(env, sparql_servers, tmp_path, bulk):
+    """With ``bulk=URL`` the documents travel as one N-Quads POST (below 16 MB); without it, one
+    Graph Store PUT each. Both give the embedded store's dataset."""
+    spec = sparql_servers["oxigraph_server"]
+    if not bulk:
+        spec = ";".join(p for p in spec.split(";") if not p.startswith("bulk="))
+    store = SparqlGraphStore(spec, tmp_path / "shards")
+    store.clear()
+    sent: list[tuple[str, str]] = []
+    store._http.event_hooks["request"].append(lambda r: sent.append((r.method, str(r.url))))
+    store.load_documents(env["quads"].items())
+    loads = [(m, u) for m, u in sent if "no_transaction" in u or (m == "PUT" and "graph/doc/" in u.replace("%2F", "/"))]
+    assert len(loads) == (1 if bulk else len(env["quads"]))
+    assert all(m == ("POST" if bulk else "PUT") for m, _ in loads)
+    assert quadset(store) == quadset(full(Store, env))
