@@ -35,6 +35,7 @@ from kg.store import (
     DOC_GRAPH_PREFIX,
     EXPORT_FORMATS,
     Contributions,
+    DocumentDump,
     DocumentGraphs,
     derived_quads,
     merge_shared_facts,
@@ -179,15 +180,19 @@ class SparqlGraphStore(DocumentGraphs):
             raise RemoteStoreError(f"graph store PUT {name} answered {r.status_code}: {r.text[:300]}")
 
     def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None:
-        """Load many documents, then refresh the derived graphs once. One request is in flight while
-        the next document's body is made (the server ingests while this process serialises). With a
+        """Load many documents, then refresh the derived graphs once (see :meth:`load_document_dumps`)."""
+        self.load_document_dumps(DocumentDump.of(doc_id, quads) for doc_id, quads in items)
+
+    def load_document_dumps(self, items: Iterable[DocumentDump]) -> None:
+        """Load many serialised documents, then refresh the derived graphs once. One request is in
+        flight while the next body is made (the server ingests while this process reads). With a
         ``bulk`` URL, documents already on the server are dropped first and the rest travel as
-        N-Quads batches of about :data:`BULK_BYTES`; else each document is one graph PUT (or
-        SPARQL updates when the server offers no Graph Store Protocol)."""
+        N-Quads batches of about :data:`BULK_BYTES`; else each document is one graph PUT (or SPARQL
+        updates when the server offers no Graph Store Protocol)."""
         from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only for a remote load
 
         if not self.spec.store and not self.spec.bulk:
-            return super().load_documents(items)
+            return super().load_documents((d.doc_id, d.quads()) for d in items)
         on_server = set(self.document_ids()) if self.spec.bulk else set()
         batch = bytearray()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykg-load") as pool:
@@ -199,18 +204,17 @@ class SparqlGraphStore(DocumentGraphs):
                     pending.result()  # one request at a time: the server's writes stay serial
                 pending = pool.submit(fn, *args)
 
-            for doc_id, quads in items:
-                own, contrib = split_contribution(doc_id, quads)
-                self.contributions.put(doc_id, contrib)
+            for d in items:
+                self.contributions.put(d.doc_id, d.contribution)
                 if not self.spec.bulk:
-                    if own:
-                        send(self._put_graph, iris.document_graph(doc_id), _nt(own))
+                    if d.ntriples.strip():
+                        send(self._put_graph, d.graph, d.ntriples)
                     else:
-                        send(self.replace_graph, iris.document_graph(doc_id), [])
+                        send(self.replace_graph, d.graph, [])
                     continue
-                if doc_id in on_server:
-                    send(self.replace_graph, iris.document_graph(doc_id), [])
-                batch += ox.serialize(own, format=ox.RdfFormat.N_QUADS)
+                if d.doc_id in on_server:
+                    send(self.replace_graph, d.graph, [])
+                batch += d.nquads()
                 if len(batch) >= BULK_BYTES:
                     send(self._post_bulk, bytes(batch))
                     batch.clear()

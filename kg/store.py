@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol, runtime_checkable
 
@@ -58,6 +59,7 @@ class GraphStore(Protocol):
     def load_document(self, doc_id: str, quads: Iterable[ox.Quad], *, refresh: bool = True) -> None: ...
     def load_documents(self, items: Iterable[tuple[str, Iterable[ox.Quad]]]) -> None: ...
     def load_document_files(self, items: Iterable[tuple[str, str | Path]]) -> None: ...
+    def load_document_dumps(self, items: Iterable[DocumentDump]) -> None: ...
     def remove_document(self, doc_id: str, *, refresh: bool = True) -> None: ...
     def refresh_derived(self) -> None: ...
     def replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> None: ...
@@ -217,6 +219,47 @@ def serialise_dataset(quads: list[ox.Quad], fmt: str) -> bytes:
     return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "turtle" else None)
 
 
+@dataclass(frozen=True)
+class DocumentDump:
+    r"""One document as it travels between stores (``policykg publish``): its graph as N-Triples
+    bytes, serialised by pyoxigraph without making a Python object per quad, and its contribution
+    to the shared graph.
+
+    >>> q = ox.Quad(N("http://x/a"), N("http://x/p"), ox.Literal("1 .\n2"), N(iris.document_graph("d")))
+    >>> d = DocumentDump.of("d", [q])
+    >>> d.quads() == [q]
+    True
+    >>> d.nquads().decode().endswith("<https://w3id.org/policykg/graph/doc/d> .\n")
+    True
+    """
+
+    doc_id: str
+    ntriples: bytes
+    contribution: tuple[ox.Triple, ...] = ()
+
+    @classmethod
+    def of(cls, doc_id: str, quads: Iterable[ox.Quad]) -> DocumentDump:
+        """From a document's quads (as ``kg.graph.document_quads`` gives them)."""
+        own, contrib = split_contribution(doc_id, quads)
+        body = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in own), format=ox.RdfFormat.N_TRIPLES)
+        return cls(doc_id, body, tuple(ox.Triple(q.subject, q.predicate, q.object) for q in contrib))
+
+    @property
+    def graph(self) -> str:
+        return iris.document_graph(self.doc_id)
+
+    def nquads(self) -> bytes:
+        r"""The document's graph as N-Quads (each N-Triples line ends in `` .\n``; a line break
+        inside a literal is escaped, so the graph name goes before each line's end)."""
+        return self.ntriples.replace(b" .\n", f" <{self.graph}> .\n".encode())
+
+    def quads(self) -> list[ox.Quad]:
+        """Its graph's quads and its contribution quads, as ``load_document`` takes them."""
+        g, c = N(self.graph), N(iris.contribution_graph(self.doc_id))
+        return ([ox.Quad(t.subject, t.predicate, t.object, g) for t in ox.parse(self.ntriples, format=ox.RdfFormat.N_TRIPLES)]
+                + [ox.Quad(t.subject, t.predicate, t.object, c) for t in self.contribution])
+
+
 class DocumentGraphs:
     """What every graph store derives from ``load_document`` and ``refresh_derived``."""
 
@@ -236,6 +279,10 @@ class DocumentGraphs:
         """Load many documents from their N-Quads shards (``doc id, path``: what
         ``kg.graph.document_quads`` gave, serialised), one document in memory at a time."""
         self.load_documents((doc_id, read_nquads(path)) for doc_id, path in items)
+
+    def load_document_dumps(self, items: Iterable[DocumentDump]) -> None:
+        """Load many documents serialised by another store (:meth:`Store.dump_document`)."""
+        self.load_documents((d.doc_id, d.quads()) for d in items)
 
 
 class Store(DocumentGraphs):
@@ -385,6 +432,13 @@ class Store(DocumentGraphs):
         if self._legacy and self._store.contains_named_graph(contrib):
             return own + list(self._store.quads_for_pattern(None, None, None, contrib))
         return own + [ox.Quad(t.subject, t.predicate, t.object, contrib) for t in self.contributions.get(doc_id)]
+
+    def dump_document(self, doc_id: str) -> DocumentDump:
+        """One document serialised for another store (its graph dumped by pyoxigraph)."""
+        body = self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=N(iris.document_graph(doc_id)))
+        contrib = [q for q in self.document_quads(doc_id) if q.graph_name.value == iris.contribution_graph(doc_id)] \
+            if self._legacy else self.contributions.get(doc_id)
+        return DocumentDump(doc_id, body, tuple(ox.Triple(t.subject, t.predicate, t.object) for t in contrib))
 
     def document_ids(self) -> list[str]:
         """Ids of the documents loaded."""

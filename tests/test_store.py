@@ -253,3 +253,14 @@ def test_oxigraph_server_load_sends_one_bulk_batch_or_one_put_per_document(env, 
     assert len(loads) == (1 if bulk else len(env["quads"]))
     assert all(m == ("POST" if bulk else "PUT") for m, _ in loads)
     assert quadset(store) == quadset(full(Store, env))
+
+
+def test_loading_another_stores_dumps_equals_loading_quads(make, env, tmp_path):
+    """``policykg publish`` moves documents as pyoxigraph-serialised dumps (an on-disk source here,
+    whose contributions live in files)."""
+    source = build_store(tmp_path / "graph", env["docs"], env["ext"])
+    s = make()
+    s.load_document_dumps(source.dump_document(i) for i in source.document_ids())
+    assert quadset(s) == quadset(source)
+    for doc_id in source.document_ids():
+        assert set(source.dump_document(doc_id).quads()) == set(source.document_quads(doc_id))

@@ -24,7 +24,7 @@ def publish_graph(source: Store, target: GraphStore) -> dict:
     ids = source.document_ids()
     for gone in sorted(set(target.document_ids()) - set(ids)):
         target.remove_document(gone, refresh=False)
-    target.load_documents((doc_id, source.document_quads(doc_id)) for doc_id in ids)
+    target.load_document_dumps(source.dump_document(doc_id) for doc_id in ids)
     analysis = {g.value for g in source.graphs() if g.value.startswith(ANALYSIS_GRAPH + "/")}
     stale = {g.value for g in target.graphs() if g.value.startswith(ANALYSIS_GRAPH + "/")} - analysis
     for name in sorted(analysis):
