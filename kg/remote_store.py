@@ -148,19 +148,19 @@ class SparqlGraphStore(DocumentGraphs):
     def replace_graph(self, name: str, quads: Iterable[ox.Quad]) -> None:
         """Replace one named graph (Graph Store Protocol PUT when offered, else DROP + INSERT DATA)."""
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+        if self.spec.store and triples:
+            self._put_graph(name, _nt(triples))
+            return
         if self.spec.store:
             import httpx  # see __init__
 
             url = f"{self.spec.store}?graph={quote(name, safe='')}"
             try:
-                if triples:
-                    r = self._http.put(url, content=_nt(triples), headers={"Content-Type": "application/n-triples"})
-                else:
-                    r = self._http.delete(url)
+                r = self._http.delete(url)
             except httpx.HTTPError as e:
                 raise RemoteStoreError(f"graph store {url} unreachable: {e}") from None
-            if r.status_code >= 400 and not (r.status_code == 404 and not triples):
-                raise RemoteStoreError(f"graph store PUT {name} answered {r.status_code}: {r.text[:300]}")
+            if r.status_code >= 400 and r.status_code != 404:
+                raise RemoteStoreError(f"graph store DELETE {name} answered {r.status_code}: {r.text[:300]}")
             return
         self._update(f"DROP SILENT GRAPH <{name}>")
         for i in range(0, len(triples), _BATCH):
