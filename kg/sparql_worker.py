@@ -91,14 +91,22 @@ def visible_graphs(store: ox.Store, hidden_prefixes: tuple[str, ...] = ()) -> li
                   key=lambda g: g.value)
 
 
-def dataset(store: ox.Store, req: Request) -> tuple[list, list] | None:
+def holds_hidden_graphs(store: ox.Store, hidden_prefixes: tuple[str, ...]) -> bool:
+    """Whether any named graph of ``store`` is hidden (one pass over its graphs: ~40 ms at 10,000)."""
+    prefixes = hidden_prefixes or ("\0",)
+    return any(isinstance(g, ox.NamedNode) and g.value.startswith(prefixes) for g in store.named_graphs())
+
+
+def dataset(store: ox.Store, req: Request, *, hidden: bool | None = None) -> tuple[list, list] | None:
     """(default graph, named graphs) for a request: the stated dataset restricted to visible graphs
     (an unknown or hidden graph is an empty one), or the union of everything visible: ``None``
     (the store's own union default graph) when the store holds no hidden graph, else every visible
-    graph named (a store written before contributions moved out of it)."""
+    graph named (a store written before contributions moved out of it). ``hidden``: what
+    :func:`holds_hidden_graphs` said of this store (computed when None)."""
     if req.default_graphs is None and req.named_graphs is None:
-        prefixes = req.hidden_prefixes or ("\0",)
-        if not any(isinstance(g, ox.NamedNode) and g.value.startswith(prefixes) for g in store.named_graphs()):
+        if hidden is None:
+            hidden = holds_hidden_graphs(store, req.hidden_prefixes)
+        if not hidden:
             return None
         visible = visible_graphs(store, req.hidden_prefixes)
         return visible, visible
@@ -143,11 +151,12 @@ def _mark_truncated(body: bytes, fmt: str, rows: int) -> bytes:
     return body
 
 
-def execute(store: ox.Store, req: Request) -> SparqlResult:
-    """Run one request against ``store`` in this process (the caller bounds its time)."""
+def execute(store: ox.Store, req: Request, *, hidden: bool | None = None) -> SparqlResult:
+    """Run one request against ``store`` in this process (the caller bounds its time); ``hidden`` as
+    for :func:`dataset`."""
     t0 = time.perf_counter()
     check_format(req)
-    chosen = dataset(store, req)
+    chosen = dataset(store, req, hidden=hidden)
     graphs = {"use_default_graph_as_union": True} if chosen is None else \
         {"default_graph": chosen[0], "named_graphs": chosen[1]}
     try:
@@ -232,6 +241,7 @@ def main(store_path: str) -> None:  # pragma: no cover - runs in a child process
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the protocol pipe
     store, token = None, None
+    hidden: dict[tuple[str, ...], bool] = {}  # of the open store, per hidden-prefix set
     try:
         store, token = ox.Store.read_only(store_path), _store_token(store_path)
     except OSError:
@@ -249,10 +259,13 @@ def main(store_path: str) -> None:  # pragma: no cover - runs in a child process
             now = _store_token(store_path)
             if store is None or now != token:
                 store, token = ox.Store.read_only(store_path), now
+                hidden.clear()
             if kind == "graphs":
                 send(out, ("ok", [g.value for g in visible_graphs(store, payload)]))
             else:
-                send(out, ("ok", execute(store, payload)))
+                if payload.hidden_prefixes not in hidden:
+                    hidden[payload.hidden_prefixes] = holds_hidden_graphs(store, payload.hidden_prefixes)
+                send(out, ("ok", execute(store, payload, hidden=hidden[payload.hidden_prefixes])))
         except QueryFailed as e:
             send(out, ("error", str(e)))
         except Exception as e:  # noqa: BLE001 - reported to the caller

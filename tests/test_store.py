@@ -21,7 +21,7 @@ from api.pipeline.stages import graph_stage
 from kg.remote_store import SparqlGraphStore
 from kg.prefixes import PREFIXES
 from kg.sparql import EXAMPLE_QUERIES_DIR, HIDDEN_GRAPH_PREFIXES
-from kg.sparql_worker import Request, dataset, execute
+from kg.sparql_worker import Request, dataset, execute, holds_hidden_graphs
 from kg.store import CONTRIBUTIONS, GraphStore, Store, build_store, open_store, read_nquads, write_nquads
 
 STORE_KINDS = ["memory", "disk", "oxigraph_server", "virtuoso"]
@@ -223,6 +223,7 @@ def test_a_store_written_before_contributions_moved_out_answers_the_same(env, tm
                   hidden_prefixes=HIDDEN_GRAPH_PREFIXES)
     assert dataset(new._store, req) is None  # the store's own union
     assert dataset(old._store, req) is not None  # the visible graphs, named
+    assert holds_hidden_graphs(old._store, HIDDEN_GRAPH_PREFIXES) and not holds_hidden_graphs(new._store, HIDDEN_GRAPH_PREFIXES)
     assert sorted(execute(old._store, req).body.splitlines()) == sorted(execute(new._store, req).body.splitlines())
 
 
