@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Iterable, Mapping, Sequence
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -173,18 +173,28 @@ def document_iri_of(doc: Document) -> str:
                              doctype=genre_key(doc.genre, doc.title), date=doc.date)
 
 
-def cited_iri(number: str | None, title: str, issuer: str | None, hint_code: str | None) -> str:
-    """The IRI of a document known only from a citation."""
-    area = None
+def cited_area(title: str, issuer: str | None, hint_code: str | None) -> str | None:
+    """The division a document known only from a citation was issued for, from its issuer or the
+    issuer part of its title (``iris.CENTRAL_AREA`` for the centre; None when neither names one).
+
+    >>> cited_area("关于学习运用千万工程经验的实施意见", "中共垫江县委", None)
+    '500231000000'
+    >>> cited_area("国务院关于加快科技服务业发展的若干意见", None, None)
+    '000000'
+    """
     for text in (issuer or "", iris.normalise_title(title).split("关于")[0]):
         code = iris.match_division(text, hint_code) if text else None
         if code:
-            area = code
-            break
-    if area is None and re.match(r"(中共中央|国务院|中央)", (issuer or "") + title):
-        area = iris.CENTRAL_AREA
-    return iris.document_iri(number=number, title=title, area=hint_code if number else area,
-                             doctype=genre_key(None, title))
+            return code
+    if re.match(r"(中共中央|国务院|中央)", (issuer or "") + title):
+        return iris.CENTRAL_AREA
+    return None
+
+
+def cited_iri(number: str | None, title: str, issuer: str | None, hint_code: str | None) -> str:
+    """The IRI of a document known only from a citation."""
+    area = hint_code if number else cited_area(title, issuer, hint_code)
+    return iris.document_iri(number=number, title=title, area=area, doctype=genre_key(None, title))
 
 
 class _Quads:
@@ -499,6 +509,10 @@ def document_quads(
         level = guess_level(c.number, c.issuer, c.title, place_code)
         if level:
             q.add(target, PK.level, getattr(PK, "level_" + level))
+        area = cited_area(c.title, c.issuer, place_code)
+        if area and area != iris.CENTRAL_AREA:
+            q.add(target, ELI.jurisdiction, iris.place_iri(code=area))
+            q.add(iris.place_iri(code=area), RDF.type, PK.Place)
         g = genre_key(None, c.title)
         q.add(target, PK.genre, getattr(PK, "genre_" + (g or "otherGenre")))
         if c.issuer:
@@ -565,19 +579,45 @@ def _gazetteer():
     return Gazetteer.load()
 
 
-def inferred_quads(documents: Sequence[Mapping], links: Iterable[tuple[str, str]]) -> list[Quad]:
+def inferred_quads(documents: Sequence[Mapping], links: Iterable[tuple[str, str]],
+                   within: Mapping[str, Iterable[str]] | None = None) -> list[Quad]:
     """Cascade links implied by titles: a lower-level document whose title (without issuer) equals
-    a higher-level one's implements it (``eli:applies``, in the inferred graph).
+    a higher-level one's implements it (``eli:applies``, in the inferred graph), when the higher
+    one's jurisdiction covers the lower one's: the centre covers every place; otherwise both places
+    must be known and the higher one must be the lower one's place or lie above it in ``within``
+    (place IRI → the places it lies directly within).
 
-    ``documents``: dicts with ``iri``, ``title``, ``level``; ``links``: stated (lower, higher) pairs.
-    Only the nearest higher level is linked, and only where no link is stated already.
+    ``documents``: dicts with ``iri``, ``title``, ``level`` and optionally ``place`` (an IRI);
+    ``links``: stated (lower, higher) pairs. Only the nearest covering higher level is linked, and
+    only where no link is stated already.
 
-    >>> docs = [{"iri": "http://x/a", "title": "A县关于X的实施意见", "level": "county"},
-    ...         {"iri": "http://x/b", "title": "B市关于X的实施意见", "level": "provincial"}]
-    >>> [(str(x.subject), str(x.object)) for x in inferred_quads(docs, [])]
+    >>> cq, dj = "http://x/place/500000000000", "http://x/place/500231000000"
+    >>> docs = [{"iri": "http://x/a", "title": "垫江县关于X的实施意见", "level": "county", "place": dj},
+    ...         {"iri": "http://x/b", "title": "重庆市关于X的实施意见", "level": "provincial", "place": cq},
+    ...         {"iri": "http://x/c", "title": "湖北省关于X的实施意见", "level": "provincial", "place": "http://x/place/42"}]
+    >>> [(str(x.subject), str(x.object)) for x in inferred_quads(docs, [], {dj: [cq]})]
     [('<http://x/a>', '<http://x/b>')]
     """
     stated = set(links)
+    parents = {k: list(v) for k, v in (within or {}).items()}
+
+    @cache
+    def above(place: str) -> frozenset[str]:
+        out: set[str] = set()
+        todo = list(parents.get(place, ()))
+        while todo:
+            p = todo.pop()
+            if p not in out:
+                out.add(p)
+                todo.extend(parents.get(p, ()))
+        return frozenset(out)
+
+    def covers(high: Mapping, low: Mapping) -> bool:
+        if high["level"] == "central":
+            return True
+        hp, lp = high.get("place"), low.get("place")
+        return bool(hp and lp) and (hp == lp or hp in above(lp))
+
     by_core: dict[str, list[Mapping]] = {}
     for doc in documents:
         if doc.get("title") and doc.get("level") in LEVEL_RANK:
@@ -587,7 +627,7 @@ def inferred_quads(documents: Sequence[Mapping], links: Iterable[tuple[str, str]
     q = _Quads(iris.INFERRED_GRAPH)
     for group in by_core.values():
         for low in group:
-            higher = [h for h in group if LEVEL_RANK[h["level"]] < LEVEL_RANK[low["level"]]]
+            higher = [h for h in group if LEVEL_RANK[h["level"]] < LEVEL_RANK[low["level"]] and covers(h, low)]
             if not higher:
                 continue
             nearest = max(LEVEL_RANK[h["level"]] for h in higher)

@@ -32,11 +32,13 @@ from kg import iris
 from kg.graph import N
 from kg.prefixes import PREFIXES
 from kg.store import (
+    DOC_FACTS,
     DOC_GRAPH_PREFIX,
     EXPORT_FORMATS,
     Contributions,
     DocumentDump,
     DocumentGraphs,
+    add_doc_fact,
     derived_quads,
     merge_shared_facts,
     serialise_dataset,
@@ -246,11 +248,11 @@ class SparqlGraphStore(DocumentGraphs):
         shared = self.contributions.union()
         docs: dict[str, dict] = {}
         for row in self._select(f"""
-            SELECT ?d ?title ?level WHERE {{
-              GRAPH ?g {{ ?d a pk:PolicyDocument . OPTIONAL {{ ?d eli:title ?title }} OPTIONAL {{ ?d pk:level ?level }} }}
+            SELECT ?d ?p ?o WHERE {{
+              GRAPH ?g {{ ?d a pk:PolicyDocument ; ?p ?o . VALUES ?p {{ {" ".join(f"<{p}>" for p in DOC_FACTS)} }} }}
               FILTER(STRSTARTS(STR(?g), "{DOC_GRAPH_PREFIX}"))
             }}""", union=False):
-            self._doc_fact(docs, row)
+            add_doc_fact(docs.setdefault(row["d"].value, {"iri": row["d"].value}), row["p"].value, row["o"].value)
         links = {(r["a"].value, r["b"].value) for r in self._select(f"""
             SELECT DISTINCT ?a ?b WHERE {{ GRAPH ?g {{ ?a eli:applies|eli:based_on ?b }}
               FILTER(STRSTARTS(STR(?g), "{DOC_GRAPH_PREFIX}")) }}""", union=False)}
@@ -259,15 +261,6 @@ class SparqlGraphStore(DocumentGraphs):
         self.replace_graph(iris.SHARED_GRAPH, shared_q)
         self.replace_graph(iris.INFERRED_GRAPH, inferred_q)
         self.replace_graph(iris.PLACES_GRAPH, [])
-
-    @staticmethod
-    def _doc_fact(docs: dict, row) -> None:
-        d = docs.setdefault(row["d"].value, {"iri": row["d"].value})
-        if row["title"] is not None:
-            d["title"] = min(d.get("title", row["title"].value), row["title"].value)
-        if row["level"] is not None:
-            lv = row["level"].value.rsplit("level_", 1)[-1]
-            d["level"] = min(d.get("level", lv), lv)
 
     def flush(self) -> None:
         """Nothing to do: every request is committed by the server."""

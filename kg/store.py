@@ -158,19 +158,32 @@ def split_contribution(doc_id: str, quads: Iterable[ox.Quad]) -> tuple[list[ox.Q
 
 def merge_shared_facts(docs: dict[str, dict], links: set[tuple[str, str]], shared: set[ox.Triple]) -> None:
     """Add what the shared graph says about documents (those known from citations) to ``docs`` and ``links``."""
-    type_, doc_cls, title, level = N(RDF.type), N(PK.PolicyDocument), N(ELI.title), N(PK.level)
+    type_, doc_cls = N(RDF.type), N(PK.PolicyDocument)
     for t in shared:
         if t.predicate == type_ and t.object == doc_cls:
             docs.setdefault(t.subject.value, {"iri": t.subject.value})
     for t in shared:
         d = docs.get(t.subject.value) if isinstance(t.subject, ox.NamedNode) else None
-        if d is not None and t.predicate == title:
-            d["title"] = min(d.get("title", t.object.value), t.object.value)
-        elif d is not None and t.predicate == level:
-            lv = t.object.value.rsplit("level_", 1)[-1]
-            d["level"] = min(d.get("level", lv), lv)
+        if d is not None and t.predicate.value in DOC_FACTS:
+            add_doc_fact(d, t.predicate.value, t.object.value)
         elif t.predicate in (N(ELI.applies), N(ELI.based_on)):
             links.add((t.subject.value, t.object.value))
+
+
+DOC_FACTS = {str(ELI.title): "title", str(PK.level): "level", str(ELI.jurisdiction): "place"}
+
+
+def add_doc_fact(doc: dict, predicate: str, value: str) -> None:
+    """Record one fact the inference reads (title, level, place) in ``doc``; of several values
+    for one key the smallest is kept, so every store derives the same links.
+
+    >>> d = {}; add_doc_fact(d, str(PK.level), str(PK.level_county)); d
+    {'level': 'county'}
+    """
+    key = DOC_FACTS[predicate]
+    if key == "level":
+        value = value.rsplit("level_", 1)[-1]
+    doc[key] = min(doc.get(key, value), value)
 
 
 def derived_quads(shared: set[ox.Triple], docs: Iterable[dict], links: set[tuple[str, str]]
@@ -188,7 +201,11 @@ def derived_quads(shared: set[ox.Triple], docs: Iterable[dict], links: set[tuple
                 codes.add(code)
     triples = set(shared) | {ox.Triple(q.subject, q.predicate, q.object) for q in places_quads(codes)}
     shared_q = [ox.Quad(t.subject, t.predicate, t.object) for t in sorted(triples, key=str)]
-    return shared_q, inferred_quads(sorted(docs, key=lambda x: x["iri"]), links)
+    parents: dict[str, set[str]] = {}
+    for t in triples:
+        if t.predicate == within:
+            parents.setdefault(t.subject.value, set()).add(t.object.value)
+    return shared_q, inferred_quads(sorted(docs, key=lambda x: x["iri"]), links, parents)
 
 
 def write_nquads(quads: Iterable[ox.Quad], path: str | Path) -> None:
@@ -382,17 +399,15 @@ class Store(DocumentGraphs):
             self._legacy = False
         doc_graphs = [g for g in self._store.named_graphs() if g.value.startswith(DOC_GRAPH_PREFIX)]
         shared = self.contributions.union()
-        type_, doc_cls, title, level = N(RDF.type), N(PK.PolicyDocument), N(ELI.title), N(PK.level)
+        type_, doc_cls = N(RDF.type), N(PK.PolicyDocument)
         docs: dict[str, dict] = {}
         links: set[tuple[str, str]] = set()
         for g in doc_graphs:
             for q in self._store.quads_for_pattern(None, type_, doc_cls, g):
                 d = docs.setdefault(q.subject.value, {"iri": q.subject.value})
-                for t in self._store.quads_for_pattern(q.subject, title, None, g):
-                    d["title"] = min(d.get("title", t.object.value), t.object.value)
-                for t in self._store.quads_for_pattern(q.subject, level, None, g):
-                    lv = t.object.value.rsplit("level_", 1)[-1]
-                    d["level"] = min(d.get("level", lv), lv)
+                for predicate in DOC_FACTS:
+                    for t in self._store.quads_for_pattern(q.subject, N(predicate), None, g):
+                        add_doc_fact(d, predicate, t.object.value)
             for prop in (ELI.applies, ELI.based_on):
                 links.update((q.subject.value, q.object.value) for q in self._store.quads_for_pattern(None, N(prop), None, g))
         merge_shared_facts(docs, links, shared)

@@ -169,6 +169,27 @@ def test_cascade_chain_from_town_document_reaches_central(env):
         assert {title_core(t) for t in ta} & {title_core(t) for t in tb}
 
 
+def test_cited_documents_carry_their_jurisdiction_and_inferred_links_stay_inside_it(env):
+    """A document known only from a citation gets the division its issuer names (垫江委发 → 垫江县);
+    an inferred link goes up only to a document whose jurisdiction covers the lower one's."""
+    from kg.gazetteer import Gazetteer
+
+    store, gaz = env["store"], Gazetteer.load()
+    res = store.query("""SELECT ?code WHERE { ?d pk:inCorpus false ; eli:id_local ?n ; eli:jurisdiction ?p .
+                         ?p pk:adminCode ?code . FILTER(STRSTARTS(?n, "垫江委发")) }""")
+    assert [gaz.get(r["code"].value).name for r in res] == ["垫江县"]
+    links = store.query(f"""SELECT ?lv ?ca ?cb WHERE {{ GRAPH <{iris.INFERRED_GRAPH}> {{ ?a eli:applies ?b }}
+                           ?b pk:level ?lv . OPTIONAL {{ ?a eli:jurisdiction/pk:adminCode ?ca }}
+                           OPTIONAL {{ ?b eli:jurisdiction/pk:adminCode ?cb }} }}""")
+    rows = list(links)
+    assert rows
+    for r in rows:
+        if r["lv"].value.endswith("level_central"):
+            continue
+        ca, cb = r["ca"].value, r["cb"].value
+        assert ca == cb or gaz.contains(cb, ca)
+
+
 def test_places_graph_contains_jurisdictions_up_to_province(env):
     from kg.gazetteer import Gazetteer
 

@@ -21,6 +21,10 @@ from corpus.ingest import ingest_dir, parse_bytes
 from corpus.metadata import jurisdiction, split_issuers
 from corpus.model import Document
 from corpus.structure import segment
+from kg import iris
+from kg.extract import extract_corpus
+from kg.graph import document_quads
+from kg.store import Store
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real"
 GOLD = load_gold()
@@ -184,6 +188,25 @@ def test_build_rejects_none_and_shows_warnings(tmp_path, monkeypatch, capsys):
     assert [w["code"] for w in tianmen["warnings"]] == ["no_place"]
     page = TestClient(create_app(data), headers={"Accept": "text/html"}).get(f"/doc/{tianmen['id']}").text
     assert '<ul class="doc-warnings' in page and "<code>no_place</code>" in page
+
+
+def test_inferred_links_between_real_work_reports_stay_inside_each_jurisdiction():
+    """Five 政府工作报告 share one title. Each implies the nearest higher report whose jurisdiction
+    covers its own: 重庆 → the State Council's; 黔东南 (贵州) and 湖州 (浙江) also go to the State
+    Council's, not to 重庆's; 天门, whose speech never names its city, only to the centre's."""
+    docs = _docs()[0]
+    ext = extract_corpus(list(docs.values()))
+    store = Store()
+    store.load_documents((d.id, document_quads(d, ext[d.id])) for d in docs.values())
+    by_iri = {r["d"].value: r["id"].value for r in store.query("SELECT ?d ?id WHERE { ?d pk:docId ?id }")}
+    key_of = {d.id: k for k, d in docs.items()}
+    links = {(key_of[by_iri[r["a"].value]], key_of[by_iri[r["b"].value]])
+             for r in store.query(f"SELECT ?a ?b WHERE {{ GRAPH <{iris.INFERRED_GRAPH}> {{ ?a eli:applies ?b }} }}")
+             if r["a"].value in by_iri and r["b"].value in by_iri}
+    central = "001_cn_state_council_gwr_2024"
+    for key in ("002_chongqing_gwr_2024", "007_qiandongnan_gwr_2024", "005_huzhou_gwr_2024", "003_tianmen_gwr_2024"):
+        assert (key, central) in links
+    assert not any(b == "002_chongqing_gwr_2024" for _a, b in links)
 
 
 def test_flattened_body_starting_right_after_its_title():
