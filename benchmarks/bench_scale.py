@@ -526,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--query-timeout", type=float, default=60.0,
                     help="give a query up after this many seconds (a first run over 5 s is not repeated)")
     ap.add_argument("--virtuoso-gib", type=float, default=2.0, help="Virtuoso's page cache (default 2 GiB)")
+    ap.add_argument("--keep-data", action="store_true", help="keep the Ray builds' data folders (removed by default)")
+    ap.add_argument("--store-build", default="local",
+                    help="whose graph the store part measures: local (default) or rayK (a kept Ray build)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.encode_docs > MAX_ENCODE_DOCS:
@@ -567,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 print(f"  {b['total_s']} s, {b['quads']} quads", file=sys.stderr, flush=True)
                 size["builds"].append(b)
-                if executor == "ray":
+                if executor == "ray" and not args.keep_data:
                     shutil.rmtree(work / f"data_{n}_{label}", ignore_errors=True)
                 save()
             ok = [b for b in size["builds"] if "error" not in b]
@@ -591,9 +594,9 @@ def main(argv: list[str] | None = None) -> int:
                 save()
             if args.skip_stores:
                 continue
-            graph = current_build(work / f"data_{n}_local") / "graph"
+            graph = current_build(work / f"data_{n}_{args.store_build}") / "graph"
             if not graph.is_dir():
-                print("no local build: store part skipped", file=sys.stderr)
+                print(f"no {args.store_build} build: store part skipped", file=sys.stderr)
                 continue
             graphs = [graph]
             for c in range(1, args.store_copies):

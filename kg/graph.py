@@ -612,12 +612,6 @@ def inferred_quads(documents: Sequence[Mapping], links: Iterable[tuple[str, str]
                 todo.extend(parents.get(p, ()))
         return frozenset(out)
 
-    def covers(high: Mapping, low: Mapping) -> bool:
-        if high["level"] == "central":
-            return True
-        hp, lp = high.get("place"), low.get("place")
-        return bool(hp and lp) and (hp == lp or hp in above(lp))
-
     by_core: dict[str, list[Mapping]] = {}
     for doc in documents:
         if doc.get("title") and doc.get("level") in LEVEL_RANK:
@@ -626,8 +620,15 @@ def inferred_quads(documents: Sequence[Mapping], links: Iterable[tuple[str, str]
                 by_core.setdefault(core, []).append(doc)
     q = _Quads(iris.INFERRED_GRAPH)
     for group in by_core.values():
+        central = [h for h in group if h["level"] == "central"]
+        by_place: dict[str, list[Mapping]] = {}
+        for h in group:
+            if h["level"] != "central" and h.get("place"):
+                by_place.setdefault(h["place"], []).append(h)
         for low in group:
-            higher = [h for h in group if LEVEL_RANK[h["level"]] < LEVEL_RANK[low["level"]] and covers(h, low)]
+            place = low.get("place")
+            covering = central + [h for p in ((place, *above(place)) if place else ()) for h in by_place.get(p, ())]
+            higher = [h for h in covering if LEVEL_RANK[h["level"]] < LEVEL_RANK[low["level"]]]
             if not higher:
                 continue
             nearest = max(LEVEL_RANK[h["level"]] for h in higher)
