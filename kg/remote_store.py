@@ -245,7 +245,7 @@ class SparqlGraphStore(DocumentGraphs):
 
     def refresh_derived(self) -> None:
         """The shared graph from the shards, the inferred links from the documents' facts."""
-        shared = self.contributions.union()
+        shared = self.contributions.merged()
         docs: dict[str, dict] = {}
         for row in self._select(f"""
             SELECT ?d ?p ?o WHERE {{

@@ -128,6 +128,23 @@ class Contributions:
                 out.update(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
         return out
 
+    def merged(self) -> ox.Store:
+        """Every document's contribution merged in an in-memory store's default graph (each triple
+        once), parsed and de-duplicated by pyoxigraph: no Python object per triple.
+
+        >>> c = Contributions(None)
+        >>> t = ox.Triple(N("http://x/a"), N("http://x/p"), N("http://x/b"))
+        >>> c.put("d1", [t]); c.put("d2", [t]); len(c.merged())
+        1
+        """
+        out = ox.Store()
+        if self.folder is None:
+            out.extend(ox.Quad(t.subject, t.predicate, t.object) for ts in self._memory.values() for t in ts)
+        elif self.folder.is_dir():
+            for path in self.folder.glob("*.nt"):
+                out.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+        return out
+
     def clear(self) -> None:
         self._memory.clear()
         if self.folder is not None and self.folder.is_dir():
@@ -156,18 +173,19 @@ def split_contribution(doc_id: str, quads: Iterable[ox.Quad]) -> tuple[list[ox.Q
     return own, contrib
 
 
-def merge_shared_facts(docs: dict[str, dict], links: set[tuple[str, str]], shared: set[ox.Triple]) -> None:
-    """Add what the shared graph says about documents (those known from citations) to ``docs`` and ``links``."""
-    type_, doc_cls = N(RDF.type), N(PK.PolicyDocument)
-    for t in shared:
-        if t.predicate == type_ and t.object == doc_cls:
-            docs.setdefault(t.subject.value, {"iri": t.subject.value})
-    for t in shared:
-        d = docs.get(t.subject.value) if isinstance(t.subject, ox.NamedNode) else None
-        if d is not None and t.predicate.value in DOC_FACTS:
-            add_doc_fact(d, t.predicate.value, t.object.value)
-        elif t.predicate in (N(ELI.applies), N(ELI.based_on)):
-            links.add((t.subject.value, t.object.value))
+def merge_shared_facts(docs: dict[str, dict], links: set[tuple[str, str]], shared: ox.Store) -> None:
+    """Add what the shared graph (``shared``'s default graph: :meth:`Contributions.merged`) says
+    about documents (those known from citations) to ``docs`` and ``links``."""
+    default = ox.DefaultGraph()
+    for q in shared.quads_for_pattern(None, N(RDF.type), N(PK.PolicyDocument), default):
+        docs.setdefault(q.subject.value, {"iri": q.subject.value})
+    for predicate in DOC_FACTS:
+        for q in shared.quads_for_pattern(None, N(predicate), None, default):
+            d = docs.get(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None
+            if d is not None:
+                add_doc_fact(d, predicate, q.object.value)
+    for prop in (ELI.applies, ELI.based_on):
+        links.update((q.subject.value, q.object.value) for q in shared.quads_for_pattern(None, N(prop), None, default))
 
 
 DOC_FACTS = {str(ELI.title): "title", str(PK.level): "level", str(ELI.jurisdiction): "place"}
@@ -186,26 +204,22 @@ def add_doc_fact(doc: dict, predicate: str, value: str) -> None:
     doc[key] = min(doc.get(key, value), value)
 
 
-def derived_quads(shared: set[ox.Triple], docs: Iterable[dict], links: set[tuple[str, str]]
-                  ) -> tuple[list[ox.Quad], list[ox.Quad]]:
-    """(shared graph, inferred graph) from the documents' contributions to shared nodes, their
-    facts (``iri``, ``title``, ``level``) and stated links: the one derivation every store runs."""
+def derived_quads(shared: ox.Store, docs: Iterable[dict], links: set[tuple[str, str]]
+                  ) -> tuple[Iterator[ox.Quad], list[ox.Quad]]:
+    """(shared graph, inferred graph) from the documents' merged contributions to shared nodes
+    (``shared``'s default graph, completed here with the place tree), their facts (``iri``,
+    ``title``, ``level``, ``place``) and stated links: the one derivation every store runs."""
     place_prefix = f"{iris.BASE}/place/"
-    codes: set[str] = set()
-    type_, place_cls, within = N(RDF.type), N(PK.Place), N(PK.withinAdmin)
-    for t in shared:
-        if t.predicate == type_ and t.object == place_cls or t.predicate == within:
-            node = t.subject if t.predicate == type_ else t.object
-            code = node.value[len(place_prefix):] if node.value.startswith(place_prefix) else ""
-            if code.isdigit():
-                codes.add(code)
-    triples = set(shared) | {ox.Triple(q.subject, q.predicate, q.object) for q in places_quads(codes)}
-    shared_q = [ox.Quad(t.subject, t.predicate, t.object) for t in sorted(triples, key=str)]
+    default, within = ox.DefaultGraph(), N(PK.withinAdmin)
+    nodes = [q.subject for q in shared.quads_for_pattern(None, N(RDF.type), N(PK.Place), default)]
+    nodes += [q.object for q in shared.quads_for_pattern(None, within, None, default)]
+    codes = {n.value[len(place_prefix):] for n in nodes if n.value.startswith(place_prefix)}
+    shared.extend(ox.Quad(q.subject, q.predicate, q.object) for q in places_quads(c for c in codes if c.isdigit()))
     parents: dict[str, set[str]] = {}
-    for t in triples:
-        if t.predicate == within:
-            parents.setdefault(t.subject.value, set()).add(t.object.value)
-    return shared_q, inferred_quads(sorted(docs, key=lambda x: x["iri"]), links, parents)
+    for q in shared.quads_for_pattern(None, within, None, default):
+        parents.setdefault(q.subject.value, set()).add(q.object.value)
+    inferred = inferred_quads(sorted(docs, key=lambda x: x["iri"]), links, parents)
+    return shared.quads_for_pattern(None, None, None, default), inferred
 
 
 def write_nquads(quads: Iterable[ox.Quad], path: str | Path) -> None:
@@ -398,7 +412,7 @@ class Store(DocumentGraphs):
                 self._drop_legacy_contribution(g.value[len(iris.CONTRIB_BASE):])
             self._legacy = False
         doc_graphs = [g for g in self._store.named_graphs() if g.value.startswith(DOC_GRAPH_PREFIX)]
-        shared = self.contributions.union()
+        shared = self.contributions.merged()
         type_, doc_cls = N(RDF.type), N(PK.PolicyDocument)
         docs: dict[str, dict] = {}
         links: set[tuple[str, str]] = set()
