@@ -579,6 +579,11 @@ def _gazetteer():
     return Gazetteer.load()
 
 
+def _year(doc: Mapping) -> int | None:
+    date = doc.get("date") or ""
+    return int(date[:4]) if date[:4].isdigit() else None
+
+
 def inferred_quads(documents: Sequence[Mapping], links: Iterable[tuple[str, str]],
                    within: Mapping[str, Iterable[str]] | None = None) -> list[Quad]:
     """Cascade links implied by titles: a lower-level document whose title (without issuer) equals
@@ -587,9 +592,11 @@ def inferred_quads(documents: Sequence[Mapping], links: Iterable[tuple[str, str]
     must be known and the higher one must be the lower one's place or lie above it in ``within``
     (place IRI → the places it lies directly within).
 
-    ``documents``: dicts with ``iri``, ``title``, ``level`` and optionally ``place`` (an IRI);
-    ``links``: stated (lower, higher) pairs. Only the nearest covering higher level is linked, and
-    only where no link is stated already.
+    ``documents``: dicts with ``iri``, ``title``, ``level`` and optionally ``place`` (an IRI) and
+    ``date`` (ISO); ``links``: stated (lower, higher) pairs. Only the nearest covering higher level
+    is linked, and only where no link is stated already. Where both are dated, a document implements
+    no later year's, and of several years the latest (a county's 2024 政府工作报告 implements the
+    province's 2024 report, not its 2023 one); undated documents are not ruled out.
 
     >>> cq, dj = "http://x/place/500000000000", "http://x/place/500231000000"
     >>> docs = [{"iri": "http://x/a", "title": "垫江县关于X的实施意见", "level": "county", "place": dj},
@@ -626,13 +633,16 @@ def inferred_quads(documents: Sequence[Mapping], links: Iterable[tuple[str, str]
             if h["level"] != "central" and h.get("place"):
                 by_place.setdefault(h["place"], []).append(h)
         for low in group:
-            place = low.get("place")
+            place, year = low.get("place"), _year(low)
             covering = central + [h for p in ((place, *above(place)) if place else ()) for h in by_place.get(p, ())]
-            higher = [h for h in covering if LEVEL_RANK[h["level"]] < LEVEL_RANK[low["level"]]]
+            higher = [h for h in covering if LEVEL_RANK[h["level"]] < LEVEL_RANK[low["level"]]
+                      and not (year and _year(h) and _year(h) > year)]
             if not higher:
                 continue
             nearest = max(LEVEL_RANK[h["level"]] for h in higher)
+            higher = [h for h in higher if LEVEL_RANK[h["level"]] == nearest]
+            latest = max((_year(h) for h in higher if _year(h)), default=None) if year else None
             for h in sorted(higher, key=lambda x: x["iri"]):
-                if LEVEL_RANK[h["level"]] == nearest and (low["iri"], h["iri"]) not in stated:
+                if (latest is None or _year(h) in (None, latest)) and (low["iri"], h["iri"]) not in stated:
                     q.add(low["iri"], ELI.applies, h["iri"])
     return _dedupe(sorted(q.quads, key=str))

@@ -188,11 +188,12 @@ def merge_shared_facts(docs: dict[str, dict], links: set[tuple[str, str]], share
         links.update((q.subject.value, q.object.value) for q in shared.quads_for_pattern(None, N(prop), None, default))
 
 
-DOC_FACTS = {str(ELI.title): "title", str(PK.level): "level", str(ELI.jurisdiction): "place"}
+DOC_FACTS = {str(ELI.title): "title", str(PK.level): "level", str(ELI.jurisdiction): "place",
+             str(ELI.date_document): "date"}
 
 
 def add_doc_fact(doc: dict, predicate: str, value: str) -> None:
-    """Record one fact the inference reads (title, level, place) in ``doc``; of several values
+    """Record one fact the inference reads (title, level, place, date) in ``doc``; of several values
     for one key the smallest is kept, so every store derives the same links.
 
     >>> d = {}; add_doc_fact(d, str(PK.level), str(PK.level_county)); d

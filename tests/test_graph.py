@@ -206,7 +206,8 @@ def test_places_graph_contains_jurisdictions_up_to_province(env):
 
 def test_inferred_links_match_the_rule_read_literally():
     """The indexed inference gives what the rule says, checked pair by pair on random documents
-    over a small place tree (a province, two prefectures, a county in each, unknown places)."""
+    over a small place tree (a province, two prefectures, a county in each, unknown places) and
+    four dates (or none)."""
     import random
 
     from kg.graph import LEVEL_RANK, inferred_quads
@@ -217,20 +218,28 @@ def test_inferred_links_match_the_rule_read_literally():
     places = [None, "p", "p/a", "p/b", "p/a/1", "p/b/1"]
     docs = [{"iri": f"http://x/{i}", "title": rng.choice(["甲县关于推进乡村振兴的实施意见", "关于推进乡村振兴的实施意见",
                                                           "乙关于加快科技服务业发展的意见"]),
-             "level": rng.choice(list(LEVEL_RANK)[:5]), "place": rng.choice(places)} for i in range(60)]
+             "level": rng.choice(list(LEVEL_RANK)[:5]), "place": rng.choice(places),
+             "date": rng.choice([None, "2023-05-01", "2024-01-31", "2024-03-05", "2025-02-01"])} for i in range(80)]
     stated = {("http://x/3", "http://x/4")}
 
     def covers(h, lo):
         return h["level"] == "central" or bool(h["place"] and lo["place"]) and (
             h["place"] == lo["place"] or h["place"] in up[lo["place"]])
 
+    def year(d):
+        return int(d["date"][:4]) if d["date"] else None
+
     expected = set()
     for lo in docs:
         higher = [h for h in docs if title_core(h["title"]) == title_core(lo["title"])
-                  and LEVEL_RANK[h["level"]] < LEVEL_RANK[lo["level"]] and covers(h, lo)]
+                  and LEVEL_RANK[h["level"]] < LEVEL_RANK[lo["level"]] and covers(h, lo)
+                  and not (year(lo) and year(h) and year(h) > year(lo))]
         if higher:
             nearest = max(LEVEL_RANK[h["level"]] for h in higher)
+            higher = [h for h in higher if LEVEL_RANK[h["level"]] == nearest]
+            years = [year(h) for h in higher if year(h)]
+            latest = max(years) if year(lo) and years else None
             expected |= {(lo["iri"], h["iri"]) for h in higher
-                         if LEVEL_RANK[h["level"]] == nearest and (lo["iri"], h["iri"]) not in stated}
+                         if (year(lo) is None or year(h) in (None, latest)) and (lo["iri"], h["iri"]) not in stated}
     got = {(q.subject.value, q.object.value) for q in inferred_quads(docs, stated, tree)}
     assert expected and got == expected
