@@ -82,7 +82,7 @@ class Contributions:
 
     >>> c = Contributions(None)
     >>> t = ox.Triple(N("http://x/a"), N("http://x/p"), N("http://x/b"))
-    >>> c.put("d1", [t]); c.put("d2", [t]); len(c.union())
+    >>> c.put("d1", [t]); c.put("d2", [t]); len(c.merged())
     1
     >>> c.remove("d1"); c.get("d1"), c.get("d2") == [t]
     ([], True)
@@ -118,25 +118,9 @@ class Contributions:
         path = self._path(doc_id)
         return list(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)) if path.is_file() else []
 
-    def union(self) -> set[ox.Triple]:
-        """Every document's contribution, merged (each triple once)."""
-        if self.folder is None:
-            return {t for ts in self._memory.values() for t in ts}
-        out: set[ox.Triple] = set()
-        if self.folder.is_dir():
-            for path in self.folder.glob("*.nt"):
-                out.update(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
-        return out
-
     def merged(self) -> ox.Store:
         """Every document's contribution merged in an in-memory store's default graph (each triple
-        once), parsed and de-duplicated by pyoxigraph: no Python object per triple.
-
-        >>> c = Contributions(None)
-        >>> t = ox.Triple(N("http://x/a"), N("http://x/p"), N("http://x/b"))
-        >>> c.put("d1", [t]); c.put("d2", [t]); len(c.merged())
-        1
-        """
+        once), parsed and de-duplicated by pyoxigraph: no Python object per triple."""
         out = ox.Store()
         if self.folder is None:
             out.extend(ox.Quad(t.subject, t.predicate, t.object) for ts in self._memory.values() for t in ts)
