@@ -157,19 +157,25 @@ def split_contribution(doc_id: str, quads: Iterable[ox.Quad]) -> tuple[list[ox.Q
     return own, contrib
 
 
-def merge_shared_facts(docs: dict[str, dict], links: set[tuple[str, str]], shared: ox.Store) -> None:
-    """Add what the shared graph (``shared``'s default graph: :meth:`Contributions.merged`) says
-    about documents (those known from citations) to ``docs`` and ``links``."""
-    default = ox.DefaultGraph()
-    for q in shared.quads_for_pattern(None, N(RDF.type), N(PK.PolicyDocument), default):
+def collect_doc_facts(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph, docs: dict[str, dict],
+                      links: set[tuple[str, str]]) -> None:
+    """Add the documents typed in ``graph`` of ``store``, the facts the inference reads about any
+    document in ``docs`` (:data:`DOC_FACTS`) and the stated links there to ``docs`` and ``links``."""
+    for q in store.quads_for_pattern(None, N(RDF.type), N(PK.PolicyDocument), graph):
         docs.setdefault(q.subject.value, {"iri": q.subject.value})
     for predicate in DOC_FACTS:
-        for q in shared.quads_for_pattern(None, N(predicate), None, default):
+        for q in store.quads_for_pattern(None, N(predicate), None, graph):
             d = docs.get(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None
             if d is not None:
                 add_doc_fact(d, predicate, q.object.value)
     for prop in (ELI.applies, ELI.based_on):
-        links.update((q.subject.value, q.object.value) for q in shared.quads_for_pattern(None, N(prop), None, default))
+        links.update((q.subject.value, q.object.value) for q in store.quads_for_pattern(None, N(prop), None, graph))
+
+
+def merge_shared_facts(docs: dict[str, dict], links: set[tuple[str, str]], shared: ox.Store) -> None:
+    """Add what the shared graph (``shared``'s default graph: :meth:`Contributions.merged`) says
+    about documents (those known from citations) to ``docs`` and ``links``."""
+    collect_doc_facts(shared, ox.DefaultGraph(), docs, links)
 
 
 DOC_FACTS = {str(ELI.title): "title", str(PK.level): "level", str(ELI.jurisdiction): "place",
@@ -398,17 +404,10 @@ class Store(DocumentGraphs):
             self._legacy = False
         doc_graphs = [g for g in self._store.named_graphs() if g.value.startswith(DOC_GRAPH_PREFIX)]
         shared = self.contributions.merged()
-        type_, doc_cls = N(RDF.type), N(PK.PolicyDocument)
         docs: dict[str, dict] = {}
         links: set[tuple[str, str]] = set()
         for g in doc_graphs:
-            for q in self._store.quads_for_pattern(None, type_, doc_cls, g):
-                d = docs.setdefault(q.subject.value, {"iri": q.subject.value})
-                for predicate in DOC_FACTS:
-                    for t in self._store.quads_for_pattern(q.subject, N(predicate), None, g):
-                        add_doc_fact(d, predicate, t.object.value)
-            for prop in (ELI.applies, ELI.based_on):
-                links.update((q.subject.value, q.object.value) for q in self._store.quads_for_pattern(None, N(prop), None, g))
+            collect_doc_facts(self._store, g, docs, links)
         merge_shared_facts(docs, links, shared)
         shared_q, inferred_q = derived_quads(shared, docs.values(), links)
         self.replace_graph(iris.SHARED_GRAPH, shared_q)
